@@ -1,0 +1,120 @@
+"""``--set KEY=VALUE`` applied to an experiment's configuration dataclass.
+
+Values are parsed by the field's annotated type: int, float, str, a tuple of
+ints written ``2,8,2``, ``none`` for an optional field, and dotted keys for a
+nested dataclass (``studies.seeds=8``).  Range checks belong to the dataclass.
+"""
+from __future__ import annotations
+
+import dataclasses
+import typing
+
+NONE_WORDS = ("none", "off")
+
+
+class SettingError(ValueError):
+    """A --set argument that cannot be applied; the message says why."""
+
+
+def apply(config, assignments):
+    """A copy of ``config`` with each ``KEY=VALUE`` of ``assignments`` applied
+    in order.  Raises SettingError, or the config's own ValueError."""
+    for assignment in assignments:
+        key, sep, text = assignment.partition("=")
+        if not sep or not key:
+            raise SettingError(f"{assignment!r}: expected KEY=VALUE")
+        config = _set(config, key.strip().split("."), text.strip(), key.strip())
+    return config
+
+
+def _set(config, path, text, full_key):
+    fields = {f.name: f for f in dataclasses.fields(config)}
+    name = path[0]
+    if name not in fields:
+        raise SettingError(
+            f"unknown key {full_key!r}; expected one of {', '.join(_keys(config))}")
+    kind = typing.get_type_hints(type(config))[name]
+    if len(path) > 1:
+        inner = getattr(config, name)
+        if inner is None:
+            inner = _nested_type(kind)()
+        if not dataclasses.is_dataclass(inner):
+            raise SettingError(f"unknown key {full_key!r}: {name} has no sub-keys")
+        return dataclasses.replace(config, **{name: _set(inner, path[1:], text, full_key)})
+    return dataclasses.replace(config, **{name: parse(kind, text, full_key)})
+
+
+def _nested_type(kind):
+    return next(t for t in typing.get_args(kind) or (kind,) if dataclasses.is_dataclass(t))
+
+
+def parse(kind, text, key):
+    """``text`` as a value of type ``kind``."""
+    args = typing.get_args(kind)
+    optional = type(None) in args
+    if optional and text.lower() in NONE_WORDS:
+        return None
+    if optional:
+        kind = next(a for a in args if a is not type(None))
+    try:
+        if dataclasses.is_dataclass(kind):
+            raise ValueError
+        if kind is bool:
+            return {"true": True, "yes": True, "1": True,
+                    "false": False, "no": False, "0": False}[text.lower()]
+        if kind is tuple or typing.get_origin(kind) is tuple:
+            return tuple(int(part) for part in text.split(","))
+        if kind is int:
+            return int(text)
+        if kind is float:
+            return float(text)
+        return kind(text)
+    except (ValueError, KeyError):
+        raise SettingError(f"{key}={text}: expected {_describe(kind, optional)}") from None
+
+
+def _describe(kind, optional):
+    if dataclasses.is_dataclass(kind):
+        words = "'none' (or set its sub-keys, e.g. " + f"{_keys_of(kind)[0]}=…)"
+        return words
+    words = {int: "an integer", float: "a number", bool: "true or false",
+             str: "a word"}.get(kind, "comma-separated integers, e.g. 2,8,2")
+    return words + (", or none" if optional else "")
+
+
+def _keys(config):
+    return _keys_of(type(config))
+
+
+def _keys_of(cls, prefix=""):
+    keys = []
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        keys.append(prefix + f.name)
+        inner = [t for t in (typing.get_args(hints[f.name]) or (hints[f.name],))
+                 if dataclasses.is_dataclass(t)]
+        if inner:
+            keys += _keys_of(inner[0], prefix + f.name + ".")
+    return keys
+
+
+def describe(config):
+    """``(key, current value, description)`` for every setting, nested ones
+    with dotted keys: the table ``labreport run --help`` shows."""
+    rows = []
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if dataclasses.is_dataclass(value):
+            rows.append((f.name, "on", f.metadata.get("doc", "")))
+            rows += [(f"{f.name}.{k}", v, d) for k, v, d in describe(value)]
+        else:
+            rows.append((f.name, format_value(value), f.metadata.get("doc", "")))
+    return rows
+
+
+def format_value(value):
+    if value is None:
+        return "none"
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return str(value)

@@ -187,3 +187,12 @@ def _num(x):
     """A float for JSON; non-finite values as strings ("nan", "inf")."""
     x = float(x)
     return x if np.isfinite(x) else str(x)
+
+
+def report(result, studies=None):
+    """The context of the ``exp6.html.j2`` template (see lab.exp6_report)."""
+    from lab import exp6_report
+
+    context = exp6_report.report(result, studies)
+    context["metrics"] = summary(result)
+    return context

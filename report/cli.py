@@ -8,6 +8,7 @@ import sys
 import click
 
 from report import __version__, experiments, settings
+from report.build import build, configure
 from report.progress import Progress
 
 log = logging.getLogger("labreport")
@@ -55,12 +56,6 @@ def cli():
     logging.basicConfig(format="%(message)s", level=logging.INFO)
 
 
-def load_configured(name, assignments):
-    """The experiment module and its configuration with ``--set`` applied."""
-    experiment = experiments.load(name)
-    return experiment, settings.apply(experiment.Config(), assignments)
-
-
 SET_HELP = "Change a setting of the experiment (repeatable); see the settings list."
 set_option = click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
                           help=SET_HELP)
@@ -91,7 +86,7 @@ class SettingsHelp(click.Command):
 @quiet_option
 def run_command(experiment, assignments, as_json, quiet):
     """Run EXPERIMENT and print its log, final metrics and sample predictions."""
-    module, config = load_configured(experiment, assignments)
+    module, config = configure(experiment, assignments)
     progress = Progress(quiet=quiet)
     result = module.run(config, progress)
     progress.finish()
@@ -99,6 +94,76 @@ def run_command(experiment, assignments, as_json, quiet):
         click.echo(json.dumps(module.summary(result), indent=2))
     else:
         click.echo("\n".join(module.log_lines(result)))
+
+
+templates_option = click.option(
+    "--templates", "user_templates", multiple=True,
+    type=click.Path(exists=True, file_okay=False, dir_okay=True),
+    help="A folder of templates searched before the packaged ones (repeatable).")
+
+
+def _cache_notes(made, progress):
+    for stage, hit in made.cached.items():
+        progress.note(f"{stage}: {'from the cache' if hit else 'computed'}")
+
+
+@cli.command("build", cls=SettingsHelp)
+@click.argument("experiment")
+@click.option("--out", default="outputs", show_default=True, metavar="DIR",
+              type=click.Path(file_okay=False),
+              help="Write the outputs into DIR/EXPERIMENT/.")
+@set_option
+@templates_option
+@click.option("--no-cache", is_flag=True, help="Recompute every stage.")
+@click.option("--strict", is_flag=True,
+              help="Exit with status 1 if a claim of the report does not hold.")
+@quiet_option
+def build_command(experiment, out, assignments, user_templates, no_cache, strict, quiet):
+    """Run EXPERIMENT and write its report (HTML, PDF) and data to DIR/EXPERIMENT/.
+
+    Files in that folder that labreport did not write are kept.
+    """
+    progress = Progress(quiet=quiet)
+    made = build(experiment, out=out, assignments=assignments,
+                 user_templates=user_templates, use_cache=not no_cache,
+                 progress=progress)
+    _cache_notes(made, progress)
+    for claim in made.failed_claims:
+        click.echo(f"Warning: claim {claim['id']!r} does not hold: {claim['text']}",
+                   err=True)
+    target = f"{out.rstrip('/')}/{experiment}/"
+    click.echo(f"wrote {target} ({', '.join(sorted(made.files))})")
+    if strict and made.failed_claims:
+        return 1
+    return 0
+
+
+@cli.command("check", cls=SettingsHelp)
+@click.argument("experiment")
+@click.option("--against", metavar="DIR", type=click.Path(file_okay=False),
+              help="The outputs to compare with [default: outputs/EXPERIMENT].")
+@click.option("--rtol", default=0.0, show_default=True, type=click.FloatRange(min=0),
+              help="Relative tolerance for numbers in metrics.json and CSV files.")
+@click.option("--write", is_flag=True,
+              help="Replace the compared outputs with the rebuilt ones.")
+@set_option
+@templates_option
+@quiet_option
+def check_command(experiment, against, rtol, write, assignments, user_templates, quiet):
+    """Rebuild EXPERIMENT from scratch and compare with its committed outputs.
+
+    Exit status 0 if they are identical, 1 with a report of what changed.
+    """
+    from report.check import check
+
+    progress = Progress(quiet=quiet)
+    target = against or f"outputs/{experiment}"
+    same, text = check(experiment, target, rtol=rtol, write=write,
+                       assignments=assignments, user_templates=user_templates,
+                       progress=progress)
+    progress.finish()
+    click.echo(text)
+    return 0 if same or write else 1
 
 
 def main():

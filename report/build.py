@@ -1,0 +1,161 @@
+"""``labreport build``: run an experiment, render its write-up, write outputs.
+
+A pipeline of stages, each cached under a key of everything it depends on
+(see ``report.cache``): run → studies → context → figures → HTML → PDF.
+Only ``report.outputs.write_outputs`` writes into the output directory.
+"""
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import lab
+import report
+from report import cache as caching
+from report import experiments, provenance, serialize, settings
+from report.outputs import write_outputs
+
+log = logging.getLogger("labreport")
+
+RENDER_LIBRARIES = ("matplotlib", "weasyprint", "pydyf", "fonttools", "jinja2",
+                    "pygments", "markupsafe", "tinycss2", "cssselect2", "pillow")
+
+
+@dataclass
+class Build:
+    """What a build made and how: files, timings per stage, cache use."""
+    files: dict
+    context: dict
+    timings: dict = field(default_factory=dict)
+    cached: dict = field(default_factory=dict)
+    failed_claims: list = field(default_factory=list)
+
+
+def configure(name, assignments=()):
+    """The experiment module and its configuration with ``--set`` applied."""
+    experiment = experiments.load(name)
+    return experiment, settings.apply(experiment.Config(), assignments)
+
+
+def run_key(name, config, stage):
+    """The cache key of an experiment's results: its configuration, the code of
+    lab/ and the numerical libraries that compute them."""
+    return caching.fingerprint({
+        "stage": stage, "experiment": name, "config": asdict(config),
+        "lab": caching.source_digest(lab),
+        "numpy": caching.versions("numpy"), "python": platform.python_version(),
+    })
+
+
+def render_key(*parts):
+    """The cache key of a rendering stage: its inputs, the code of report/ and
+    the rendering libraries' versions."""
+    return caching.fingerprint({
+        "parts": parts, "report": caching.source_digest(report),
+        "libraries": caching.versions(*RENDER_LIBRARIES),
+    })
+
+
+class Stopwatch:
+    def __init__(self, timings):
+        self.timings = timings
+
+    def __call__(self, stage):
+        watch = self
+
+        class _Lap:
+            def __enter__(self):
+                self.start = time.perf_counter()
+
+            def __exit__(self, *exc):
+                watch.timings[stage] = watch.timings.get(stage, 0.0) + (
+                    time.perf_counter() - self.start)
+        return _Lap()
+
+
+def make(name, experiment, config, *, cache, progress, user_templates=()):
+    """Every output file of one build, as {file name: bytes}, in memory."""
+    timings, cached = {}, {}
+    lap = Stopwatch(timings)
+    with lap("training"):
+        result, cached["run"] = cache.memo(
+            "run", run_key(name, config, "run"), lambda: experiment.run(config, progress))
+    studies, claims = None, []
+    if hasattr(experiment, "studies"):
+        with lap("studies"):
+            studies, cached["studies"] = cache.memo(
+                "studies", run_key(name, config, "studies"),
+                lambda: experiment.studies(config, progress))
+    context = dict(experiment.report(result, studies))
+    prov = provenance.provenance(asdict(config), getattr(config, "seed", None))
+    context.update(date=provenance.format_date(provenance.source_date_epoch()),
+                   provenance=prov, experiment=name)
+    files = {}
+    with lap("figures"):
+        context["figures"], svgs, cached["figures"] = _figures(context.get("figures", []),
+                                                               cache)
+        files.update(svgs)
+    with lap("html"):
+        from report.program import program_listing
+        from report.render import render_html
+
+        context["program"] = program_listing(context.get("program", []))
+        html = render_html(context["template"], context, user_dirs=user_templates)
+    with lap("pdf"):
+        pdf, cached["pdf"] = cache.memo("pdf", render_key("pdf", html),
+                                        lambda: _pdf(html))
+    files["report.html"] = html.encode("utf-8")
+    files["report.pdf"] = pdf
+    for file_name, table in context.get("files", {}).items():
+        files[file_name] = serialize.csv_bytes(table["columns"], table["rows"])
+    metrics = dict(context.get("metrics", {}))
+    metrics["provenance"] = prov
+    metrics["claims"] = [{k: c[k] for k in ("id", "text", "holds")}
+                         for c in context.get("claims", [])]
+    files["metrics.json"] = serialize.json_bytes(metrics)
+    failed = [c for c in context.get("claims", []) if not c["holds"]]
+    return Build(files, context, timings, cached, failed)
+
+
+def _figures(specs, cache):
+    """Render every figure spec to SVG (cached); returns the numbered figures
+    for the template, the SVG files and whether all came from the cache."""
+    from markupsafe import Markup
+
+    rendered, files, hits = {}, {}, []
+    for number, spec in enumerate(specs, start=1):
+        svg, hit = cache.memo("figure", render_key("figure", spec),
+                              lambda spec=spec: _render_figure(spec))
+        hits.append(hit)
+        rendered[spec["id"]] = {"number": number, "caption": spec.get("caption", ""),
+                                "svg": Markup(svg), "file": f"{spec['id']}.svg"}
+        files[f"{spec['id']}.svg"] = svg.encode("utf-8")
+    return rendered, files, all(hits)
+
+
+def _render_figure(spec):
+    from report.figures import render_figure
+
+    return render_figure(spec)
+
+
+def _pdf(html):
+    from report.pdf import html_to_pdf
+
+    return html_to_pdf(html)
+
+
+def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=True,
+          cache_dir=None, progress=None):
+    """Build experiment ``name`` into ``out/name/``; returns the Build."""
+    experiment, config = configure(name, assignments)
+    provenance.pin_source_date()
+    cache = caching.Cache(cache_dir, enabled=use_cache)
+    made = make(name, experiment, config, cache=cache, progress=progress,
+                user_templates=tuple(user_templates))
+    with Stopwatch(made.timings)("write"):
+        write_outputs(Path(out) / name, made.files)
+    return made

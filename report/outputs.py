@@ -1,0 +1,132 @@
+"""The one place that writes a build's files, all or nothing.
+
+``write_outputs`` fills a fresh directory beside the target, then swaps it in
+with a single atomic rename-exchange, so an error, Ctrl-C or kill -9 at any
+moment leaves the previous outputs exactly as they were.  Files in the target
+that labreport did not write (listed in its manifest) are kept.  Builds into
+the same directory take turns at the swap under a lock: the last one wins,
+whole.
+"""
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+MANIFEST = ".labreport-files"  # the files the last build wrote, one per line
+_TEMP_MARK = ".labreport-tmp-"
+
+
+def read_manifest(directory):
+    """The names labreport wrote into ``directory`` last time (empty if none)."""
+    try:
+        text = (Path(directory) / MANIFEST).read_text(encoding="utf-8")
+    except OSError:
+        return set()
+    return {line for line in text.splitlines() if line}
+
+
+def write_outputs(target, files):
+    """Make ``target`` hold ``files`` ({name: bytes}) plus whatever it held
+    that labreport did not write.  Returns the target path."""
+    target = Path(target)
+    for name in files:
+        if Path(name).name != name or name in ("", ".", "..", MANIFEST):
+            raise ValueError(f"output file name {name!r} is not a plain file name")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{_TEMP_MARK}", dir=target.parent))
+    try:
+        for name, data in sorted(files.items()):
+            (staging / name).write_bytes(data)
+        (staging / MANIFEST).write_text("".join(f"{n}\n" for n in sorted(files)),
+                                        encoding="utf-8")
+        with _lock(target):
+            _keep_user_files(target, staging)
+            _swap(staging, target)
+            _keep_user_files(staging, target)  # any the user added meanwhile
+            _remove_leftovers(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _keep_user_files(source, destination):
+    """Hard-link (or copy) into ``destination`` the entries of ``source`` that
+    labreport did not write, unless ``destination`` has them already."""
+    if not source.is_dir():
+        return
+    ours = read_manifest(source) | {MANIFEST}
+    for entry in source.iterdir():
+        there = destination / entry.name
+        if entry.name in ours or there.exists() or there.is_symlink():
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.copytree(entry, there, symlinks=True)
+        else:
+            try:
+                os.link(entry, there, follow_symlinks=False)
+            except OSError:
+                shutil.copy2(entry, there, follow_symlinks=False)
+
+
+def _remove_leftovers(target):
+    """Staging directories of builds killed before they could clean up; any
+    user file in them was linked into the target before the swap."""
+    for stale in target.parent.glob(f".{target.name}{_TEMP_MARK}*"):
+        _keep_user_files(stale, target)
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+# --- atomic exchange ---------------------------------------------------------------
+
+_RENAME_EXCHANGE = 2
+
+
+def _swap(staging, target):
+    """Atomically put ``staging`` at ``target``; the old target ends up at
+    ``staging``.  Linux renameat2(RENAME_EXCHANGE) does both in one step;
+    elsewhere two renames leave a moment with no target."""
+    if not target.exists():
+        os.rename(staging, target)
+        staging.mkdir()
+        return
+    if _exchange(staging, target):
+        return
+    aside = staging.with_name(staging.name + "-old")
+    os.rename(target, aside)
+    os.rename(staging, target)
+    os.rename(aside, staging)
+
+
+def _exchange(a, b):
+    libc_name = ctypes.util.find_library("c")
+    if os.name != "posix" or not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd = -100
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return done == 0
+
+
+@contextlib.contextmanager
+def _lock(target):
+    """An exclusive lock on ``.<target>.lock`` beside the target, where the
+    platform has flock; without it concurrent swaps still each land whole."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(target.parent / f".{target.name}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

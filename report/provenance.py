@@ -1,0 +1,91 @@
+"""Where a build comes from: the source's date and commit, and the versions
+that produced it.
+
+The date in a report is the date of its source, not of the build, so that
+rebuilding the same source gives the same bytes: ``SOURCE_DATE_EPOCH`` if set,
+else the date of the last commit that changed the source, else FALLBACK_EPOCH.
+"The source" is what the outputs are made from (SOURCE_PATHS); a commit that
+only adds rebuilt outputs does not change it, so outputs built from a commit
+and committed after it still match a rebuild of the later commit.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+import report
+
+FALLBACK_EPOCH = 1767225600  # 2026-01-01T00:00:00Z, when no source date is known
+SOURCE_PATHS = ("lab", "report", "templates", "pyproject.toml")
+PROJECT_ROOT = Path(report.__file__).resolve().parent.parent
+
+
+def _git(*args):
+    """Output of a git command in the project root, or None outside a work tree."""
+    try:
+        done = subprocess.run(["git", "-C", str(PROJECT_ROOT), *args],
+                              capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def source_commit():
+    """(commit, modified) of the last commit that changed the source, with
+    whether the source differs from it; (None, False) outside a git tree."""
+    if _git("rev-parse", "--is-inside-work-tree") != "true":
+        return None, False
+    commit = _git("log", "-1", "--format=%H", "--", *SOURCE_PATHS) or None
+    status = _git("status", "--porcelain", "--", *SOURCE_PATHS)
+    return commit, bool(status)
+
+
+def source_date_epoch():
+    """Seconds since 1970 that date the source (see the module docstring)."""
+    given = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if given:
+        try:
+            return int(given)
+        except ValueError:
+            raise ValueError(f"SOURCE_DATE_EPOCH={given}: expected an integer") from None
+    committed = _git("log", "-1", "--format=%ct", "--", *SOURCE_PATHS)
+    return int(committed) if committed else FALLBACK_EPOCH
+
+
+def pin_source_date():
+    """Set SOURCE_DATE_EPOCH for this process (fontTools and others read it)
+    unless the user set it; returns the epoch."""
+    epoch = source_date_epoch()
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    return epoch
+
+
+def format_date(epoch):
+    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%d %B %Y")
+
+
+def config_hash(config_dict):
+    """A short hash of a resolved configuration."""
+    canonical = json.dumps(config_dict, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def provenance(config_dict, seed=None):
+    """What produced a build, for the report's footer and metrics.json."""
+    import numpy
+
+    commit, modified = source_commit()
+    return {
+        "labreport": report.__version__,
+        "commit": commit[:12] if commit else "unknown",
+        "modified": modified,
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "seed": seed,
+        "config_hash": config_hash(config_dict),
+    }

@@ -1,0 +1,78 @@
+"""Plain-text layout of a report.compare.Comparison, for a terminal or CI log.
+
+One line when nothing changed.  Otherwise a count of each status, then for
+each file that changed, was added or was deleted: a header line, an aligned
+table of changed values (old, new, relative change to 6 significant digits),
+notes, and a unified diff.
+"""
+from __future__ import annotations
+
+import json
+
+from report.valuediff import as_number
+
+TABLE_ROWS = 20   # changed values shown per file; the rest are counted
+INDENT = "    "
+
+
+def format_comparison(c):
+    files = c.files
+    if c.identical:
+        alike = [f.path for f in files if f.summary]
+        tail = f" ({len(alike)} differ in bytes only: {', '.join(alike)})" if alike else ""
+        return f"identical: {_plural(len(files), 'file')} compared{tail}"
+    counts = ", ".join(f"{sum(f.status == s for f in files)} {s}"
+                       for s in ("changed", "added", "deleted", "unchanged"))
+    sections = [f"outputs differ: {counts}\n  old: {c.old}\n  new: {c.new}"]
+    sections += [_file_section(f) for f in files if f.status != "unchanged"]
+    return "\n\n".join(sections)
+
+
+def _file_section(result):
+    lines = [f"{result.path}: {result.status}"
+             + (f", {result.summary}" if result.summary else "")]
+    if result.changes:
+        lines += [INDENT + row for row in _table(result.changes, result.where_names)]
+    lines += [INDENT + note for note in result.details]
+    lines += [INDENT + line for line in result.diff]
+    return "\n".join(lines)
+
+
+def _table(changes, where_names):
+    """Aligned rows: where…, old, new, rel. change; numbers to the right."""
+    header = [*where_names, "old", "new", "rel. change"]
+    rows = [[*map(str, ch.where), *_old_new(ch.old, ch.new), _rel(ch.rel)]
+            for ch in changes[:TABLE_ROWS]]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    first_number = len(where_names)
+
+    def line(cells):
+        return "  ".join(cell.rjust(w) if i >= first_number else cell.ljust(w)
+                         for i, (cell, w) in enumerate(zip(cells, widths))).rstrip()
+
+    out = [line(header)] + [line(r) for r in rows]
+    if len(changes) > TABLE_ROWS:
+        out.append(f"... and {len(changes) - TABLE_ROWS} more changed values")
+    return out
+
+
+def _old_new(old, new):
+    """Both values to 6 significant digits, or in full if that hides the change."""
+    short = (_value(old, ".6g"), _value(new, ".6g"))
+    return short if short[0] != short[1] else (_value(old, "r"), _value(new, "r"))
+
+
+def _value(value, spec):
+    if isinstance(value, str) and as_number(value) is not None:
+        return value  # "nan", "inf": a number JSON cannot spell
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value) if spec == "r" else format(value, spec)
+    return json.dumps(value)
+
+
+def _rel(rel):
+    return "" if rel is None else f"{rel:+.6g}"
+
+
+def _plural(n, word):
+    return f"{n} {word if n == 1 else word + 's'}"

@@ -49,10 +49,10 @@ class Comparison:
     files: list[FileResult]
 
     @property
-    def identical(self):
+    def identical(self) -> bool:
         return all(f.status == "unchanged" for f in self.files)
 
-    def file(self, path):
+    def file(self, path: str) -> FileResult:
         """The result for ``path``, or KeyError."""
         for result in self.files:
             if result.path == path:
@@ -60,7 +60,8 @@ class Comparison:
         raise KeyError(path)
 
 
-def compare_dirs(old, new, *, rtol=0.0, only=None):
+def compare_dirs(old: Path, new: Path, *, rtol: float = 0.0,
+                 only: set[str] | None = None) -> Comparison:
     """Compare the files of directory ``new`` with those of ``old``.
 
     ``only``: the names labreport writes; other files (a student's notes) are
@@ -82,7 +83,8 @@ def compare_dirs(old, new, *, rtol=0.0, only=None):
     return Comparison(old, new, results)
 
 
-def compare_files(old, new, *, name=None, rtol=0.0):
+def compare_files(old: Path, new: Path, *, name: str | None = None,
+                  rtol: float = 0.0) -> FileResult:
     """Compare two files that both exist, by the type ``name`` (default: the
     new file's name) says they are."""
     name = name or Path(new).name
@@ -149,13 +151,14 @@ def _inline_svg_notes(old_svgs, new_svgs):
     notes = []
     if len(old_svgs) != len(new_svgs):
         notes.append(f"inline SVGs: {len(old_svgs)} → {len(new_svgs)}")
-    for i, ((old_id, old_svg), (new_id, new_svg)) in enumerate(zip(old_svgs, new_svgs), 1):
+    for i, ((old_name, old_svg), (new_name, new_svg)) in enumerate(zip(old_svgs, new_svgs), 1):
         if old_svg == new_svg:
             continue
         change = _image_change(raster.svg_image(old_svg), raster.svg_image(new_svg))
         if change:
-            label = f"inline SVG #{i}" + (f" (id {new_id or old_id})" if new_id or old_id else "")
-            notes.append(f"{label}: changed, {change}")
+            name = new_name or old_name
+            name = f" ({name[:40]}{'…' if len(name) > 40 else ''})" if name else ""
+            notes.append(f"inline SVG #{i}{name}: changed, {change}")
     return notes
 
 

@@ -8,14 +8,20 @@ notes, and a unified diff.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from report.valuediff import as_number
+
+if TYPE_CHECKING:
+    from report.compare import Comparison
 
 TABLE_ROWS = 20   # changed values shown per file; the rest are counted
 INDENT = "    "
 
 
-def format_comparison(c):
+def format_comparison(c: Comparison) -> str:
+    """``c`` as plain text: one line if nothing differs, else a count of each
+    status and a section per file that changed, was added or was deleted."""
     files = c.files
     if c.identical:
         alike = [f.path for f in files if f.summary]

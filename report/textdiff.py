@@ -24,7 +24,8 @@ _HIDDEN = frozenset(("style", "script", "template", "head"))
 def read_page(page):
     """``(lines, svgs)`` of the HTML ``page`` (str): its visible text, one line
     per block, and the markup of each outermost inline <svg> element in order,
-    with its ``id`` to name it by: ``[(id or None, markup), ...]``."""
+    with a name for it, its ``id`` or ``aria-label`` (the TeX of an equation):
+    ``[(name or None, markup), ...]``."""
     reader = _PageReader(page)
     return reader.lines, reader.svgs
 
@@ -55,7 +56,7 @@ class _PageReader(HTMLParser):
         self.hidden = set()     # open elements whose text is not shown
         self.in_title = False
         self.svg_depth = 0
-        self.svg_start = self.svg_id = None
+        self.svg_start = self.svg_name = None
         self.feed(page)
         self.close()
         self.end_line()
@@ -67,7 +68,9 @@ class _PageReader(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag == "svg":
             if self.svg_depth == 0:
-                self.svg_start, self.svg_id = self.position(), dict(attrs).get("id")
+                attrs = dict(attrs)
+                self.svg_start = self.position()
+                self.svg_name = attrs.get("id") or attrs.get("aria-label")
             self.svg_depth += 1
         elif self.svg_depth:
             return
@@ -91,7 +94,7 @@ class _PageReader(HTMLParser):
             self.svg_depth -= 1
             if self.svg_depth == 0:
                 end = self.page.find(">", self.position()) + 1
-                self.svgs.append((self.svg_id, self.page[self.svg_start:end]))
+                self.svgs.append((self.svg_name, self.page[self.svg_start:end]))
             return
         if self.svg_depth:
             return

@@ -30,6 +30,8 @@ PAGE = """<!doctype html><html><head><title>Exp 6</title>
 <figure><svg id="fig-loss" width="60pt" height="40pt" viewBox="0 0 60 40">
 <path d="M0 0 L60 40" stroke="black"/></svg>
 <figcaption>Loss by epoch.</figcaption></figure>
+<table><tr><th>epoch</th><th>loss</th></tr><tr><td>30</td><td>0.25</td></tr></table>
+<script>const note = "<p>not shown</p>";</script>
 </body></html>
 """
 REPORT_PDF_HTML = "<h1>Experiment 6</h1><p>The loss fell to 0.25 after 30 epochs.</p>"
@@ -190,6 +192,28 @@ def test_markup_only_change_in_html_says_so(dirs):
     assert result.diff == [] and result.details == []
 
 
+def test_script_is_not_visible_text_but_table_cells_are(dirs):
+    old, new = dirs
+    edit(new / "report.html", "not shown", "still not shown")
+    assert compare_dirs(old, new).file("report.html").diff == []
+
+    edit(new / "report.html", "<td>0.25</td>", "<td>0.31</td>")
+    diff = compare_dirs(old, new).file("report.html").diff
+    assert [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")] \
+        == ["-30 | 0.25", "+30 | 0.31"]
+
+
+def test_added_equation_in_html_is_counted(dirs):
+    old, new = dirs
+    equation = '<p>so <svg aria-label="x^2" width="1em" height="1em"></svg>.</p>'
+    edit(new / "report.html", "</body>", equation + "</body>")
+
+    result = compare_dirs(old, new).file("report.html")
+
+    assert result.details == ["inline SVGs: 1 → 2"]
+    assert "+so ." in result.diff
+
+
 def test_changed_inline_svg_in_html_is_compared_as_a_picture(dirs):
     old, new = dirs
     edit(new / "report.html", "L60 40", "L60 10")
@@ -198,7 +222,7 @@ def test_changed_inline_svg_in_html_is_compared_as_a_picture(dirs):
 
     assert result.diff == []
     [note] = result.details
-    assert note.startswith("inline SVG #1 (id fig-loss): changed, RMS ")
+    assert note.startswith("inline SVG #1 (fig-loss): changed, RMS ")
 
 
 def test_changed_figure_reports_its_rms(dirs):

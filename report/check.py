@@ -1,0 +1,39 @@
+"""``labreport check``: rebuild from scratch and compare with committed outputs."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from report import cache as caching
+from report import provenance
+from report.build import configure, make
+from report.outputs import MANIFEST, read_manifest, write_outputs
+
+
+def check(name, target, *, rtol=0.0, write=False, assignments=(), user_templates=(),
+          progress=None):
+    """(identical, text): a fresh build of ``name`` (never from the cache)
+    compared with the outputs in ``target``; with ``write``, the fresh build
+    then replaces them."""
+    from report.compare import compare_dirs, format_comparison
+
+    experiment, config = configure(name, assignments)
+    provenance.pin_source_date()
+    made = make(name, experiment, config, cache=caching.Cache(enabled=False),
+                progress=progress, user_templates=tuple(user_templates))
+    target = Path(target)
+    ours = set(made.files) | read_manifest(target) | {MANIFEST}
+    with tempfile.TemporaryDirectory(prefix="labreport-check-") as tmp:
+        fresh = write_outputs(Path(tmp) / name, made.files)
+        if not target.is_dir():
+            text = f"{target}: no outputs to compare with (build them with labreport build {name})"
+            identical = False
+        else:
+            comparison = compare_dirs(target, fresh, rtol=rtol, only=ours)
+            identical = comparison.identical
+            text = (f"{target}: identical to a fresh build ({len(made.files)} files)"
+                    if identical else format_comparison(comparison))
+    if write:
+        write_outputs(target, made.files)
+        text += f"\nwrote {target}"
+    return identical, text

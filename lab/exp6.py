@@ -71,7 +71,8 @@ def run(config, progress=None):
     shows.  Plain data only, so that a result can be cached and compared."""
     X, Y, y = xor(config.repeats)
     params = mlp.init_params(config.layers, config.init, np.random.RandomState(config.seed))
-    checked = _gradient_check(params, config.activation)
+    with np.errstate(all="ignore"):
+        checked = _gradient_check(params, config.activation)
 
     def tick(epoch, loss):
         if progress is not None:
@@ -81,7 +82,9 @@ def run(config, progress=None):
                     activation=config.activation, loss_tol=config.loss_tol,
                     acc_target=config.acc_target, progress=tick)
     diverged = bool(history.diverged_at)
-    yhat, log_yhat, _ = mlp.forward(X, params, config.activation)
+    with np.errstate(all="ignore"):  # a diverged network's numbers may overflow
+        yhat, log_yhat, _ = mlp.forward(X, params, config.activation)
+        final_loss = float(mlp.cross_entropy(log_yhat, Y))
     epochs_run = history.stopped_at
     logged = [e for e in range(config.print_every, epochs_run + 1, config.print_every)]
     return {
@@ -93,7 +96,7 @@ def run(config, progress=None):
         "stop_reason": history.stop_reason,
         "diverged_at": int(history.diverged_at) if diverged else None,
         "epochs_to_full_accuracy": int(first_epoch_reaching(history.accuracy)) or None,
-        "final_loss": float(mlp.cross_entropy(log_yhat, Y)),
+        "final_loss": final_loss,
         "final_accuracy": float(mlp.accuracy(yhat, y)),
         "predictions": np.argmax(yhat[:SAMPLES_SHOWN], axis=-1).tolist(),
         "truths": y[:SAMPLES_SHOWN].tolist(),
@@ -150,11 +153,12 @@ def log_lines(result):
         lines.append(f"diverged at epoch {e} (loss={result['loss'][e - 1]})")
     elif result["epochs_run"] < result["config"]["epochs"]:
         lines.append(result["stop_reason"])
+    shown = len(result["predictions"])
     lines += [
         "",
         f"Final accuracy: {result['final_accuracy']}",
-        f"Sample predictions (first {SAMPLES_SHOWN}): {_row(result['predictions'])}",
-        f"Sample truths      (first {SAMPLES_SHOWN}): {_row(result['truths'])}",
+        f"Sample predictions (first {shown}): {_row(result['predictions'])}",
+        f"Sample truths      (first {shown}): {_row(result['truths'])}",
     ]
     return lines
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import typing
 
+from lab.config import ConfigError
+
 NONE_WORDS = ("none", "off")
 
 
@@ -23,16 +25,22 @@ def apply(config, assignments):
         key, sep, text = assignment.partition("=")
         if not sep or not key:
             raise SettingError(f"{assignment!r}: expected KEY=VALUE")
-        config = _set(config, key.strip().split("."), text.strip(), key.strip())
+        key, text = key.strip(), text.strip()
+        try:
+            config = _set(config, key.split("."), text, key, "")
+        except ConfigError as e:
+            if e.key != key:
+                raise
+            raise SettingError(f"{key}={text}: expected {e.accepted}") from None
     return config
 
 
-def _set(config, path, text, full_key):
+def _set(config, path, text, full_key, prefix):
     fields = {f.name: f for f in dataclasses.fields(config)}
     name = path[0]
     if name not in fields:
-        raise SettingError(
-            f"unknown key {full_key!r}; expected one of {', '.join(_keys(config))}")
+        keys = _keys_of(type(config), prefix)
+        raise SettingError(f"unknown key {full_key!r}; expected one of {', '.join(keys)}")
     kind = typing.get_type_hints(type(config))[name]
     if len(path) > 1:
         inner = getattr(config, name)
@@ -40,7 +48,8 @@ def _set(config, path, text, full_key):
             inner = _nested_type(kind)()
         if not dataclasses.is_dataclass(inner):
             raise SettingError(f"unknown key {full_key!r}: {name} has no sub-keys")
-        return dataclasses.replace(config, **{name: _set(inner, path[1:], text, full_key)})
+        inner = _set(inner, path[1:], text, full_key, f"{prefix}{name}.")
+        return dataclasses.replace(config, **{name: inner})
     return dataclasses.replace(config, **{name: parse(kind, text, full_key)})
 
 
@@ -80,10 +89,6 @@ def _describe(kind, optional):
     words = {int: "an integer", float: "a number", bool: "true or false",
              str: "a word"}.get(kind, "comma-separated integers, e.g. 2,8,2")
     return words + (", or none" if optional else "")
-
-
-def _keys(config):
-    return _keys_of(type(config))
 
 
 def _keys_of(cls, prefix=""):

@@ -129,7 +129,6 @@ def test_a_run_stopped_by_the_rule_says_so_in_its_log():
         f"Epoch {n // 100 * 100:4d}")
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # see the xfail below
 def test_a_nan_loss_is_reported_as_divergence_and_still_gives_strict_json():
     result = exp6.run(Config(repeats=1, lr=1e300))
     assert result["diverged_at"] == 2
@@ -138,10 +137,6 @@ def test_a_nan_loss_is_reported_as_divergence_and_still_gives_strict_json():
     assert summary["final_loss"] == "nan"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "exp6.run's final forward pass and cross-entropy (and the gradient check) run "
-    "outside np.errstate, so a diverged run prints numpy RuntimeWarnings "
-    "(overflow in matmul, invalid value in subtract) on stderr, even with -q"))
 def test_a_diverging_run_raises_no_numpy_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")

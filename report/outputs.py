@@ -39,6 +39,7 @@ def write_outputs(target, files):
             raise ValueError(f"output file name {name!r} is not a plain file name")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{_TEMP_MARK}", dir=target.parent))
+    guard = _claim(staging)
     try:
         for name, data in sorted(files.items()):
             (staging / name).write_bytes(data)
@@ -51,6 +52,8 @@ def write_outputs(target, files):
             _remove_leftovers(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if guard is not None:
+            os.close(guard)
     return target
 
 
@@ -75,10 +78,36 @@ def _keep_user_files(source, destination):
 
 def _remove_leftovers(target):
     """Staging directories of builds killed before they could clean up; any
-    user file in them was linked into the target before the swap."""
+    user file in them was linked into the target before the swap.  A staging
+    directory still claimed by a live build (see ``_claim``) is left alone."""
     for stale in target.parent.glob(f".{target.name}{_TEMP_MARK}*"):
-        _keep_user_files(stale, target)
-        shutil.rmtree(stale, ignore_errors=True)
+        guard = _claim(stale, wait=False)
+        if guard is False:
+            continue
+        try:
+            _keep_user_files(stale, target)
+            shutil.rmtree(stale, ignore_errors=True)
+        finally:
+            if guard is not None:
+                os.close(guard)
+
+
+def _claim(directory, wait=True):
+    """Lock ``directory`` for as long as the returned descriptor stays open:
+    a build claims its staging directory so that another build's clean-up can
+    tell it from the leftovers of a killed one (whose locks died with it).
+    Returns None where flock is missing, False if already claimed."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        os.close(fd)
+        return False
+    return fd
 
 
 # --- atomic exchange ---------------------------------------------------------------

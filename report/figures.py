@@ -1,0 +1,385 @@
+"""Figures as SVG strings, from plain specs: the plots of a lab record.
+
+An experiment describes a figure as a dict of lists, arrays and strings (a
+*spec*, see ``render_figure``); this module draws it with matplotlib and returns
+an SVG that can be inlined in HTML, written to a ``.svg`` file, or printed by
+WeasyPrint.  Two properties matter more than looks:
+
+- **Byte-determinism.** The same spec gives the same bytes in any process on
+  any day: no date or creator metadata, text drawn as paths (no dependence on
+  the fonts of the machine that views it), element ids from a fixed hash salt.
+- **Inlinable.** No XML header or DOCTYPE, and every id carries a prefix unique
+  to the figure, since the ids matplotlib writes (``DejaVuSans-30`` for a glyph,
+  ``figure_1`` for a group) repeat from figure to figure and would collide in
+  one page.
+
+Sizes are for an A4 column: 16 cm wide, fonts of 8-9 pt at that size.  The
+palette is Okabe & Ito's, safe for the common colour-vision deficiencies.
+
+matplotlib is imported inside the functions, never at module import, so that
+``labreport --help`` stays fast.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import re
+
+CM = 1 / 2.54  # inches per centimetre
+WIDTH_CM = 16.0
+HEIGHT_CM = 6.5
+
+# Okabe & Ito (2008), reordered so that the first colours are the most distinct
+# from each other and the yellow, weak on white paper, comes last.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
+           "#000000", "#F0E442"]
+REFERENCE_COLOUR = "#555555"  # vlines and hlines: marks, not data
+
+STYLES = {"line": ("-", None), "markers": ("none", "o"), "line+markers": ("-", "o")}
+MARKERS = ("o", "x", "+", "s", "^", "v", "D", ".")
+LINESTYLES = {"solid": "-", "dashed": "--", "dotted": ":", "dashdot": "-."}
+SCALES = ("linear", "log")
+COLORMAPS = ("PuOr", "PuOr_r", "RdBu", "RdBu_r", "cividis", "viridis")
+
+# Drawing rules for every figure, over matplotlib's defaults (drawing_rules),
+# so that nothing leaks into, or depends on, the rest of the process.
+def _rc(salt):
+    from matplotlib import cycler
+    return {
+        "svg.fonttype": "path",
+        "svg.hashsalt": salt,
+        "font.family": "DejaVu Sans",
+        "mathtext.fontset": "dejavusans",
+        "font.size": 9,
+        "axes.labelsize": 9,
+        "axes.titlesize": 9,
+        "xtick.labelsize": 8.5,
+        "ytick.labelsize": 8.5,
+        "legend.fontsize": 8,
+        "axes.prop_cycle": cycler(color=PALETTE),
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.linewidth": 0.7,
+        "axes.grid": True,
+        "grid.color": "#e2e2e2",
+        "grid.linewidth": 0.5,
+        "lines.linewidth": 1.4,
+        "lines.markersize": 4,
+        "legend.frameon": True,
+        "legend.framealpha": 0.85,
+        "legend.edgecolor": "#cccccc",
+        "image.interpolation": "none",
+        "figure.dpi": 72,
+        "savefig.dpi": 72,
+    }
+
+
+def render_figure(spec: dict) -> str:
+    """The figure described by ``spec`` as an SVG string for inlining.
+
+    Common keys: ``kind`` ("lines" or "heatmap"), ``id`` (a name unique within
+    the page; it prefixes the SVG's ids, so two figures of one page need
+    different ids), optional ``alt`` (a text alternative), optional
+    ``width_cm``/``height_cm``.  The kinds' own keys are described by
+    ``draw_lines`` and ``draw_heatmap``.  Non-finite values are left out of
+    the plot rather than raising.
+    """
+    from matplotlib.figure import Figure
+
+    kinds = {"lines": draw_lines, "heatmap": draw_heatmap}
+    kind = spec.get("kind")
+    if kind not in kinds:
+        raise ValueError(f"unknown figure kind {kind!r}; expected one of "
+                         f"{', '.join(kinds)}")
+    figure_id = str(spec.get("id") or "fig")
+    with drawing_rules(_rc(figure_id)):
+        size = (spec.get("width_cm", WIDTH_CM) * CM, spec.get("height_cm", HEIGHT_CM) * CM)
+        fig = Figure(figsize=size, layout="constrained")
+        kinds[kind](fig, spec)
+        svg = save_svg(fig)
+    return inline_svg(svg, prefix=figure_id, label=spec.get("alt"))
+
+
+@contextlib.contextmanager
+def drawing_rules(rc):
+    """A context with matplotlib's defaults plus ``rc``: a user's matplotlibrc
+    (text.usetex, another font, ...) must not change the bytes we write."""
+    import matplotlib
+    import matplotlib.style
+
+    with matplotlib.style.context("default"), matplotlib.rc_context(rc):
+        yield
+
+
+def save_svg(fig) -> str:
+    """``fig`` saved as SVG text, without date, creator or other metadata.
+
+    Call inside an rc_context that sets ``svg.hashsalt`` and
+    ``svg.fonttype = "path"``; those are read while saving."""
+    buffer = io.StringIO()
+    # None removes matplotlib's predefined entries; with all four gone the
+    # <metadata> element is not written at all.
+    fig.savefig(buffer, format="svg", transparent=True,
+                metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    return buffer.getvalue()
+
+
+# --- making an SVG document fit for inlining in HTML -------------------------
+
+ID = re.compile(r'\sid="([^"]+)"')
+REFERENCE = re.compile(r'(href="#|url\(#)([^")]+)')
+GLOBAL_STYLE = re.compile(r"\s*<style[^>]*>\*\{([^}]*)\}</style>")
+COMMENT = re.compile(r"\s*<!--.*?-->", re.DOTALL)
+STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')
+# SVG properties that can be written as presentation attributes; matplotlib
+# writes them in style="", which WeasyPrint also reads as HTML CSS, warning
+# once per element that it knows no `stroke-width`.
+PRESENTATION = {"fill", "fill-opacity", "fill-rule", "opacity", "stroke",
+                "stroke-dasharray", "stroke-dashoffset", "stroke-linecap",
+                "stroke-linejoin", "stroke-miterlimit", "stroke-opacity",
+                "stroke-width", "clip-path", "color"}
+
+
+def inline_svg(svg: str, *, prefix: str, label: str | None = None,
+               css_class: str = "figure") -> str:
+    """An SVG document from matplotlib turned into an ``<svg>`` element that
+    can sit in an HTML page next to others.
+
+    - the XML declaration and DOCTYPE go (not allowed inside HTML), and so do
+      the comments matplotlib writes (a copy of each text, drawn as paths);
+    - ids that something refers to (glyphs, markers, clip paths) get
+      ``prefix`` + "-"; ids nothing refers to (``axes_1``, ``text_3``) go,
+      since they are the same in every figure;
+    - matplotlib's ``<style>*{stroke-linejoin: round; ...}</style>`` would
+      apply to the whole HTML page: its declarations become attributes of the
+      root ``<svg>``, where they are inherited by the drawing alone;
+    - ``style="fill: ...; stroke: ..."`` becomes ``fill="..." stroke="..."``;
+    - ``label`` becomes ``role="img"`` and ``aria-label``.
+    """
+    from markupsafe import escape
+
+    prefix = _safe_id(prefix)
+    # No whitespace around the element: in running text it would print as a
+    # space between an equation and the punctuation after it.
+    svg = COMMENT.sub("", svg[svg.index("<svg"):]).strip()
+    referenced = {name for _, name in REFERENCE.findall(svg)}
+
+    def rename_id(match):
+        name = match.group(1)
+        return f' id="{prefix}-{name}"' if name in referenced else ""
+
+    svg = ID.sub(rename_id, svg)
+    svg = STYLE_ATTRIBUTE.sub(_presentation_attributes, svg)
+    svg = REFERENCE.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
+
+    attributes = [f'class="{css_class}"']
+    style = GLOBAL_STYLE.search(svg)
+    if style:
+        svg = svg[:style.start()] + svg[style.end():]
+        for declaration in style.group(1).split(";"):
+            key, _, value = declaration.partition(":")
+            if key.strip():
+                attributes.append(f'{key.strip()}="{value.strip()}"')
+    if label:
+        attributes += ['role="img"', f'aria-label="{escape(label)}"']
+    svg = svg.replace("<svg ", "<svg " + " ".join(attributes) + " ", 1)
+    return svg.replace("<defs>\n </defs>\n", "")
+
+
+def _presentation_attributes(match):
+    """`` style="a: 1; b: 2"`` -> `` a="1" b="2"``, keeping in style="" any
+    property that has no attribute form."""
+    attributes, rest = [], []
+    for declaration in match.group(1).split(";"):
+        key, _, value = (part.strip() for part in declaration.partition(":"))
+        if key in PRESENTATION:
+            attributes.append(f' {key}="{value}"')
+        elif key:
+            rest.append(f"{key}: {value}")
+    return "".join(attributes) + (f' style="{"; ".join(rest)}"' if rest else "")
+
+
+def _safe_id(text):
+    """``text`` reduced to characters valid in an id and in ``url(#...)``."""
+    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
+    if not cleaned or not cleaned[0].isalpha():
+        cleaned = "f" + cleaned
+    return cleaned
+
+
+def content_id(*parts) -> str:
+    """A short id that depends only on ``parts``' text: the same in every
+    process, unlike ``hash()``."""
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
+    return "h" + digest[:10]
+
+
+# --- kind "lines" -------------------------------------------------------------
+
+
+def draw_lines(fig, spec):
+    """Curves against a shared x axis, e.g. loss against epoch.
+
+    spec keys: ``xlabel``, ``ylabel``, ``xscale``/``yscale`` ("linear" or
+    "log"), ``ylim`` ([lo, hi] or None), ``series``: a list of dicts with
+    ``x``, ``y`` (equal length), ``label`` and optionally ``band`` ([lo, hi],
+    each like ``y``: a shaded spread), ``style`` ("line", "markers",
+    "line+markers"), ``marker`` (one of MARKERS, e.g. "x" to mark diverged
+    runs), ``linestyle`` ("solid", "dashed", "dotted", "dashdot"), ``color``.
+    Optional ``vlines`` [{x, label}], ``hlines`` [{y, label}] (reference
+    lines, listed in the legend) and ``annotations`` [{x, y, text}].
+
+    Points whose x or y is not finite, or not positive on a log axis, are
+    left out; a line breaks there instead of raising.
+    """
+    ax = fig.add_subplot()
+    xscale, yscale = _scale(spec, "xscale"), _scale(spec, "yscale")
+    ax.set_xscale(xscale)
+    ax.set_yscale(yscale)
+    for index, series in enumerate(spec.get("series", [])):
+        _draw_series(ax, series, PALETTE[index % len(PALETTE)], xscale, yscale)
+    for line in spec.get("vlines", []):
+        ax.axvline(float(line["x"]), color=REFERENCE_COLOUR, linestyle="--",
+                   linewidth=0.9, label=line.get("label"))
+    for line in spec.get("hlines", []):
+        ax.axhline(float(line["y"]), color=REFERENCE_COLOUR, linestyle=":",
+                   linewidth=0.9, label=line.get("label"))
+    for note in spec.get("annotations", []):
+        ax.annotate(note["text"], (float(note["x"]), float(note["y"])),
+                    xytext=(4, 4), textcoords="offset points", fontsize=8)
+    if spec.get("ylim") is not None:
+        ax.set_ylim(*map(float, spec["ylim"]))
+    ax.set_xlabel(spec.get("xlabel", ""))
+    ax.set_ylabel(spec.get("ylabel", ""))
+    if any(not label.startswith("_") for label in ax.get_legend_handles_labels()[1]):
+        ax.legend(loc=spec.get("legend", "best"))
+
+
+def _scale(spec, key):
+    scale = spec.get(key, "linear")
+    if scale not in SCALES:
+        raise ValueError(f"{key} {scale!r}: expected one of {', '.join(SCALES)}")
+    return scale
+
+
+def _draw_series(ax, series, default_colour, xscale, yscale):
+    x = _finite(series["x"], xscale)
+    y = _finite(series["y"], yscale)
+    if x.shape != y.shape:
+        raise ValueError(f"series {series.get('label')!r}: x has shape {x.shape}"
+                         f" but y has {y.shape}")
+    style = series.get("style", "line")
+    if style not in STYLES:
+        raise ValueError(f"series style {style!r}: expected one of {', '.join(STYLES)}")
+    linestyle, marker = STYLES[style]
+    marker = series.get("marker", marker) if marker else None
+    if marker is not None and marker not in MARKERS:
+        raise ValueError(f"marker {marker!r}: expected one of {', '.join(MARKERS)}")
+    if linestyle != "none":
+        linestyle = LINESTYLES[series.get("linestyle", "solid")]
+    colour = series.get("color", default_colour)
+    ax.plot(x, y, linestyle=linestyle, marker=marker, color=colour,
+            label=series.get("label") or "_nolegend_",
+            markeredgewidth=1.2 if marker in ("x", "+") else 0.5)
+    if series.get("band") is not None:
+        lo, hi = (_finite(edge, yscale) for edge in series["band"])
+        shown = ~(_nan(lo) | _nan(hi) | _nan(x))
+        ax.fill_between(x, lo, hi, where=shown, color=colour, alpha=0.18,
+                        linewidth=0, interpolate=False)
+
+
+def _finite(values, scale="linear"):
+    """``values`` as a float array with NaN where a point cannot be drawn."""
+    import numpy as np
+    a = np.array(values, dtype=float).ravel()
+    bad = ~np.isfinite(a)
+    if scale == "log":
+        bad |= ~(a > 0)
+    a[bad] = np.nan
+    return a
+
+
+def _nan(a):
+    import numpy as np
+    return np.isnan(a)
+
+
+# --- kind "heatmap" -----------------------------------------------------------
+
+
+def draw_heatmap(fig, spec):
+    """A field z(x, y) over a rectangle, e.g. a predicted probability over the
+    input square, with labelled data points on top.
+
+    spec keys: ``x`` (n_x,), ``y`` (n_y,): the grid's axes, equally spaced;
+    ``z`` (n_y, n_x); ``zlabel`` (colour bar), ``xlabel``, ``ylabel``,
+    ``vmin``, ``vmax``; ``contour``: a level of z to outline (e.g. 0.5 for a
+    decision boundary) or None; ``points`` [[x, y], ...] with ``point_labels``
+    [int, ...] (class of each point, drawn by shape as well as colour); and
+    optionally ``cmap`` (one of COLORMAPS), ``class_names`` {label: name}.
+    Non-finite z is left blank.
+    """
+    import numpy as np
+
+    x, y = np.asarray(spec["x"], float), np.asarray(spec["y"], float)
+    z = np.ma.masked_invalid(np.asarray(spec["z"], float))
+    if z.shape != (len(y), len(x)):
+        raise ValueError(f"heatmap z has shape {z.shape}; expected "
+                         f"(len(y), len(x)) = ({len(y)}, {len(x)})")
+    cmap = spec.get("cmap", "PuOr_r")
+    if cmap not in COLORMAPS:
+        raise ValueError(f"cmap {cmap!r}: expected one of {', '.join(COLORMAPS)}")
+    ax = fig.add_subplot()
+    # imshow rather than pcolormesh: one embedded image instead of one SVG
+    # path per cell (tens of thousands of them for a fine grid).
+    image = ax.imshow(z, origin="lower", extent=_extent(x, y), cmap=cmap,
+                      vmin=spec.get("vmin"), vmax=spec.get("vmax"),
+                      interpolation="nearest", aspect="equal")
+    ax.grid(False)
+    if spec.get("contour") is not None and z.count() and np.ptp(z) > 0:
+        ax.contour(x, y, z, levels=[float(spec["contour"])], colors="#000000",
+                   linewidths=1.0)
+    _draw_points(ax, spec)
+    bar = fig.colorbar(image, ax=ax, shrink=0.9, pad=0.02)
+    bar.set_label(spec.get("zlabel", ""))
+    bar.outline.set_linewidth(0.5)
+    ax.set_xlabel(spec.get("xlabel", ""))
+    ax.set_ylabel(spec.get("ylabel", ""))
+
+
+def _extent(x, y):
+    """imshow's extent: the grid points are cell centres."""
+    def edges(axis):
+        if len(axis) < 2:
+            return axis[0] - 0.5, axis[0] + 0.5
+        step = (axis[-1] - axis[0]) / (len(axis) - 1)
+        return axis[0] - step / 2, axis[-1] + step / 2
+    return (*edges(x), *edges(y))
+
+
+# Classes differ in shape and in fill, so they stay apart in grey print too.
+POINT_STYLES = [dict(marker="o", facecolor="#ffffff", edgecolor="#000000"),
+                dict(marker="^", facecolor="#000000", edgecolor="#ffffff"),
+                dict(marker="s", facecolor="#E69F00", edgecolor="#000000"),
+                dict(marker="D", facecolor="#56B4E9", edgecolor="#000000")]
+
+
+def _draw_points(ax, spec):
+    import numpy as np
+
+    points = np.asarray(spec.get("points", []), float).reshape(-1, 2)
+    if not len(points):
+        return
+    labels = np.asarray(spec.get("point_labels", [0] * len(points)), int)
+    names = spec.get("class_names", {})
+    for label in sorted(set(labels.tolist())):
+        style = POINT_STYLES[label % len(POINT_STYLES)]
+        chosen = points[labels == label]
+        ax.scatter(chosen[:, 0], chosen[:, 1], s=20, linewidths=0.7,
+                   marker=style["marker"], c=style["facecolor"],
+                   edgecolors=style["edgecolor"],
+                   label=names.get(label, f"class {label}"))
+    # Outside the field, right of the colour bar, so that no point is hidden.
+    ax.figure.legend(loc="outside right upper")
+

@@ -1,0 +1,89 @@
+"""HTML -> PDF with WeasyPrint, the same bytes for the same HTML.
+
+Fonts.  The HTML written to disk names its fonts by alias ("labreport serif",
+"labreport sans", "labreport mono", see templates/style.css) followed by
+fallbacks a browser is likely to have.  Only here, for the PDF, are the aliases
+bound with ``@font-face`` to font files that ship inside matplotlib (STIX and
+DejaVu, ``matplotlib/mpl-data/fonts/ttf``): every machine with the project
+installed has exactly those files, so the PDF's glyphs and line breaks do not
+depend on the fonts of the machine that builds it.  The file URLs are absolute
+paths of this machine, which is why they live in this extra stylesheet and
+never in the HTML: embedding the fonts in the HTML as data URLs instead would
+add some 3 MB to every page.
+
+Determinism.  WeasyPrint (>= 56) writes no date and no random identifier
+unless asked; we ask for a file identifier derived from the HTML, and for a
+creation date only when SOURCE_DATE_EPOCH is set (the build sets it to the
+source's date).  Font subsets are made from the same files with the same
+glyphs, so they are the same bytes too.  No base URL is given, so no path of
+this machine can reach the PDF through a resolved link.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from pathlib import Path
+
+# alias -> {(weight, style): file in matplotlib's fonts/ttf}
+FONT_FILES = {
+    "labreport serif": {
+        ("normal", "normal"): "STIXGeneral.ttf",
+        ("bold", "normal"): "STIXGeneralBol.ttf",
+        ("normal", "italic"): "STIXGeneralItalic.ttf",
+        ("bold", "italic"): "STIXGeneralBolIta.ttf",
+    },
+    "labreport sans": {
+        ("normal", "normal"): "DejaVuSans.ttf",
+        ("bold", "normal"): "DejaVuSans-Bold.ttf",
+        ("normal", "italic"): "DejaVuSans-Oblique.ttf",
+        ("bold", "italic"): "DejaVuSans-BoldOblique.ttf",
+    },
+    "labreport mono": {
+        ("normal", "normal"): "DejaVuSansMono.ttf",
+        ("bold", "normal"): "DejaVuSansMono-Bold.ttf",
+        ("normal", "italic"): "DejaVuSansMono-Oblique.ttf",
+        ("bold", "italic"): "DejaVuSansMono-BoldOblique.ttf",
+    },
+}
+
+
+def html_to_pdf(html: str) -> bytes:
+    """``html`` (a self-contained page) printed to PDF by WeasyPrint.
+
+    The same ``html`` gives the same bytes in any process; relative URLs in
+    it are not resolved (there is no base URL), so the page must carry its
+    own styles and images, as the pages of report.render do."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config = FontConfiguration()
+    fonts = CSS(string=font_face_css(), font_config=font_config)
+    document = HTML(string=html).render(stylesheets=[fonts], font_config=font_config)
+    created = _source_date()
+    if created:
+        document.metadata.created = document.metadata.modified = created
+    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
+    return document.write_pdf(pdf_identifier=identifier)
+
+
+def font_face_css() -> str:
+    """``@font-face`` rules binding the font aliases to matplotlib's files."""
+    import matplotlib
+
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    rules = []
+    for family, faces in FONT_FILES.items():
+        for (weight, style), name in faces.items():
+            rules.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
+                         f'font-style: {style}; src: url("{(folder / name).as_uri()}"); }}')
+    return "\n".join(rules) + "\n"
+
+
+def _source_date():
+    """SOURCE_DATE_EPOCH as a W3C date-time, or None when it is not set."""
+    given = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not given:
+        return None
+    moment = dt.datetime.fromtimestamp(int(given), dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,173 @@
+"""Rendering a lab record: a Jinja2 template and a plain dict context -> HTML.
+
+The environment is built afresh for every rendering (nothing mutable at
+module level), autoescapes everything, and searches the user's template
+folders before the package's own, so that a user can override ``style.css``
+or a whole template without touching the package.  Named filters turn numbers
+and TeX into text a reader wants to see:
+
+=====================  =========================================
+``x | sci``            1.58e-4 -> ``1.58 × 10⁻⁴`` (3 significant digits)
+``x | sci(2)``         1.58e-4 -> ``1.6 × 10⁻⁴``
+``x | fixed(3)``       0.5 -> ``0.500``
+``x | percent``        0.934 -> ``93.4 %``; ``percent(0)`` -> ``93 %``
+``tex | math``         inline SVG (``report.mathsvg``)
+``tex | math(display=True)``  a display equation
+``spec | figure``      a figure spec rendered to inline SVG
+=====================  =========================================
+
+Numbers use the typographic minus (−), NaN prints as ``nan``, infinities as
+``∞``/``−∞`` and None as an em dash; the space before ``%`` and around ``×``
+is a no-break space, so a number never breaks across lines.
+"""
+from __future__ import annotations
+
+import collections
+import math
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+import report
+
+MINUS = "\u2212"
+NBSP = "\u00a0"
+MISSING = "\u2014"
+SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def templates_dir() -> Path:
+    """The package's templates: ``report/templates`` in an installed wheel
+    (pyproject.toml's force-include), the top-level ``templates/`` in a
+    source checkout or editable install."""
+    here = Path(report.__file__).resolve().parent
+    installed = here / "templates"
+    return installed if installed.is_dir() else here.parent / "templates"
+
+
+def search_path(user_dirs=()) -> list[str]:
+    """The folders searched for templates, first match wins."""
+    return [str(Path(d)) for d in user_dirs] + [str(templates_dir())]
+
+
+def make_environment(user_dirs=()) -> jinja2.Environment:
+    """A new Jinja2 environment over ``user_dirs`` and then the package's
+    templates, with the filters of this module and the global
+    ``pygments_css`` (Markup: the listing colours for the base template)."""
+    from report.program import pygments_css
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search_path(user_dirs)),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(sci=sci, fixed=fixed, percent=percent, math=make_math_filter(),
+                       figure=figure_filter)
+    env.globals["pygments_css"] = Markup(pygments_css())
+    return env
+
+
+def render_html(template_name: str, context: dict, *, user_dirs=()) -> str:
+    """The template ``template_name`` rendered with ``context``.
+
+    Raises LookupError naming the template and the folders searched when no
+    folder has it (or a template it extends or includes)."""
+    env = make_environment(user_dirs)
+    try:
+        return env.get_template(template_name).render(context)
+    except jinja2.TemplateNotFound as e:
+        folders = ", ".join(search_path(user_dirs))
+        raise LookupError(f"template {e.name!r} not found; searched {folders}") from None
+
+
+# --- filters ------------------------------------------------------------------
+
+
+def _special(x):
+    """The text for None, NaN or ±∞, or None for an ordinary number."""
+    if x is None:
+        return MISSING
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "∞" if x > 0 else MINUS + "∞"
+    return None
+
+
+def _minus(text):
+    return text.replace("-", MINUS)
+
+
+def fixed(x, digits: int = 2) -> str:
+    """``x`` with ``digits`` digits after the point: fixed(0.5, 3) -> 0.500."""
+    special = _special(x)
+    if special is not None:
+        return special
+    text = f"{float(x):.{digits}f}"
+    if float(text) == 0:  # no "−0.00"
+        text = text.lstrip("-")
+    return _minus(text)
+
+
+def percent(x, digits: int = 1) -> str:
+    """The fraction ``x`` as a percentage: percent(0.934) -> 93.4 %."""
+    special = _special(x)
+    if special is not None:
+        return special
+    return fixed(100 * float(x), digits) + NBSP + "%"
+
+
+def sci(x, digits: int = 3) -> str:
+    """``x`` in scientific notation with ``digits`` significant digits and a
+    real superscript exponent: sci(1.58e-4) -> 1.58 × 10⁻⁴.  An exponent of
+    0 is left out (sci(2.5) -> 2.50), and 0 prints as 0."""
+    special = _special(x)
+    if special is not None:
+        return special
+    x = float(x)
+    if x == 0:
+        return "0"
+    mantissa, _, exponent = f"{x:.{max(digits, 1) - 1}e}".partition("e")
+    exponent = int(exponent)
+    if exponent == 0:
+        return _minus(mantissa)
+    return (_minus(mantissa) + NBSP + "×" + NBSP + "10"
+            + str(exponent).translate(SUPERSCRIPT))
+
+
+def make_math_filter():
+    """The ``math`` filter: TeX (without dollar signs) as inline SVG, or a
+    display equation with ``math(display=True)``.
+
+    It counts the equations it has typeset, so that an equation repeated in
+    a page gets ids of its own each time (see report.mathsvg).  Jinja string
+    literals decode backslash escapes ("\\frac" would hold a form feed) and
+    know no r"..." prefix, so TeX is best written as a block,
+    ``{% filter math %}\\frac{a}{b}{% endfilter %}``, or with doubled
+    backslashes.  Line breaks in the TeX count as spaces."""
+    from report.mathsvg import tex_to_svg
+
+    seen = collections.Counter()
+
+    # pass_context keeps Jinja from calling the filter once at compile time
+    # for a constant argument, which would give every pass of a loop the
+    # same ids.
+    @jinja2.pass_context
+    def math(context, tex, display: bool = False) -> Markup:
+        tex = " ".join(str(tex).split())
+        occurrence = seen[tex, display]
+        seen[tex, display] += 1
+        return Markup(tex_to_svg(tex, display=display, occurrence=occurrence))
+
+    return math
+
+
+def figure_filter(spec) -> Markup:
+    """A figure spec (see report.figures.render_figure) as inline SVG."""
+    from report.figures import render_figure
+
+    return Markup(render_figure(spec))

@@ -1,0 +1,88 @@
+"""The PDF: the page's text with page numbers, identical bytes from run to run,
+fonts from the installed packages, no date unless SOURCE_DATE_EPOCH gives one."""
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import re
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from report.render import render_html
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = """{% extends "base.html.j2" %}{% block content %}
+<h2>Aim</h2><p>Train a network on {{ "XOR" }} with step {{ "\\\\eta" | math }}.</p>
+<pre class="highlight"><code>def relu(z):
+    return np.maximum(z, 0.0)</code></pre>
+<table class="numbers"><thead><tr><th>Epoch</th><th>Loss</th></tr></thead>
+<tbody><tr><td>1</td><td>{{ 0.693 | fixed(3) }}</td></tr></tbody></table>
+{% endblock %}"""
+CONTEXT = {"number": 6, "title": "Implement gradient descent", "date": "1 January 2026",
+           "provenance": {"commit": "0123456789ab", "seed": 42}}
+STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
+PRINT_PDF = ("import sys; from report.pdf import html_to_pdf;"
+             "sys.stdout.buffer.write(html_to_pdf(sys.stdin.read()))")
+
+
+@pytest.fixture(scope="module")
+def html(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("templates")
+    (folder / "small.html.j2").write_text(TEMPLATE, encoding="utf-8")
+    return render_html("small.html.j2", CONTEXT, user_dirs=[folder])
+
+
+def pdf_in_new_process(html, **env):
+    """The PDF of ``html`` made by a fresh Python process."""
+    environment = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    done = subprocess.run([sys.executable, "-c", PRINT_PDF], input=html.encode(),
+                          capture_output=True, check=True, cwd=ROOT,
+                          env=dict(environment, **env))
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def pdf(html):
+    return pdf_in_new_process(html)
+
+
+def test_the_pdf_holds_the_page_text_and_page_numbers(pdf):
+    reader = PdfReader(io.BytesIO(pdf))
+    text = reader.pages[0].extract_text()
+    assert "Implement gradient descent" in text
+    assert "Train a network on XOR" in text
+    assert "0.693" in text and "return np.maximum(z, 0.0)" in text
+    assert "page 1 of" in text
+    assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=0.5)  # A4
+
+
+def test_two_processes_make_identical_bytes(html, pdf):
+    assert pdf_in_new_process(html) == pdf
+
+
+def test_no_creation_date_unless_source_date_epoch_gives_one(html, pdf):
+    assert "/CreationDate" not in PdfReader(io.BytesIO(pdf)).metadata
+    dated = PdfReader(io.BytesIO(pdf_in_new_process(html, SOURCE_DATE_EPOCH="1767225600")))
+    assert dated.metadata["/CreationDate"].startswith("D:20260101000000")
+
+
+def test_fonts_are_the_bundled_ones_embedded_under_their_aliases(pdf):
+    reader = PdfReader(io.BytesIO(pdf))
+    fonts = {font["/BaseFont"].split("+", 1)[1]
+             for page in reader.pages
+             for font in page["/Resources"]["/Font"].values()}
+    assert fonts and all(name.startswith("labreport-") for name in fonts)
+
+
+def test_no_path_of_this_machine_reaches_the_pdf(pdf):
+    streams = [zlib.decompress(data) for data in STREAM.findall(pdf)
+               if data.startswith(b"x")]  # zlib's header byte
+    everything = b"".join([pdf, *streams])
+    assert len(streams) > 3
+    for path in (str(ROOT), "site-packages", "file:", "/tmp/"):
+        assert path.encode() not in everything

@@ -1,0 +1,151 @@
+"""Rendering: escaped by default, templates found from anywhere, user folders
+first, numbers formatted for reading, a self-contained page."""
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from report.render import (fixed, make_environment, percent, render_html, sci,
+                           templates_dir)
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = {
+    "number": 6, "title": "Implement gradient descent", "date": "1 January 2026",
+    "provenance": {"labreport": "0.1.0", "commit": "0123456789ab", "modified": False,
+                   "python": "3.11.2", "numpy": "2.1.0", "seed": 42,
+                   "config_hash": "abcdef012345"},
+}
+
+
+@pytest.fixture
+def user_dir(tmp_path):
+    def write(name, text):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        return tmp_path
+    return write
+
+
+def test_context_values_are_escaped(user_dir):
+    folder = user_dir("page.html.j2", "<p>{{ note }}</p>")
+    html = render_html("page.html.j2", {"note": "<script>alert(1)</script>"},
+                       user_dirs=[folder])
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_package_templates_are_found_from_any_directory(tmp_path):
+    code = ("from report.render import render_html;"
+            "print(render_html('base.html.j2', {'number': 1, 'title': 'T'}))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path,
+                          capture_output=True, text=True, check=True)
+    assert "<!doctype html>" in done.stdout
+    assert templates_dir() == ROOT / "templates"
+
+
+def test_a_user_folder_overrides_a_package_template(user_dir):
+    folder = user_dir("base.html.j2", "mine: {{ title }}")
+    assert render_html("base.html.j2", PAGE, user_dirs=[folder]) == "mine: Implement gradient descent"
+
+
+def test_a_user_folder_can_replace_the_stylesheet_alone(user_dir):
+    folder = user_dir("style.css", "body { color: rebeccapurple; }")
+    html = render_html("base.html.j2", PAGE, user_dirs=[folder])
+    assert "rebeccapurple" in html
+    assert "@page" not in html
+    assert "<h1>Implement gradient descent</h1>" in html
+
+
+def test_a_missing_template_names_itself_and_the_search_path(tmp_path):
+    with pytest.raises(LookupError) as caught:
+        render_html("nowhere.html.j2", {}, user_dirs=[tmp_path])
+    message = str(caught.value)
+    assert "'nowhere.html.j2'" in message
+    assert str(tmp_path) in message and str(templates_dir()) in message
+
+
+def test_each_environment_is_new():
+    assert make_environment() is not make_environment()
+    env = make_environment()
+    assert env.autoescape and env.trim_blocks and env.lstrip_blocks
+
+
+def test_the_base_page_has_title_block_content_and_provenance(user_dir):
+    folder = user_dir("exp.html.j2", '{% extends "base.html.j2" %}'
+                                     "{% block content %}<p>Results.</p>{% endblock %}")
+    html = render_html("exp.html.j2", PAGE, user_dirs=[folder])
+    assert html.startswith("<!doctype html>")
+    assert '<html lang="en">' in html
+    assert "<title>Experiment 6: Implement gradient descent</title>" in html
+    assert "1 January 2026" in html and "<p>Results.</p>" in html
+    footer = html[html.index('<footer class="provenance">'):]
+    for value in ("0.1.0", "0123456789ab", "3.11.2", "2.1.0", "seed 42", "abcdef012345"):
+        assert value in footer
+    assert "uncommitted" not in footer
+
+
+def test_the_footer_shows_only_what_provenance_has(user_dir):
+    html = render_html("base.html.j2", dict(PAGE, provenance={"commit": "abc", "modified": True}))
+    footer = html[html.index('<footer class="provenance">'):]
+    assert "abc" in footer and "with uncommitted changes" in footer
+    assert "seed" not in footer and "numpy" not in footer
+
+
+def test_the_page_is_self_contained():
+    html = render_html("base.html.j2", PAGE)
+    assert "<link" not in html and "<script" not in html
+    assert "@page" in html                # style.css inlined
+    assert ".highlight .k" in html        # listing colours inlined
+    assert "&#34;" not in html.split("</style>")[0]  # CSS not HTML-escaped
+    assert "file:" not in html and str(ROOT) not in html
+
+
+def test_the_math_filter_gives_each_occurrence_its_own_ids(user_dir):
+    folder = user_dir("m.html.j2", '{% for i in range(2) %}{{ "x_i" | math }}{% endfor %}'
+                                   "{% filter math(display=True) %}\\frac{a}{b}{% endfilter %}")
+    html = render_html("m.html.j2", {}, user_dirs=[folder])
+    assert html.count('class="math"') == 2 and html.count('class="math display"') == 1
+    found = re.findall(r'\sid="([^"]+)"', html)
+    assert len(found) == len(set(found))
+
+
+@pytest.mark.parametrize("value, text", [
+    (1.58e-4, "1.58\u00a0×\u00a010⁻⁴"), (-2.5e12, "−2.50\u00a0×\u00a010¹²"),
+    (2.5, "2.50"), (0.0, "0"), (math.nan, "nan"), (math.inf, "∞"), (-math.inf, "−∞"),
+    (None, "—"),
+])
+def test_sci(value, text):
+    assert sci(value) == text
+
+
+def test_sci_with_fewer_digits():
+    assert sci(1.58e-4, 2) == "1.6\u00a0×\u00a010⁻⁴"
+
+
+@pytest.mark.parametrize("value, digits, text", [
+    (0.5, 3, "0.500"), (-1.25, 1, "−1.2"), (-0.0001, 2, "0.00"), (math.nan, 2, "nan"),
+    (math.inf, 2, "∞"),
+])
+def test_fixed(value, digits, text):
+    assert fixed(value, digits) == text
+
+
+@pytest.mark.parametrize("value, digits, text", [
+    (0.934, 1, "93.4\u00a0%"), (1.0, 0, "100\u00a0%"), (math.nan, 1, "nan"),
+])
+def test_percent(value, digits, text):
+    assert percent(value, digits) == text
+
+
+def test_importing_the_renderers_does_not_import_matplotlib_or_weasyprint():
+    # `labreport --help` must stay fast, and it imports report/.
+    code = ("import sys, report.figures, report.mathsvg, report.render, report.pdf,"
+            " report.program; print(sorted(m for m in ('matplotlib', 'weasyprint')"
+            " if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"

@@ -163,7 +163,7 @@ def _hidden_units(params, start, cache):
 # --- which networks, in which batches ----------------------------------------------
 
 
-def variants():
+def study_settings():
     """Per study, the settings compared, each a dict with a short ``label``."""
     def net(label, **changes):
         return {"label": label, **SHEET, **changes}
@@ -200,7 +200,7 @@ def plan(config, epochs):
     from the configuration alone.  placement[study] lists (batch, column) for
     each of its networks, setting-major.
     """
-    settings, seeds = variants(), study_seeds(config)
+    settings, seeds = study_settings(), study_seeds(config)
     groups = {}  # (layers, activation) -> {(init, lr, seed): None}, in order
     for name in STAGES:
         for group, member in _networks(settings[name], seeds[name]):
@@ -298,7 +298,8 @@ def run_studies(config, *, epochs, progress=None):
     Quantiles count a non-finite loss as larger than any finite one.
     "reliability" also has "failures" (a dict per seed not at 100 % at the end:
     "seed", "final_loss", "final_accuracy", "dead_units", "diverged_at" or
-    None, "plateau": the nearest of PLATEAUS) and "example_failure" (the first
+    None, "plateau": the name of the nearest of PLATEAUS, None if the loss is
+    not finite) and "example_failure" (the first
     failure with its per-epoch "loss" and "accuracy", (epochs,) each; or None).
 
     A network that several studies share (same setting and seed) is trained
@@ -307,7 +308,7 @@ def run_studies(config, *, epochs, progress=None):
     require(is_int(epochs) and epochs >= 1, "epochs", epochs, "an integer >= 1")
     specs, placement = plan(config, epochs)
     outputs = run_batches(specs, config.workers, _progress_by_study(placement, progress))
-    settings, seeds = variants(), study_seeds(config)
+    settings, seeds = study_settings(), study_seeds(config)
     studies = {name: _assemble(settings[name], seeds[name], outputs, placement[name], epochs)
                for name in STAGES}
     studies["reliability"].update(
@@ -324,17 +325,17 @@ def _assemble(settings, seeds, outputs, places, epochs):
     study["loss_curves"] = curves.reshape(-1, V, S)
     study["q1_curve"], study["median_curve"], study["q3_curve"] = quartiles(
         study["loss_curves"], axis=-1)
-    study["variants"] = [{**setting, **_summary(study, v)} for v, setting in enumerate(settings)]
+    study["variants"] = [{**setting, **_summary(study, v, hidden=len(setting["layers"]) > 2)}
+                         for v, setting in enumerate(settings)]
     return study
 
 
-def _summary(study, v):
+def _summary(study, v, hidden):
     loss, acc = study["final_loss"][v], study["final_accuracy"][v]
     reached = study["epochs_to_full"][v]
     q1, median, q3 = (float(q) for q in quartiles(loss))
     spread = _spread(reached[reached > 0])
     gap, change = study["symmetry_gap"][v], study["hidden_change"][v]
-    hidden = not np.all(np.isnan(gap))
     return {
         "seeds": len(loss),
         "solved": int(np.sum(acc == 1.0)),
@@ -346,7 +347,7 @@ def _summary(study, v):
         "epochs_to_full": spread,
         "median_epochs_to_full": spread and spread["median"],
         "symmetry_gap_max": float(np.max(gap)) if hidden else None,
-        "hidden_weights_moved": bool(np.max(change) > 0) if hidden else None,
+        "hidden_weights_moved": bool(np.any(~(change <= 0))) if hidden else None,  # nan moved
     }
 
 
@@ -376,6 +377,16 @@ def quartiles(values, axis=-1):
     return tuple(result)
 
 
+def variant(study, **match):
+    """The first variant of ``study`` whose settings match, e.g. lr=0.1."""
+    return next(v for v in study["variants"] if all(v[k] == x for k, x in match.items()))
+
+
+def variant_index(study, **match):
+    """Its row in the study's (V, S) arrays."""
+    return study["variants"].index(variant(study, **match))
+
+
 def _failures(study, outputs, places):
     """The reliability seeds that end below 100 %, and the first in full."""
     loss, acc = study["final_loss"][0], study["final_accuracy"][0]
@@ -386,7 +397,7 @@ def _failures(study, outputs, places):
         "final_accuracy": float(acc[i]),
         "dead_units": int(study["dead_units"][0, i]),
         "diverged_at": int(study["diverged_at"][0, i]) or None,
-        "plateau": min(PLATEAUS, key=lambda name: abs(PLATEAUS[name] - loss[i])),
+        "plateau": _nearest_plateau(loss[i]),
     } for i in failed]
     example = None
     if failures:
@@ -394,6 +405,12 @@ def _failures(study, outputs, places):
         example = {**failures[0], "loss": outputs[batch]["loss"][:, column].copy(),
                    "accuracy": outputs[batch]["accuracy"][:, column].copy()}
     return {"failures": failures, "example_failure": example}
+
+
+def _nearest_plateau(loss):
+    if not np.isfinite(loss):
+        return None
+    return min(PLATEAUS, key=lambda name: abs(PLATEAUS[name] - loss))
 
 
 # --- claims: what the report says, evaluated from the data --------------------------
@@ -412,14 +429,6 @@ def claims(studies):
 
 def _claim(id, holds, text, measured):
     return {"id": id, "text": text, "holds": bool(holds), "measured": measured}
-
-
-def _variant(study, **match):
-    return next(v for v in study["variants"] if all(v[k] == x for k, x in match.items()))
-
-
-def _index(study, **match):
-    return study["variants"].index(_variant(study, **match))
 
 
 def _of(v):
@@ -471,7 +480,7 @@ def loss_mostly_falls(studies):
 
 def sheet_rates_work(studies):
     study = studies["learning_rate"]
-    rates = [_variant(study, lr=lr) for lr in (0.05, 0.1, 0.2)]
+    rates = [variant(study, lr=lr) for lr in (0.05, 0.1, 0.2)]
     every = [v["lr"] for v in study["variants"] if v["fraction_solved"] == 1.0]
     return _claim(
         "sheet_rates_work", all(v["fraction_solved"] > 0.5 for v in rates),
@@ -485,7 +494,8 @@ def sheet_rates_work(studies):
 
 def small_rate_slow(studies):
     study = studies["learning_rate"]
-    small, sheet = study["variants"][0], _variant(study, lr=0.1)
+    small = min(study["variants"], key=lambda v: v["lr"])
+    sheet = variant(study, lr=0.1)
     holds = (sheet["median_epochs_to_full"] is not None
              and _epochs(small["median_epochs_to_full"]) > sheet["median_epochs_to_full"])
     return _claim(
@@ -501,7 +511,7 @@ def small_rate_slow(studies):
 
 def large_rate_fails(studies):
     study = studies["learning_rate"]
-    v = len(study["variants"]) - 1
+    v = int(np.argmax([v["lr"] for v in study["variants"]]))
     diverged = study["diverged_at"][v] > 0
     unsolved = study["final_accuracy"][v] < 1.0
     n = len(diverged)
@@ -516,7 +526,7 @@ def large_rate_fails(studies):
 
 
 def linear_cannot_solve(studies):
-    v = _variant(studies["depth"], hidden_layers=0)
+    v = variant(studies["depth"], hidden_layers=0)
     return _claim(
         "linear_cannot_solve", v["best_accuracy"] < 1.0,
         f"A single linear layer cannot solve XOR: the best of {v['seeds']} linear "
@@ -526,7 +536,7 @@ def linear_cannot_solve(studies):
 
 def linear_at_ln_2(studies):
     study = studies["depth"]
-    i = _index(study, hidden_layers=0)
+    i = variant_index(study, hidden_layers=0)
     gap = float(np.max(np.abs(study["final_loss"][i] - math.log(2))))
     best = float(np.max(study["final_accuracy"][i]))
     return _claim(
@@ -538,7 +548,7 @@ def linear_at_ln_2(studies):
 
 
 def one_hidden_suffices(studies):
-    v = _variant(studies["depth"], hidden_layers=1)
+    v = variant(studies["depth"], hidden_layers=1)
     return _claim(
         "one_hidden_suffices", v["solved"] > 0,
         f"One hidden layer of {HIDDEN_WIDTH} ReLU units is enough to solve XOR: "
@@ -557,7 +567,7 @@ def deep_trains_with_he(studies):
 
 
 def zeros_symmetric(studies):
-    v = _variant(studies["initialisation"], init="zeros")
+    v = variant(studies["initialisation"], init="zeros")
     return _claim(
         "zeros_symmetric", v["symmetry_gap_max"] == 0.0,
         "Zeros initialisation leaves every hidden unit identical: after training, the "
@@ -568,7 +578,7 @@ def zeros_symmetric(studies):
 
 
 def zeros_cannot_learn(studies):
-    v = _variant(studies["initialisation"], init="zeros")
+    v = variant(studies["initialisation"], init="zeros")
     moved = "moved" if v["hidden_weights_moved"] else "never moved"
     return _claim(
         "zeros_cannot_learn", v["solved"] == 0,
@@ -580,7 +590,7 @@ def zeros_cannot_learn(studies):
 
 def he_beats_small_random(studies):
     study = studies["initialisation"]
-    he, normal = _variant(study, init="he"), _variant(study, init="normal")
+    he, normal = variant(study, init="he"), variant(study, init="normal")
     return _claim(
         "he_beats_small_random", he["fraction_solved"] > normal["fraction_solved"],
         "He initialisation solves XOR on more seeds than small random weights "
@@ -590,7 +600,7 @@ def he_beats_small_random(studies):
 
 def relu_faster_than_sigmoid(studies):
     study = studies["activation"]
-    relu, sigmoid = (_variant(study, activation=a)["median_epochs_to_full"]
+    relu, sigmoid = (variant(study, activation=a)["median_epochs_to_full"]
                      for a in ("relu", "sigmoid"))
     return _claim(
         "relu_faster_than_sigmoid", relu is not None and relu < _epochs(sigmoid),

@@ -104,17 +104,17 @@ def test_progress_counts_every_network_of_every_study():
 
 
 def test_zeros_initialisation_keeps_every_hidden_unit_identical(small_studies):
-    zeros = studies._variant(small_studies["initialisation"], init="zeros")
+    zeros = studies.variant(small_studies["initialisation"], init="zeros")
     assert zeros["symmetry_gap_max"] == 0.0
     assert zeros["hidden_weights_moved"] is False  # with ReLU, z = 0 passes no gradient
     assert zeros["solved"] == 0
-    he = studies._variant(small_studies["initialisation"], init="he")
+    he = studies.variant(small_studies["initialisation"], init="he")
     assert he["symmetry_gap_max"] > 0 and he["hidden_weights_moved"]
 
 
 def test_a_linear_model_stays_at_ln_2_and_at_most_three_quarters(small_studies):
     depth = small_studies["depth"]
-    i = studies._index(depth, hidden_layers=0)
+    i = studies.variant_index(depth, hidden_layers=0)
     assert depth["variants"][i]["layers"] == (2, 2)
     np.testing.assert_allclose(depth["final_loss"][i], math.log(2), rtol=0, atol=1e-3)
     assert np.all(depth["final_accuracy"][i] <= 0.75)
@@ -145,10 +145,10 @@ def test_a_network_shared_by_studies_has_the_same_numbers_in_each(small_studies)
     sheet = small_studies["reliability"]["final_loss"][0, :3]
     rates = small_studies["learning_rate"]
     np.testing.assert_array_equal(
-        rates["final_loss"][studies._index(rates, lr=0.1)], sheet)
+        rates["final_loss"][studies.variant_index(rates, lr=0.1)], sheet)
     depth = small_studies["depth"]
-    np.testing.assert_array_equal(depth["final_loss"][studies._index(depth, hidden_layers=2)],
-                                  sheet)
+    two_hidden = studies.variant_index(depth, hidden_layers=2)
+    np.testing.assert_array_equal(depth["final_loss"][two_hidden], sheet)
 
 
 def test_a_failed_seed_is_kept_in_full_as_the_example_failure():
@@ -201,7 +201,7 @@ def test_a_linear_model_that_solved_xor_would_refute_the_claim(small_studies):
     assert claim(small_studies, "linear_at_ln_2")["holds"]
     flipped = copy.deepcopy(small_studies)
     depth = flipped["depth"]
-    i = studies._index(depth, hidden_layers=0)
+    i = studies.variant_index(depth, hidden_layers=0)
     depth["variants"][i]["best_accuracy"] = 1.0
     depth["final_accuracy"][i, 0] = 1.0
     depth["final_loss"][i, 0] = 0.01
@@ -212,7 +212,7 @@ def test_a_linear_model_that_solved_xor_would_refute_the_claim(small_studies):
 def test_broken_symmetry_under_zeros_would_refute_the_claim(small_studies):
     assert claim(small_studies, "zeros_symmetric")["holds"]
     flipped = copy.deepcopy(small_studies)
-    studies._variant(flipped["initialisation"], init="zeros")["symmetry_gap_max"] = 1e-9
+    studies.variant(flipped["initialisation"], init="zeros")["symmetry_gap_max"] = 1e-9
     assert not claim(flipped, "zeros_symmetric")["holds"]
 
 

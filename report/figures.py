@@ -35,6 +35,7 @@ HEIGHT_CM = 6.5
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
            "#000000", "#F0E442"]
 REFERENCE_COLOUR = "#555555"  # vlines and hlines: marks, not data
+IMAGE_DPI = 200  # a heatmap's field, resampled smoothly: no visible cells in print
 
 STYLES = {"line": ("-", None), "markers": ("none", "o"), "line+markers": ("-", "o")}
 MARKERS = ("o", "x", "+", "s", "^", "v", "D", ".")
@@ -42,10 +43,13 @@ LINESTYLES = {"solid": "-", "dashed": "--", "dotted": ":", "dashdot": "-."}
 SCALES = ("linear", "log")
 COLORMAPS = ("PuOr", "PuOr_r", "RdBu", "RdBu_r", "cividis", "viridis")
 
-# Drawing rules for every figure, over matplotlib's defaults (drawing_rules),
-# so that nothing leaks into, or depends on, the rest of the process.
+
 def _rc(salt):
+    """The drawing rules of every figure, applied over matplotlib's defaults
+    (drawing_rules) so that nothing leaks into, or depends on, the rest of
+    the process."""
     from matplotlib import cycler
+
     return {
         "svg.fonttype": "path",
         "svg.hashsalt": salt,
@@ -69,7 +73,6 @@ def _rc(salt):
         "legend.frameon": True,
         "legend.framealpha": 0.85,
         "legend.edgecolor": "#cccccc",
-        "image.interpolation": "none",
         "figure.dpi": 72,
         "savefig.dpi": 72,
     }
@@ -97,7 +100,7 @@ def render_figure(spec: dict) -> str:
         size = (spec.get("width_cm", WIDTH_CM) * CM, spec.get("height_cm", HEIGHT_CM) * CM)
         fig = Figure(figsize=size, layout="constrained")
         kinds[kind](fig, spec)
-        svg = save_svg(fig)
+        svg = save_svg(fig, image_dpi=IMAGE_DPI)
     return inline_svg(svg, prefix=figure_id, label=spec.get("alt"))
 
 
@@ -112,15 +115,17 @@ def drawing_rules(rc):
         yield
 
 
-def save_svg(fig) -> str:
+def save_svg(fig, image_dpi=72) -> str:
     """``fig`` saved as SVG text, without date, creator or other metadata.
 
-    Call inside an rc_context that sets ``svg.hashsalt`` and
-    ``svg.fonttype = "path"``; those are read while saving."""
+    Call inside drawing_rules() with ``svg.hashsalt`` and ``svg.fonttype =
+    "path"``; those are read while saving.  ``image_dpi`` is the resolution
+    of raster images in the figure (an SVG's own coordinates are always in
+    points)."""
     buffer = io.StringIO()
     # None removes matplotlib's predefined entries; with all four gone the
     # <metadata> element is not written at all.
-    fig.savefig(buffer, format="svg", transparent=True,
+    fig.savefig(buffer, format="svg", transparent=True, dpi=image_dpi,
                 metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     return buffer.getvalue()
 
@@ -228,7 +233,8 @@ def draw_lines(fig, spec):
     "line+markers"), ``marker`` (one of MARKERS, e.g. "x" to mark diverged
     runs), ``linestyle`` ("solid", "dashed", "dotted", "dashdot"), ``color``.
     Optional ``vlines`` [{x, label}], ``hlines`` [{y, label}] (reference
-    lines, listed in the legend) and ``annotations`` [{x, y, text}].
+    lines, listed in the legend), ``annotations`` [{x, y, text}] and
+    ``legend`` (a matplotlib legend location; default "best").
 
     Points whose x or y is not finite, or not positive on a log axis, are
     left out; a line breaks there instead of raising.
@@ -283,8 +289,10 @@ def _draw_series(ax, series, default_colour, xscale, yscale):
             label=series.get("label") or "_nolegend_",
             markeredgewidth=1.2 if marker in ("x", "+") else 0.5)
     if series.get("band") is not None:
+        import numpy as np
+
         lo, hi = (_finite(edge, yscale) for edge in series["band"])
-        shown = ~(_nan(lo) | _nan(hi) | _nan(x))
+        shown = ~(np.isnan(lo) | np.isnan(hi) | np.isnan(x))
         ax.fill_between(x, lo, hi, where=shown, color=colour, alpha=0.18,
                         linewidth=0, interpolate=False)
 
@@ -292,17 +300,13 @@ def _draw_series(ax, series, default_colour, xscale, yscale):
 def _finite(values, scale="linear"):
     """``values`` as a float array with NaN where a point cannot be drawn."""
     import numpy as np
+
     a = np.array(values, dtype=float).ravel()
     bad = ~np.isfinite(a)
     if scale == "log":
         bad |= ~(a > 0)
     a[bad] = np.nan
     return a
-
-
-def _nan(a):
-    import numpy as np
-    return np.isnan(a)
 
 
 # --- kind "heatmap" -----------------------------------------------------------
@@ -335,11 +339,12 @@ def draw_heatmap(fig, spec):
     # path per cell (tens of thousands of them for a fine grid).
     image = ax.imshow(z, origin="lower", extent=_extent(x, y), cmap=cmap,
                       vmin=spec.get("vmin"), vmax=spec.get("vmax"),
-                      interpolation="nearest", aspect="equal")
+                      interpolation="bilinear", aspect="equal")
     ax.grid(False)
-    if spec.get("contour") is not None and z.count() and np.ptp(z) > 0:
-        ax.contour(x, y, z, levels=[float(spec["contour"])], colors="#000000",
-                   linewidths=1.0)
+    level = spec.get("contour")
+    # A level outside the field has no contour (matplotlib would warn).
+    if level is not None and z.count() and z.min() < float(level) < z.max():
+        ax.contour(x, y, z, levels=[float(level)], colors="#000000", linewidths=1.0)
     _draw_points(ax, spec)
     bar = fig.colorbar(image, ax=ax, shrink=0.9, pad=0.02)
     bar.set_label(spec.get("zlabel", ""))
@@ -376,10 +381,10 @@ def _draw_points(ax, spec):
     for label in sorted(set(labels.tolist())):
         style = POINT_STYLES[label % len(POINT_STYLES)]
         chosen = points[labels == label]
-        ax.scatter(chosen[:, 0], chosen[:, 1], s=20, linewidths=0.7,
+        ax.scatter(chosen[:, 0], chosen[:, 1], s=28, linewidths=0.8,
                    marker=style["marker"], c=style["facecolor"],
                    edgecolors=style["edgecolor"],
                    label=names.get(label, f"class {label}"))
     # Outside the field, right of the colour bar, so that no point is hidden.
-    ax.figure.legend(loc="outside right upper")
+    ax.figure.legend(loc="outside right upper", markerscale=1.2)
 

@@ -5,8 +5,9 @@ lays out the TeX subset a lab record needs (sub- and superscripts, fractions,
 sums, Greek, ``\\mathrm``, accents) with the STIX fonts it ships, without a TeX
 installation.  ziamath would lay out more of LaTeX but is one more dependency;
 MathJax or KaTeX would need JavaScript in the page and a browser for the PDF.
-Left out, for the same reason: what mathtext cannot do (matrices,
-``\\begin{align}``, ``\\left( \\right)``); write such equations as several.
+Left out with it: environments (``\\begin{cases}``, matrices, ``align``);
+write a case split as ``g'(z) = 1 \\text{ if } z > 0, \\text{ else } 0``
+or as separate equations.
 
 The SVG scales with the text around it: its width, height and baseline offset
 are given in ``em``, so an equation in a 10.5 pt paragraph is drawn at 10.5 pt,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
 from pathlib import Path
 
@@ -57,6 +58,10 @@ def html_to_pdf(html: str) -> bytes:
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    # WeasyPrint reports its steps ("Step 5 - Creating layout") at INFO level;
+    # labreport has its own progress line, and a build's log should show
+    # WeasyPrint's warnings only.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     font_config = FontConfiguration()
     fonts = CSS(string=font_face_css(), font_config=font_config)
     document = HTML(string=html).render(stylesheets=[fonts], font_config=font_config)

@@ -16,6 +16,12 @@ and TeX into text a reader wants to see:
 ``spec | figure``      a figure spec rendered to inline SVG
 =====================  =========================================
 
+TeX in a template is best written as a block, ``{% filter math %}
+\\frac{a}{b}{% endfilter %}``: Jinja has no raw strings (``r"..."`` is a
+syntax error) and decodes backslash escapes in its string literals
+(``"\\frac"`` holds a form feed), so inside quotes every backslash must be
+doubled.
+
 Numbers use the typographic minus (−), NaN prints as ``nan``, infinities as
 ``∞``/``−∞`` and None as an em dash; the space before ``%`` and around ``×``
 is a no-break space, so a number never breaks across lines.

@@ -77,13 +77,14 @@ def test_the_same_spec_gives_the_same_bytes(loss_svg):
     assert render_figure(loss_figure()) == loss_svg
 
 
-def test_the_same_spec_gives_the_same_bytes_in_another_process(loss_svg):
-    code = ("import sys, numpy as np; sys.path.insert(0, 'tests');"
-            "from test_figures import loss_figure; from report.figures import render_figure;"
-            "sys.stdout.write(render_figure(loss_figure()))")
+def test_the_same_specs_give_the_same_bytes_in_another_process(loss_svg):
+    code = ("import sys; sys.path.insert(0, 'tests');"
+            "from test_figures import loss_figure, boundary_figure;"
+            "from report.figures import render_figure;"
+            "sys.stdout.write(render_figure(loss_figure()) + render_figure(boundary_figure()))")
     other = subprocess.run([sys.executable, "-c", code], capture_output=True,
                            text=True, check=True, cwd=ROOT).stdout
-    assert other == loss_svg
+    assert other == loss_svg + render_figure(boundary_figure())
 
 
 def test_two_figures_share_no_id_and_each_refers_only_to_its_own(loss_svg):
@@ -134,3 +135,16 @@ def test_an_accessible_label_when_alt_text_is_given():
     assert 'role="img"' in svg
     assert 'aria-label="loss falls &lt;fast&gt; &amp; &#34;steadily&#34;"' in svg
 
+
+
+def test_the_process_matplotlib_settings_do_not_change_the_figure(loss_svg):
+    import matplotlib
+    with matplotlib.rc_context({"font.size": 20, "lines.linewidth": 5,
+                                "axes.prop_cycle": matplotlib.cycler(color=["red"])}):
+        assert render_figure(loss_figure()) == loss_svg
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_flat_field_has_no_boundary_and_no_warning():
+    spec = dict(boundary_figure(), z=np.full((21, 21), 0.9))
+    assert render_figure(spec).startswith("<svg")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import time
 
 import numpy as np
@@ -36,6 +37,12 @@ def seconds(K, epochs):
     return time.perf_counter() - start
 
 
+def cpu_seconds():
+    """CPU time of this process and of its finished children (the workers)."""
+    return sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
+               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+
+
 def best(f, repeats):
     return min(f() for _ in range(repeats))
 
@@ -58,12 +65,13 @@ def main():
 
     if not args.skip_studies:
         config = StudiesConfig()
-        start = time.perf_counter()
+        cpu, start = cpu_seconds(), time.perf_counter()
         run_studies(config, epochs=5000)
-        wall = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
         print(f"\nrun_studies, defaults (seeds {config.seeds}, reliability_seeds "
               f"{config.reliability_seeds}, workers {config.workers}, 5000 epochs): "
-              f"{wall:.1f} s wall")
+              f"{wall:.1f} s wall, {cpu:.1f} s CPU; load average now "
+              f"{os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

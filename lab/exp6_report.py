@@ -16,7 +16,7 @@ GRADIENT_TOLERANCE = 1e-6
 # The functions the Program section lists: the code that ran, read at build time.
 PROGRAM = [
     mlp.init_params, mlp.he, mlp.relu, mlp.relu_grad,
-    mlp.dense_forward, mlp.dense_backward,
+    mlp.dense_forward, mlp.dense_backward, mlp.dense_backward_input,
     mlp.softmax, mlp.cross_entropy, mlp.cross_entropy_grad,
     mlp.forward, mlp.backward, mlp.update, train.train,
     gradcheck.numerical_gradient, gradcheck.relative_error,

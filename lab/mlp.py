@@ -16,7 +16,7 @@ vanilla full-batch gradient descent and nothing else.
 """
 from __future__ import annotations
 
-from functools import reduce
+from functools import lru_cache, reduce
 
 import numpy as np
 
@@ -27,14 +27,21 @@ import numpy as np
 # over the few class columns the same maxima, in a fraction of the time.
 
 
+@lru_cache(maxsize=None)
+def _ones(shape):
+    ones = np.ones(shape)
+    ones.flags.writeable = False  # shared between calls
+    return ones
+
+
 def sum_over_samples(a):
     """Σ over the sample axis: (..., N, F) -> (..., 1, F)."""
-    return np.ones((1, a.shape[-2])) @ a
+    return _ones((1, a.shape[-2])) @ a
 
 
 def sum_over_classes(a):
     """Σ over the class axis: (..., N, C) -> (..., N, 1)."""
-    return a @ np.ones((a.shape[-1], 1))
+    return a @ _ones((a.shape[-1], 1))
 
 
 def max_over_classes(a):
@@ -157,16 +164,20 @@ def dense_forward(a_prev, W, b):
     return a_prev @ W + b
 
 
-def dense_backward(dz, a_prev, W):
-    """Gradients of a dense layer from dz = dLoss/dz.
+def dense_backward(dz, a_prev):
+    """Gradients of a dense layer's parameters from dz = dLoss/dz.
 
-    dz (..., N, fan_out) -> dW = a_prevᵀ·dz (..., fan_in, fan_out),
-    db = column sums of dz (..., 1, fan_out), da_prev = dz·Wᵀ (..., N, fan_in).
+    dz (..., N, fan_out) -> dW = a_prevᵀ·dz (..., fan_in, fan_out) and
+    db = Σ over samples of dz (..., 1, fan_out).
     """
     dW = np.swapaxes(a_prev, -1, -2) @ dz
     db = sum_over_samples(dz)
-    da_prev = dz @ np.swapaxes(W, -1, -2)
-    return da_prev, dW, db
+    return dW, db
+
+
+def dense_backward_input(dz, W):
+    """The gradient passed to the layer below: da_prev = dz·Wᵀ (..., N, fan_in)."""
+    return dz @ np.swapaxes(W, -1, -2)
 
 
 # --- output layer: softmax and cross-entropy, side by side -----------------------
@@ -233,10 +244,9 @@ def backward(yhat, Y, cache, params, activation="relu"):
     dz = cross_entropy_grad(yhat, Y)  # δ = ŷ − y, averaged over N
     for l in range(L, 0, -1):
         a_prev, _ = cache[l - 1]
-        da_prev, grads[f"dW{l}"], grads[f"db{l}"] = dense_backward(
-            dz, a_prev, params[f"W{l}"]
-        )
-        if l > 1:
+        grads[f"dW{l}"], grads[f"db{l}"] = dense_backward(dz, a_prev)
+        if l > 1:  # the input X needs no gradient
+            da_prev = dense_backward_input(dz, params[f"W{l}"])
             dz = da_prev * g_grad(cache[l - 2][1])  # dz[l-1] = da ⊙ g'(z[l-1])
     return grads
 

@@ -72,7 +72,12 @@ def train(X, Y, y, params, *, lr, epochs, activation="relu",
             if _stopping_rule_met(loss, accs[epoch - 1], loss_tol, acc_target):
                 reason = f"stopping rule met at epoch {epoch}"
                 break
-            update(params, backward(yhat, Y, cache, params, activation), lr)
+            grads = backward(yhat, Y, cache, params, activation)
+            if diverged_at.any():
+                # A diverged network in a batch stops where it would alone.
+                frozen = (diverged_at > 0)[..., None, None]
+                grads = {k: np.where(frozen, 0.0, g) for k, g in grads.items()}
+            update(params, grads, lr)
             if progress is not None and epoch % 250 == 0:
                 progress(epoch, loss)
     return History(losses[:epoch], accs[:epoch], diverged_at, epoch, reason)

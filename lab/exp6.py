@@ -15,6 +15,7 @@ from lab import mlp
 from lab.config import is_int, is_number, require, setting
 from lab.data import XOR_X, xor
 from lab.gradcheck import gradient_check
+from lab.studies import StudiesConfig, run_studies
 from lab.train import first_epoch_reaching, train
 
 TITLE = "Gradient descent and back-propagation for an MLP on XOR"
@@ -37,6 +38,9 @@ class Config:
     print_every: int = setting(500, "epochs between logged lines (>= 1)")
     loss_tol: float | None = setting(None, "stop once the loss is below this (> 0, or none)")
     acc_target: float | None = setting(None, "stop once accuracy reaches this (0–1, or none)")
+    studies: StudiesConfig | None = setting(
+        StudiesConfig(), "the studies over many networks that the report's "
+        "reflections draw on (studies=none leaves them out)")
 
     def __post_init__(self):
         require(is_int(self.seed) and 0 <= self.seed < 2**32, "seed", self.seed,
@@ -64,6 +68,25 @@ class Config:
         require(self.acc_target is None
                 or (is_number(self.acc_target) and 0 < self.acc_target <= 1),
                 "acc_target", self.acc_target, "a number in (0, 1], or none")
+
+
+def cache_inputs(config, stage):
+    """What each stage's results depend on: the main run on everything but the
+    studies' sizes, the studies on those sizes and the epoch budget alone."""
+    settings = asdict(config)
+    studies = settings.pop("studies")
+    if stage == "studies":
+        if studies is not None:
+            studies.pop("workers")  # how many processes never changes a number
+        return {"epochs": config.epochs, "studies": studies}
+    return settings
+
+
+def studies(config, progress=None):
+    """The studies behind the report's reflections (lab.studies), or None."""
+    if config.studies is None:
+        return None
+    return run_studies(config.studies, epochs=config.epochs, progress=progress)
 
 
 def run(config, progress=None):
@@ -198,5 +221,5 @@ def report(result, studies=None):
     from lab import exp6_report
 
     context = exp6_report.report(result, studies)
-    context["metrics"] = summary(result)
+    context["metrics"] = {**summary(result), "studies": context.pop("metrics_studies")}
     return context

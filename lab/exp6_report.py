@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from lab import gradcheck, mlp, train
+from lab.exp6_claims import claims as study_claims
+from lab.exp6_studies_view import studies_metrics, studies_view
 
 LN2 = float(np.log(2.0))
 GRADIENT_TOLERANCE = 1e-6
@@ -23,23 +25,29 @@ PROGRAM = [
 ]
 
 
-def report(result, studies=None, study_claims=()):
+def report(result, studies=None):
     """The template context for one run (and its studies, if any)."""
     cfg = result["config"]
     epochs = np.arange(1, result["epochs_run"] + 1)
     run = _run_numbers(result)
+    view, study_figures = studies_view(studies) if studies else (None, [])
+    claims = (study_claims(studies) if studies else []) + _run_claims(run)
     return {
         "template": "exp6.html.j2",
         "number": 6,
         "title": "Implement gradient descent",
         "subtitle": "Back-propagation for a multi-layer perceptron, from scratch in numpy, on XOR",
         "config": {**cfg, "layers": "-".join(map(str, cfg["layers"]))},
+        "study_config": cfg.get("studies"),
         "hidden_layers": len(cfg["layers"]) - 2,
         "run": run,
-        "figures": _figures(result, epochs),
+        "figures": _figures(result, epochs) + study_figures,
         "program": PROGRAM,
-        "studies": studies,
-        "claims": list(study_claims) + _run_claims(run),
+        "studies": view,
+        "claims": claims,
+        "claim_by_id": {c["id"]: c for c in claims},
+        "failed_claims": [c for c in claims if not c["holds"]],
+        "metrics_studies": studies_metrics(studies) if studies else None,
         "files": {
             "log.csv": {"columns": ["epoch", "loss", "accuracy"],
                         "rows": [epochs, result["loss"], result["accuracy"]]},
@@ -87,9 +95,9 @@ def _run_claims(run):
     """Statements about the main run that the text relies on, checked."""
     return [{
         "id": "gradient-check",
-        "text": (f"back-propagation agrees with central differences to a relative "
-                 f"error of {run['max_gradient_error']:.1e} (tolerance "
-                 f"{GRADIENT_TOLERANCE:.0e})"),
+        "text": (f"Back-propagation agrees with central differences to a relative "
+                 f"error of {run['max_gradient_error']:.1e}, below the tolerance of "
+                 f"{GRADIENT_TOLERANCE:.0e}."),
         "holds": run["max_gradient_error"] < GRADIENT_TOLERANCE,
         "measured": run["max_gradient_error"],
     }]

@@ -6,7 +6,6 @@ Only ``report.outputs.write_outputs`` writes into the output directory.
 """
 from __future__ import annotations
 
-import logging
 import platform
 import time
 from dataclasses import asdict, dataclass, field
@@ -17,8 +16,6 @@ import report
 from report import cache as caching
 from report import experiments, provenance, serialize, settings
 from report.outputs import write_outputs
-
-log = logging.getLogger("labreport")
 
 RENDER_LIBRARIES = ("matplotlib", "weasyprint", "pydyf", "fonttools", "jinja2",
                     "pygments", "markupsafe", "tinycss2", "cssselect2", "pillow")
@@ -40,11 +37,15 @@ def configure(name, assignments=()):
     return experiment, settings.apply(experiment.Config(), assignments)
 
 
-def run_key(name, config, stage):
-    """The cache key of an experiment's results: its configuration, the code of
-    lab/ and the numerical libraries that compute them."""
+def run_key(name, config, stage, experiment=None):
+    """The cache key of an experiment's results: its configuration (or the part
+    of it the stage depends on, if the experiment says so with
+    ``cache_inputs(config, stage)``), the code of lab/ and the numerical
+    libraries that compute them."""
+    inputs = getattr(experiment, "cache_inputs", None)
     return caching.fingerprint({
-        "stage": stage, "experiment": name, "config": asdict(config),
+        "stage": stage, "experiment": name,
+        "config": inputs(config, stage) if inputs else asdict(config),
         "lab": caching.source_digest(lab),
         "numpy": caching.versions("numpy"), "python": platform.python_version(),
     })
@@ -82,12 +83,12 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     lap = Stopwatch(timings)
     with lap("training"):
         result, cached["run"] = cache.memo(
-            "run", run_key(name, config, "run"), lambda: experiment.run(config, progress))
+            "run", run_key(name, config, "run", experiment), lambda: experiment.run(config, progress))
     studies, claims = None, []
     if hasattr(experiment, "studies"):
         with lap("studies"):
             studies, cached["studies"] = cache.memo(
-                "studies", run_key(name, config, "studies"),
+                "studies", run_key(name, config, "studies", experiment),
                 lambda: experiment.studies(config, progress))
     context = dict(experiment.report(result, studies))
     prov = provenance.provenance(asdict(config), getattr(config, "seed", None))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 
 import click
@@ -10,8 +9,6 @@ import click
 from report import __version__, experiments, settings
 from report.build import build, configure
 from report.progress import Progress
-
-log = logging.getLogger("labreport")
 
 
 class UserError(Exception):
@@ -53,7 +50,6 @@ def cli():
     labreport build exp6           write outputs/exp6/: HTML, PDF, CSV, JSON, SVG
     labreport check exp6           rebuild and compare with outputs/exp6/
     """
-    logging.basicConfig(format="%(message)s", level=logging.INFO)
 
 
 SET_HELP = "Change a setting of the experiment (repeatable); see the settings list."

@@ -11,7 +11,8 @@ import pytest
 from lab import mlp, studies
 from lab.config import ConfigError
 from lab.data import xor
-from lab.studies import LEARNING_RATES, StudiesConfig, claims, run_studies, train_batch
+from lab.exp6_claims import claims
+from lab.studies import LEARNING_RATES, StudiesConfig, run_studies, train_batch
 from lab.train import first_epoch_reaching, train
 
 X, Y, y = xor(1)

@@ -18,21 +18,20 @@ def check(name, target, *, rtol=0.0, write=False, assignments=(), user_templates
     from report.compare import compare_dirs, format_comparison
 
     experiment, config = configure(name, assignments)
+    target = Path(target)
+    if not target.is_dir() and not write:
+        return False, (f"{target}: no outputs to compare with "
+                       f"(build them with labreport build {name})")
     provenance.pin_source_date()
     made = make(name, experiment, config, cache=caching.Cache(enabled=False),
                 progress=progress, user_templates=tuple(user_templates))
-    target = Path(target)
     ours = set(made.files) | read_manifest(target) | {MANIFEST}
     with tempfile.TemporaryDirectory(prefix="labreport-check-") as tmp:
         fresh = write_outputs(Path(tmp) / name, made.files)
-        if not target.is_dir():
-            text = f"{target}: no outputs to compare with (build them with labreport build {name})"
-            identical = False
-        else:
-            comparison = compare_dirs(target, fresh, rtol=rtol, only=ours)
-            identical = comparison.identical
-            text = (f"{target}: identical to a fresh build ({len(made.files)} files)"
-                    if identical else format_comparison(comparison))
+        comparison = compare_dirs(target, fresh, rtol=rtol, only=ours)
+        identical = comparison.identical
+        text = (f"{target}: identical to a fresh build ({len(made.files)} files)"
+                if identical else format_comparison(comparison))
     if write:
         write_outputs(target, made.files)
         text += f"\nwrote {target}"

@@ -164,3 +164,7 @@ def check_command(experiment, against, rtol, write, assignments, user_templates,
 
 def main():
     cli(prog_name="labreport")
+
+
+if __name__ == "__main__":
+    main()

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from report.cli import cli
 
 
-def invoke(*args):
+def invoke(*args, env=None):
     """``labreport ARGS`` in-process; stdout and stderr kept apart."""
-    return CliRunner().invoke(cli, list(args), prog_name="labreport")
+    return CliRunner().invoke(cli, list(args), prog_name="labreport", env=env)
 
 
 @pytest.fixture

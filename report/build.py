@@ -104,7 +104,8 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
         from report.render import render_html
 
         context["program"] = program_listing(context.get("program", []))
-        html = render_html(context["template"], context, user_dirs=user_templates)
+        html = render_html(context["template"], context, user_dirs=user_templates,
+                           typeset=_cached_typesetting(cache))
     with lap("pdf"):
         pdf, cached["pdf"] = cache.memo("pdf", render_key("pdf", html),
                                         lambda: _pdf(html))
@@ -135,6 +136,18 @@ def _figures(specs, cache):
                                 "svg": Markup(svg), "file": f"{spec['id']}.svg"}
         files[f"{spec['id']}.svg"] = svg.encode("utf-8")
     return rendered, files, all(hits)
+
+
+def _cached_typesetting(cache):
+    """Equations from the cache, typeset by matplotlib only when missing."""
+    def typeset(tex, display, occurrence):
+        def compute():
+            from report.mathsvg import tex_to_svg
+
+            return tex_to_svg(tex, display=display, occurrence=occurrence)
+
+        return cache.memo("math", render_key("math", tex, display, occurrence), compute)[0]
+    return typeset
 
 
 def _render_figure(spec):

@@ -11,6 +11,7 @@ import hashlib
 import os
 import pickle
 import tempfile
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -52,17 +53,34 @@ def fingerprint(obj, h=None):
 def source_digest(*packages):
     """A hash of the Python source of the given packages (every .py file
     below them), so that a change in the code changes the key."""
-    h = hashlib.sha256()
+    files = []
     for package in packages:
         root = Path(package.__file__).parent
         for path in sorted(root.rglob("*.py")):
-            h.update(str(path.relative_to(root)).encode() + b"\0")
-            h.update(path.read_bytes())
+            stat = path.stat()
+            files.append((str(root), str(path.relative_to(root)), stat.st_mtime_ns,
+                          stat.st_size))
+    return _digest_files(tuple(files))
+
+
+@lru_cache(maxsize=64)
+def _digest_files(files):
+    """Keyed on paths, sizes and modification times: files are read again
+    only when one of those changes."""
+    h = hashlib.sha256()
+    for root, relative, _, _ in files:
+        h.update(relative.encode() + b"\0")
+        h.update((Path(root) / relative).read_bytes())
     return h.hexdigest()
 
 
 def versions(*distributions):
     """{name: installed version} for the given distributions."""
+    return _versions(distributions)
+
+
+@lru_cache(maxsize=None)
+def _versions(distributions):
     found = {}
     for name in distributions:
         try:

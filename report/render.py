@@ -57,10 +57,12 @@ def search_path(user_dirs=()) -> list[str]:
     return [str(Path(d)) for d in user_dirs] + [str(templates_dir())]
 
 
-def make_environment(user_dirs=()) -> jinja2.Environment:
+def make_environment(user_dirs=(), *, typeset=None) -> jinja2.Environment:
     """A new Jinja2 environment over ``user_dirs`` and then the package's
     templates, with the filters of this module and the global
-    ``pygments_css`` (Markup: the listing colours for the base template)."""
+    ``pygments_css`` (Markup: the listing colours for the base template).
+    ``typeset(tex, display, occurrence) -> svg`` replaces
+    ``report.mathsvg.tex_to_svg`` for the math filter (a caching one, say)."""
     from report.program import pygments_css
 
     env = jinja2.Environment(
@@ -70,18 +72,18 @@ def make_environment(user_dirs=()) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(sci=sci, fixed=fixed, percent=percent, math=make_math_filter(),
+    env.filters.update(sci=sci, fixed=fixed, percent=percent, math=make_math_filter(typeset),
                        figure=figure_filter)
     env.globals["pygments_css"] = Markup(pygments_css())
     return env
 
 
-def render_html(template_name: str, context: dict, *, user_dirs=()) -> str:
+def render_html(template_name: str, context: dict, *, user_dirs=(), typeset=None) -> str:
     """The template ``template_name`` rendered with ``context``.
 
     Raises LookupError naming the template and the folders searched when no
     folder has it (or a template it extends or includes)."""
-    env = make_environment(user_dirs)
+    env = make_environment(user_dirs, typeset=typeset)
     try:
         return env.get_template(template_name).render(context)
     except jinja2.TemplateNotFound as e:
@@ -145,7 +147,7 @@ def sci(x, digits: int = 3) -> str:
             + str(exponent).translate(SUPERSCRIPT))
 
 
-def make_math_filter():
+def make_math_filter(typeset=None):
     """The ``math`` filter: TeX (without dollar signs) as inline SVG, or a
     display equation with ``math(display=True)``.
 
@@ -155,7 +157,11 @@ def make_math_filter():
     know no r"..." prefix, so TeX is best written as a block,
     ``{% filter math %}\\frac{a}{b}{% endfilter %}``, or with doubled
     backslashes.  Line breaks in the TeX count as spaces."""
-    from report.mathsvg import tex_to_svg
+    if typeset is None:
+        from report.mathsvg import tex_to_svg
+
+        def typeset(tex, display, occurrence):
+            return tex_to_svg(tex, display=display, occurrence=occurrence)
 
     seen = collections.Counter()
 
@@ -167,7 +173,7 @@ def make_math_filter():
         tex = " ".join(str(tex).split())
         occurrence = seen[tex, display]
         seen[tex, display] += 1
-        return Markup(tex_to_svg(tex, display=display, occurrence=occurrence))
+        return Markup(typeset(tex, display, occurrence))
 
     return math
 

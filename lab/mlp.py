@@ -49,6 +49,17 @@ def max_over_classes(a):
     return reduce(np.maximum, [a[..., c:c + 1] for c in range(a.shape[-1])])
 
 
+def argmax_over_classes(a):
+    """The index of the largest entry on the class axis, the first on ties,
+    as np.argmax gives: (..., N, C) -> (..., N)."""
+    best = a[..., 0]
+    index = np.zeros(a.shape[:-1], dtype=np.intp)
+    for c in range(1, a.shape[-1]):
+        index = np.where(a[..., c] > best, c, index)
+        best = np.maximum(best, a[..., c])
+    return index
+
+
 # --- hidden-layer activations g and their derivatives g'(z) ------------------
 
 
@@ -161,7 +172,9 @@ def dense_forward(a_prev, W, b):
     a_prev (..., N, fan_in), W (..., fan_in, fan_out), b (..., 1, fan_out)
     -> z (..., N, fan_out).
     """
-    return a_prev @ W + b
+    z = a_prev @ W
+    z += b  # in place: one fresh (N, fan_out) array per layer, not two
+    return z
 
 
 def dense_backward(dz, a_prev):
@@ -194,7 +207,9 @@ def softmax(z):
     shifted = z - max_over_classes(z)
     e = np.exp(shifted)
     s = sum_over_classes(e)
-    return e / s, shifted - np.log(s)
+    e /= s  # now ŷ
+    shifted -= np.log(s)  # now log ŷ
+    return e, shifted
 
 
 def cross_entropy(log_yhat, Y):
@@ -210,7 +225,7 @@ def cross_entropy_grad(yhat, Y):
 
 def accuracy(yhat, y):
     """Fraction of samples whose most probable class is the label. -> (...)."""
-    return np.mean(np.argmax(yhat, axis=-1) == y, axis=-1)
+    return np.mean(argmax_over_classes(yhat) == y, axis=-1)
 
 
 # --- the whole network -----------------------------------------------------------
@@ -246,8 +261,8 @@ def backward(yhat, Y, cache, params, activation="relu"):
         a_prev, _ = cache[l - 1]
         grads[f"dW{l}"], grads[f"db{l}"] = dense_backward(dz, a_prev)
         if l > 1:  # the input X needs no gradient
-            da_prev = dense_backward_input(dz, params[f"W{l}"])
-            dz = da_prev * g_grad(cache[l - 2][1])  # dz[l-1] = da ⊙ g'(z[l-1])
+            dz = dense_backward_input(dz, params[f"W{l}"])  # da[l-1]
+            dz *= g_grad(cache[l - 2][1])  # dz[l-1] = da ⊙ g'(z[l-1])
     return grads
 
 

@@ -94,18 +94,19 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     prov = provenance.provenance(asdict(config), getattr(config, "seed", None))
     context.update(date=provenance.format_date(provenance.source_date_epoch()),
                    provenance=prov, experiment=name)
-    files = {}
-    with lap("figures"):
-        context["figures"], svgs, cached["figures"] = _figures(context.get("figures", []),
-                                                               cache)
-        files.update(svgs)
-    with lap("html"):
+    with lap("figures and html"):
+        from report.figurejobs import FigureJobs
         from report.program import program_listing
         from report.render import render_html
 
+        figures = FigureJobs(context.get("figures", []), cache,
+                             lambda spec: render_key("figure", spec))
+        context["figures"] = figures.for_template()
         context["program"] = program_listing(context.get("program", []))
         html = render_html(context["template"], context, user_dirs=user_templates,
                            typeset=_cached_typesetting(cache))
+        html, files = figures.finish(html)
+        cached["figures"] = figures.all_cached
     with lap("pdf"):
         pdf, cached["pdf"] = cache.memo("pdf", render_key("pdf", html),
                                         lambda: _pdf(html))
@@ -122,22 +123,6 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     return Build(files, context, timings, cached, failed)
 
 
-def _figures(specs, cache):
-    """Render every figure spec to SVG (cached); returns the numbered figures
-    for the template, the SVG files and whether all came from the cache."""
-    from markupsafe import Markup
-
-    rendered, files, hits = {}, {}, []
-    for number, spec in enumerate(specs, start=1):
-        svg, hit = cache.memo("figure", render_key("figure", spec),
-                              lambda spec=spec: _render_figure(spec))
-        hits.append(hit)
-        rendered[spec["id"]] = {"number": number, "caption": spec.get("caption", ""),
-                                "svg": Markup(svg), "file": f"{spec['id']}.svg"}
-        files[f"{spec['id']}.svg"] = svg.encode("utf-8")
-    return rendered, files, all(hits)
-
-
 def _cached_typesetting(cache):
     """Equations from the cache, typeset by matplotlib only when missing."""
     def typeset(tex, display, occurrence):
@@ -148,12 +133,6 @@ def _cached_typesetting(cache):
 
         return cache.memo("math", render_key("math", tex, display, occurrence), compute)[0]
     return typeset
-
-
-def _render_figure(spec):
-    from report.figures import render_figure
-
-    return render_figure(spec)
 
 
 def _pdf(html):

@@ -1,0 +1,73 @@
+"""Figures rendered in worker processes while the page itself is rendered.
+
+Each figure is a matplotlib drawing of a few hundred milliseconds, and the
+page's equations keep the main process busy meanwhile; so the page is first
+rendered with a placeholder where each figure goes, and the SVGs, from the
+cache or from the workers, are put in their places at the end.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+
+from markupsafe import Markup
+
+WORKERS = 2
+
+
+def _render(spec):
+    from report.figures import render_figure
+
+    return render_figure(spec)
+
+
+def _placeholder(figure_id):
+    return f"<!--labreport-figure:{figure_id}-->"
+
+
+class FigureJobs:
+    """Start rendering ``specs`` (each with an ``id``); ``key(spec)`` is the
+    cache key of a spec's SVG in ``cache``."""
+
+    def __init__(self, specs, cache, key):
+        self.specs, self.cache, self.key = specs, cache, key
+        self.svgs, self.futures, self.pool = {}, {}, None
+        missing = []
+        for spec in specs:
+            svg = cache.get("figure", key(spec))
+            if svg is None:
+                missing.append(spec)
+            else:
+                self.svgs[spec["id"]] = svg
+        if len(missing) > 1:
+            self.pool = ProcessPoolExecutor(min(WORKERS, len(missing)))
+            self.futures = {s["id"]: (s, self.pool.submit(_render, s)) for s in missing}
+        else:
+            for spec in missing:
+                self._store(spec, _render(spec))
+        self.all_cached = not missing
+
+    def _store(self, spec, svg):
+        self.cache.put("figure", self.key(spec), svg)
+        self.svgs[spec["id"]] = svg
+
+    def for_template(self):
+        """{id: number, caption, svg (a placeholder for now), file}, numbered
+        in the order given."""
+        return {spec["id"]: {"number": n, "caption": spec.get("caption", ""),
+                             "svg": Markup(_placeholder(spec["id"])),
+                             "file": f"{spec['id']}.svg"}
+                for n, spec in enumerate(self.specs, start=1)}
+
+    def finish(self, html):
+        """(html with every figure in place, {file name: SVG bytes})."""
+        try:
+            for spec, future in self.futures.values():
+                self._store(spec, future.result())
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(cancel_futures=True)
+        for figure_id, svg in self.svgs.items():
+            html = html.replace(_placeholder(figure_id), svg)
+        files = {f"{spec['id']}.svg": self.svgs[spec["id"]].encode("utf-8")
+                 for spec in self.specs}
+        return html, files

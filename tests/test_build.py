@@ -184,3 +184,22 @@ def test_two_builds_in_two_processes_give_identical_bytes(tmp_path):
                         "-q", "--out", str(tmp_path / name), *QUICK],
                        check=True, env=env, capture_output=True)
     assert same_files(tmp_path / "a" / "exp6", tmp_path / "b" / "exp6")
+
+
+def test_a_build_killed_mid_way_leaves_the_previous_outputs_as_they_were(tmp_path):
+    from report.outputs import write_outputs
+
+    target = write_outputs(tmp_path / "exp6", {"report.html": b"previous", "log.csv": b"1"})
+    (target / "notes.md").write_text("mine")
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    env = dict(os.environ, LABREPORT_CACHE=str(tmp_path / "cache"))
+    child = subprocess.Popen([sys.executable, "-m", "report.cli", "build", "exp6",
+                              "--no-cache", "-q", "--out", str(tmp_path)], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        child.wait(timeout=2.5)  # well inside training: it must still be running
+    except subprocess.TimeoutExpired:
+        child.kill()
+    child.wait()
+    assert child.returncode == -9, "the build finished before it could be killed"
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before

@@ -41,7 +41,18 @@ def _row(v, study, i):
                                  "loss_q1", "loss_q3", "median_epochs_to_full",
                                  "lr", "init", "activation")},
             "hidden_layers": len(v["layers"]) - 2,
-            "median_rising_epochs": float(np.median(rising))}
+            "median_rising_epochs": float(np.median(rising)),
+            "leaves_plateau": _leaves_plateau(study, i)}
+
+
+PLATEAU_EXIT = 0.9 * np.log(2.0)  # 10 % below the loss of guessing ½ everywhere
+
+
+def _leaves_plateau(study, i):
+    """The first recorded epoch at which the median loss is 10 % below ln 2,
+    or None: how long a network sits on the plateau it starts on."""
+    below = np.flatnonzero(study["median_curve"][:, i] < PLATEAU_EXIT)
+    return int(study["curve_epochs"][below[0]]) if below.size else None
 
 
 def learning_rate_ranges(study):

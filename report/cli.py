@@ -75,7 +75,7 @@ class SettingsHelp(click.Command):
                 formatter.write_dl([(f"{k} ({v})", doc) for k, v, doc in rows])
 
 
-@cli.command("run", cls=SettingsHelp)
+@cli.command("run", cls=SettingsHelp, short_help="Train and print the epoch log.")
 @click.argument("experiment")
 @set_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
@@ -94,7 +94,7 @@ def run_command(experiment, assignments, as_json, quiet):
 
 templates_option = click.option(
     "--templates", "user_templates", multiple=True,
-    type=click.Path(exists=True, file_okay=False, dir_okay=True),
+    type=click.Path(exists=True, file_okay=False, dir_okay=True), metavar="DIR",
     help="A folder of templates searched before the packaged ones (repeatable).")
 
 
@@ -103,7 +103,7 @@ def _cache_notes(made, progress):
         progress.note(f"{stage}: {'from the cache' if hit else 'computed'}")
 
 
-@cli.command("build", cls=SettingsHelp)
+@cli.command("build", cls=SettingsHelp, short_help="Write the report and its data.")
 @click.argument("experiment")
 @click.option("--out", default="outputs", show_default=True, metavar="DIR",
               type=click.Path(file_okay=False),
@@ -134,7 +134,8 @@ def build_command(experiment, out, assignments, user_templates, no_cache, strict
     return 0
 
 
-@cli.command("check", cls=SettingsHelp)
+@cli.command("check", cls=SettingsHelp,
+             short_help="Rebuild and compare with committed outputs.")
 @click.argument("experiment")
 @click.option("--against", metavar="DIR", type=click.Path(file_okay=False),
               help="The outputs to compare with [default: outputs/EXPERIMENT].")

@@ -107,7 +107,7 @@ def _figures(result, epochs):
     loss, acc = result["loss"], result["accuracy"]
     boundary = result["boundary"]
     logged = result["logged_epochs"]
-    shown = np.asarray(logged) - 1
+    shown = np.asarray(logged, dtype=np.int64) - 1
     return [
         {"id": "loss", "kind": "lines",
          "caption": "Training loss (cross-entropy, mean over samples) at every epoch, "

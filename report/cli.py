@@ -6,13 +6,11 @@ import sys
 
 import click
 
+from lab.config import ConfigError
 from report import __version__, experiments, settings
 from report.build import build, configure
+from report.errors import UserError
 from report.progress import Progress
-
-
-class UserError(Exception):
-    """Bad input from the user: reported in one line, exit status 2."""
 
 
 class Group(click.Group):
@@ -26,7 +24,7 @@ class Group(click.Group):
         except click.ClickException as e:
             click.echo(f"Error: {e.format_message()}", err=True)
             code = e.exit_code
-        except (UserError, ValueError, LookupError) as e:
+        except (UserError, ConfigError) as e:  # bad input; anything else is a bug
             click.echo(f"Error: {e}", err=True)
             code = 2
         except click.Abort:

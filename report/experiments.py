@@ -22,11 +22,12 @@ import pkgutil
 import re
 
 import lab
+from report.errors import UserError
 
 NAME = re.compile(r"exp\d+")
 
 
-class UnknownExperiment(LookupError):
+class UnknownExperiment(UserError, LookupError):
     def __init__(self, name):
         available = ", ".join(names()) or "none"
         super().__init__(f"unknown experiment {name!r}; available: {available}")

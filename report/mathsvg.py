@@ -20,7 +20,12 @@ from __future__ import annotations
 import functools
 import re
 
+from report.errors import UserError
 from report.figures import content_id, drawing_rules, inline_svg, save_svg
+
+
+class TexError(UserError, ValueError):
+    """Math that mathtext cannot parse (in a user's template, say)."""
 
 # mathtext rounds the box up to whole points; laying out at 40 pt makes that
 # rounding 1/40 em, below what the eye sees once scaled to the text.
@@ -68,7 +73,7 @@ def _tex_to_svg(tex, display):
     try:
         width, height, depth, _, _ = MathTextParser("path").parse(source, dpi=72, prop=prop)
     except ValueError as e:
-        raise ValueError(f"cannot typeset {tex!r}: {e}") from None
+        raise TexError(f"cannot typeset {tex!r}: {e}") from None
     prefix = content_id("math", tex, display)
     with drawing_rules({"svg.fonttype": "path", "svg.hashsalt": prefix}):
         # As matplotlib.mathtext.math_to_image: a figure the size of the box,

@@ -19,6 +19,7 @@ import subprocess
 from pathlib import Path
 
 import report
+from report.errors import UserError
 
 FALLBACK_EPOCH = 1767225600  # 2026-01-01T00:00:00Z, when no source date is known
 SOURCE_PATHS = ("lab", "report", "templates", "pyproject.toml")
@@ -52,7 +53,7 @@ def source_date_epoch():
         try:
             return int(given)
         except ValueError:
-            raise ValueError(f"SOURCE_DATE_EPOCH={given}: expected an integer") from None
+            raise UserError(f"SOURCE_DATE_EPOCH={given}: expected an integer") from None
     committed = _git("log", "-1", "--format=%ct", "--", *SOURCE_PATHS)
     return int(committed) if committed else FALLBACK_EPOCH
 

@@ -36,6 +36,7 @@ import jinja2
 from markupsafe import Markup
 
 import report
+from report.errors import UserError
 
 MINUS = "\u2212"
 NBSP = "\u00a0"
@@ -81,14 +82,21 @@ def make_environment(user_dirs=(), *, typeset=None) -> jinja2.Environment:
 def render_html(template_name: str, context: dict, *, user_dirs=(), typeset=None) -> str:
     """The template ``template_name`` rendered with ``context``.
 
-    Raises LookupError naming the template and the folders searched when no
-    folder has it (or a template it extends or includes)."""
+    Raises TemplateError naming the template and the folders searched when no
+    folder has it (or a template it extends or includes), or the file and
+    line of a template's syntax error."""
     env = make_environment(user_dirs, typeset=typeset)
     try:
         return env.get_template(template_name).render(context)
     except jinja2.TemplateNotFound as e:
         folders = ", ".join(search_path(user_dirs))
-        raise LookupError(f"template {e.name!r} not found; searched {folders}") from None
+        raise TemplateError(f"template {e.name!r} not found; searched {folders}") from None
+    except jinja2.TemplateSyntaxError as e:
+        raise TemplateError(f"{e.filename or e.name}:{e.lineno}: {e.message}") from None
+
+
+class TemplateError(UserError, LookupError):
+    """A template that is missing or cannot be parsed."""
 
 
 # --- filters ------------------------------------------------------------------

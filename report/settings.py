@@ -10,11 +10,12 @@ import dataclasses
 import typing
 
 from lab.config import ConfigError
+from report.errors import UserError
 
 NONE_WORDS = ("none", "off")
 
 
-class SettingError(ValueError):
+class SettingError(UserError, ValueError):
     """A --set argument that cannot be applied; the message says why."""
 
 

@@ -203,3 +203,11 @@ def test_a_build_killed_mid_way_leaves_the_previous_outputs_as_they_were(tmp_pat
     child.wait()
     assert child.returncode == -9, "the build finished before it could be killed"
     assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+
+
+def test_a_diverging_run_still_builds_a_report_that_says_so(tmp_path):
+    result = build(tmp_path, "--set", "lr=50", "--set", "studies=none")
+    assert result.exit_code == 0, result.stderr
+    text = visible((tmp_path / "exp6" / "report.html").read_text())
+    assert "Training diverged at epoch 2" in text
+    assert "diverged at epoch 2: each step overshot" in text

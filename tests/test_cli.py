@@ -212,3 +212,14 @@ def test_an_unknown_experiment_is_a_one_line_error_naming_it(labreport, name):
 ], ids=" ".join)
 def test_a_usage_mistake_is_a_one_line_error(labreport, args):
     assert_one_line_error(labreport(*args))
+
+
+def test_a_bug_is_not_dressed_up_as_bad_input(labreport, monkeypatch):
+    # Only bad input gets the one-line error and status 2; a bug keeps its traceback.
+    def broken(config, progress=None):
+        raise IndexError("a bug in the experiment")
+
+    monkeypatch.setattr(exp6, "run", broken)
+    result = labreport("run", "exp6")
+    assert result.exit_code != 2
+    assert isinstance(result.exception, IndexError)

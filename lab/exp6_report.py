@@ -19,7 +19,9 @@ GRADIENT_TOLERANCE = 1e-6
 PROGRAM = [
     mlp.init_params, mlp.he, mlp.relu, mlp.relu_grad,
     mlp.dense_forward, mlp.dense_backward, mlp.dense_backward_input,
-    mlp.softmax, mlp.cross_entropy, mlp.cross_entropy_grad,
+    mlp.softmax, mlp.cross_entropy, mlp.cross_entropy_grad, mlp.accuracy,
+    mlp.sum_over_samples, mlp.sum_over_classes, mlp.max_over_classes,
+    mlp.argmax_over_classes,
     mlp.forward, mlp.backward, mlp.update, train.train,
     gradcheck.numerical_gradient, gradcheck.relative_error,
 ]

@@ -211,3 +211,15 @@ def test_a_diverging_run_still_builds_a_report_that_says_so(tmp_path):
     text = visible((tmp_path / "exp6" / "report.html").read_text())
     assert "Training diverged at epoch 2" in text
     assert "diverged at epoch 2: each step overshot" in text
+
+
+def test_the_program_section_is_the_source_that_ran(html):
+    import html as html_lib
+    import inspect
+
+    from lab import mlp, train
+
+    program = re.search(r'<section id="program">(.*?)</section>', html, re.S).group(1)
+    listed = html_lib.unescape(re.sub(r"<[^>]+>", "", program))
+    for function in (mlp.forward, mlp.backward, mlp.softmax, mlp.update, train.train):
+        assert inspect.getsource(function).strip() in listed, function.__name__

@@ -86,3 +86,15 @@ def test_no_path_of_this_machine_reaches_the_pdf(pdf):
     assert len(streams) > 3
     for path in (str(ROOT), "site-packages", "file:", "/tmp/"):
         assert path.encode() not in everything
+
+
+def test_every_font_the_pdf_binds_is_a_file_matplotlib_ships():
+    import re
+    from pathlib import Path
+    from urllib.parse import unquote
+
+    from report.pdf import font_face_css
+
+    urls = re.findall(r'url\("file://([^"]+)"\)', font_face_css())
+    assert len(urls) == 12
+    assert all(Path(unquote(u)).is_file() for u in urls)

@@ -220,6 +220,4 @@ def report(result, studies=None):
     """The context of the ``exp6.html.j2`` template (see lab.exp6_report)."""
     from lab import exp6_report
 
-    context = exp6_report.report(result, studies)
-    context["metrics"] = {**summary(result), "studies": context.pop("metrics_studies")}
-    return context
+    return exp6_report.report(result, studies, metrics=summary(result))

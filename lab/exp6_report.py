@@ -27,8 +27,9 @@ PROGRAM = [
 ]
 
 
-def report(result, studies=None):
-    """The template context for one run (and its studies, if any)."""
+def report(result, studies=None, metrics=None):
+    """The template context for one run (and its studies, if any); ``metrics``
+    (the run's summary) goes to metrics.json with the studies' numbers."""
     cfg = result["config"]
     epochs = np.arange(1, result["epochs_run"] + 1)
     run = _run_numbers(result)
@@ -49,7 +50,8 @@ def report(result, studies=None):
         "claims": claims,
         "claim_by_id": {c["id"]: c for c in claims},
         "failed_claims": [c for c in claims if not c["holds"]],
-        "metrics_studies": studies_metrics(studies) if studies else None,
+        "metrics": {**(metrics or {}),
+                    "studies": studies_metrics(studies) if studies else None},
         "files": {
             "log.csv": {"columns": ["epoch", "loss", "accuracy"],
                         "rows": [epochs, result["loss"], result["accuracy"]]},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import platform
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -60,27 +61,22 @@ def render_key(*parts):
     })
 
 
-class Stopwatch:
-    def __init__(self, timings):
-        self.timings = timings
-
-    def __call__(self, stage):
-        watch = self
-
-        class _Lap:
-            def __enter__(self):
-                self.start = time.perf_counter()
-
-            def __exit__(self, *exc):
-                watch.timings[stage] = watch.timings.get(stage, 0.0) + (
-                    time.perf_counter() - self.start)
-        return _Lap()
+def stopwatch(timings):
+    """``lap(stage)``: a context that adds its wall time to ``timings[stage]``."""
+    @contextmanager
+    def lap(stage):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+    return lap
 
 
 def make(name, experiment, config, *, cache, progress, user_templates=()):
     """Every output file of one build, as {file name: bytes}, in memory."""
     timings, cached = {}, {}
-    lap = Stopwatch(timings)
+    lap = stopwatch(timings)
     with lap("training"):
         result, cached["run"] = cache.memo(
             "run", run_key(name, config, "run", experiment), lambda: experiment.run(config, progress))
@@ -149,6 +145,6 @@ def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=T
     cache = caching.Cache(cache_dir, enabled=use_cache)
     made = make(name, experiment, config, cache=cache, progress=progress,
                 user_templates=tuple(user_templates))
-    with Stopwatch(made.timings)("write"):
+    with stopwatch(made.timings)("write"):
         write_outputs(Path(out) / name, made.files)
     return made

@@ -83,6 +83,8 @@ def learning_rate_ranges(study):
         "too_large": [{"lr": v["lr"], "solved": v["solved"], "seeds": v["seeds"],
                        "diverged": round(v["fraction_diverged"] * v["seeds"]),
                        "loss_median": v["loss_median"], "dead_units": dead[v["lr"]],
+                       "rising_epochs": float(np.median(
+                           study["rising_epochs"][rows.index(v)])),
                        "hidden_units": sum(v["layers"][1:-1])}
                       for v in above],
     }

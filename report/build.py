@@ -16,6 +16,7 @@ import lab
 import report
 from report import cache as caching
 from report import experiments, provenance, serialize, settings
+from report.errors import UserError
 from report.outputs import write_outputs
 
 RENDER_LIBRARIES = ("matplotlib", "weasyprint", "pydyf", "fonttools", "jinja2",
@@ -146,5 +147,14 @@ def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=T
     made = make(name, experiment, config, cache=cache, progress=progress,
                 user_templates=tuple(user_templates))
     with stopwatch(made.timings)("write"):
-        write_outputs(Path(out) / name, made.files)
+        write(Path(out) / name, made.files)
     return made
+
+
+def write(target, files):
+    """``write_outputs``, with a folder that cannot be written reported as the
+    user's problem, in one line."""
+    try:
+        return write_outputs(target, files)
+    except OSError as e:
+        raise UserError(f"cannot write {target}: {e.strerror or e}") from None

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from report import cache as caching
 from report import provenance
+from report import build
 from report.build import configure, make
 from report.outputs import MANIFEST, read_manifest, write_outputs
 
@@ -33,6 +34,6 @@ def check(name, target, *, rtol=0.0, write=False, assignments=(), user_templates
         text = (f"{target}: identical to a fresh build ({len(made.files)} files)"
                 if identical else format_comparison(comparison))
     if write:
-        write_outputs(target, made.files)
+        build.write(target, made.files)
         text += f"\nwrote {target}"
     return identical, text

@@ -223,3 +223,12 @@ def test_the_program_section_is_the_source_that_ran(html):
     listed = html_lib.unescape(re.sub(r"<[^>]+>", "", program))
     for function in (mlp.forward, mlp.backward, mlp.softmax, mlp.update, train.train):
         assert inspect.getsource(function).strip() in listed, function.__name__
+
+
+def test_an_output_folder_that_cannot_be_written_is_a_one_line_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = build(blocker / "out", "--set", "studies=none")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"Error: cannot write {blocker / 'out' / 'exp6'}: Not a directory"]

@@ -111,7 +111,9 @@ def run(config, progress=None):
     epochs_run = history.stopped_at
     logged = [e for e in range(config.print_every, epochs_run + 1, config.print_every)]
     return {
-        "config": asdict(config),
+        # What the result depends on, and so its cache key (cache_inputs):
+        # never the studies' settings, which a cached run may not share.
+        "config": cache_inputs(config, "run"),
         "loss": history.loss,
         "accuracy": history.accuracy,
         "logged_epochs": logged,

@@ -41,7 +41,6 @@ def report(result, studies=None, metrics=None):
         "title": "Implement gradient descent",
         "subtitle": "Back-propagation for a multi-layer perceptron, from scratch in numpy, on XOR",
         "config": {**cfg, "layers": "-".join(map(str, cfg["layers"]))},
-        "study_config": cfg.get("studies"),
         "hidden_layers": len(cfg["layers"]) - 2,
         "run": run,
         "figures": _figures(result, epochs) + study_figures,

@@ -112,6 +112,7 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     for file_name, table in context.get("files", {}).items():
         files[file_name] = serialize.csv_bytes(table["columns"], table["rows"])
     metrics = dict(context.get("metrics", {}))
+    metrics["config"] = asdict(config)  # the whole of it, not what a stage kept
     metrics["provenance"] = prov
     metrics["claims"] = [{k: c[k] for k in ("id", "text", "holds")}
                          for c in context.get("claims", [])]

@@ -232,3 +232,18 @@ def test_an_output_folder_that_cannot_be_written_is_a_one_line_error(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         f"Error: cannot write {blocker / 'out' / 'exp6'}: Not a directory"]
+
+
+def test_a_build_from_a_cache_filled_by_other_settings_is_a_fresh_builds_bytes(tmp_path):
+    # The studies=none build caches the main run under a key without the
+    # studies' settings; the full build must not inherit that run's settings.
+    cache = tmp_path / "cache"
+    env = {"LABREPORT_CACHE": str(cache)}
+    assert invoke("build", "exp6", "--out", str(tmp_path / "none"), "-q", *QUICK,
+                  "--set", "studies=none", env=env).exit_code == 0
+    warm = invoke("build", "exp6", "--out", str(tmp_path / "warm"), *QUICK, env=env)
+    assert "run: from the cache" in warm.stderr
+    cold = invoke("build", "exp6", "--out", str(tmp_path / "cold"), "-q", "--no-cache",
+                  *QUICK, env={"LABREPORT_CACHE": str(tmp_path / "other")})
+    assert cold.exit_code == 0
+    assert same_files(tmp_path / "warm" / "exp6", tmp_path / "cold" / "exp6")

@@ -59,6 +59,7 @@ def render_key(*parts):
     return caching.fingerprint({
         "parts": parts, "report": caching.source_digest(report),
         "libraries": caching.versions(*RENDER_LIBRARIES),
+        "system": caching.system_libraries(),
     })
 
 

@@ -90,6 +90,32 @@ def _versions(distributions):
     return found
 
 
+@lru_cache(maxsize=None)
+def system_libraries():
+    """Versions of the system's text libraries that lay out the PDF (through
+    WeasyPrint): an upgrade of Pango or HarfBuzz can move a glyph, so it must
+    change the key of a cached PDF.  Read through ctypes, without importing
+    WeasyPrint (which a build whose PDF is cached never needs)."""
+    import ctypes
+
+    found = {}
+    for name, files, function in (
+            ("pango", ("libpango-1.0.so.0", "libpango-1.0.dylib", "libpango-1.0-0.dll"),
+             "pango_version_string"),
+            ("harfbuzz", ("libharfbuzz.so.0", "libharfbuzz.dylib", "libharfbuzz-0.dll"),
+             "hb_version_string")):
+        found[name] = None
+        for file in files:
+            try:
+                version = getattr(ctypes.CDLL(file), function)
+            except (OSError, AttributeError):
+                continue
+            version.restype = ctypes.c_char_p
+            found[name] = version().decode()
+            break
+    return found
+
+
 class Cache:
     """Pickled values under ``root/<stage>/<key>.pkl``; ``enabled=False``
     turns every lookup into a miss (``--no-cache``) but still stores."""

@@ -159,3 +159,17 @@ def test_config_rejects_an_out_of_range_value_naming_the_key(key, value):
     assert caught.value.key == key
     assert str(caught.value).startswith(f"{key}=")
     assert "expected" in str(caught.value)
+
+
+def test_the_experiments_import_numpy_and_the_standard_library_only():
+    import subprocess
+    import sys
+
+    code = ("import sys; before = set(sys.modules)\n"
+            "import pkgutil, importlib, lab\n"
+            "for m in pkgutil.iter_modules(lab.__path__): importlib.import_module('lab.' + m.name)\n"
+            "new = {n.partition('.')[0] for n in set(sys.modules) - before}\n"
+            "print(sorted(new - set(sys.stdlib_module_names) - {'lab', 'numpy', '__mp_main__'}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"

@@ -85,13 +85,17 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     studies, claims = None, []
     if hasattr(experiment, "studies"):
         with lap("studies"):
-            studies, cached["studies"] = cache.memo(
+            studies, hit = cache.memo(
                 "studies", run_key(name, config, "studies", experiment),
                 lambda: experiment.studies(config, progress))
+        if studies is not None:
+            cached["studies"] = hit
     context = dict(experiment.report(result, studies))
     prov = provenance.provenance(asdict(config), getattr(config, "seed", None))
     context.update(date=provenance.format_date(provenance.source_date_epoch()),
                    provenance=prov, experiment=name)
+    tell = progress or (lambda *args: None)
+    tell("rendering figures, equations and HTML", None)
     with lap("figures and html"):
         from report.figurejobs import FigureJobs
         from report.program import program_listing
@@ -105,6 +109,7 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
                            typeset=_cached_typesetting(cache))
         html, files = figures.finish(html)
         cached["figures"] = figures.all_cached
+    tell("rendering the PDF", None)
     with lap("pdf"):
         pdf, cached["pdf"] = cache.memo("pdf", render_key("pdf", html),
                                         lambda: _pdf(html))

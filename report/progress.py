@@ -17,19 +17,24 @@ class Progress:
         self.start = clock()
         self.delay = delay
         self.last = None
+        self.stage = None
         self.interactive = getattr(self.stream, "isatty", lambda: False)()
         self.shown = False
 
-    def __call__(self, stage, done, total, detail=""):
-        """Report that ``done`` of ``total`` units of ``stage`` are finished."""
+    def __call__(self, stage, done, total=None, detail=""):
+        """Report that ``done`` of ``total`` units of ``stage`` are finished;
+        without a total, that ``stage`` has begun.  A new stage is always shown
+        (after the first second); within one, lines are spaced out."""
         now = self.clock()
         if self.quiet or now - self.start < self.delay:
             return
         interval = 0.1 if self.interactive else 5.0
-        if self.last is not None and now - self.last < interval and done < total:
+        quiet_while = now - self.last < interval if self.last is not None else False
+        if quiet_while and stage == self.stage and total is not None and done < total:
             return
-        self.last = now
-        line = f"{stage}: {done}/{total}" + (f" ({detail})" if detail else "")
+        self.last, self.stage = now, stage
+        line = stage if total is None else f"{stage}: {done}/{total}"
+        line += f" ({detail})" if detail else ""
         if self.interactive:
             self.stream.write("\r\033[K" + line)
         else:

@@ -112,3 +112,14 @@ def test_by_default_progress_goes_to_stderr_not_stdout(clock, capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == "training: 1/2\n"
+
+
+def test_a_new_stage_is_shown_at_once_even_between_spaced_out_lines(clock):
+    stream = io.StringIO()
+    progress = Progress(stream=stream, delay=1.0, clock=clock)
+    clock.advance(2.0)
+    progress("training", 10, 100)
+    clock.advance(0.5)
+    progress("training", 20, 100)  # too soon after the last line: skipped
+    progress("rendering the PDF")  # a stage without a count: shown
+    assert stream.getvalue().splitlines() == ["training: 10/100", "rendering the PDF"]

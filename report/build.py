@@ -95,7 +95,7 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     context.update(date=provenance.format_date(provenance.source_date_epoch()),
                    provenance=prov, experiment=name)
     tell = progress or (lambda *args: None)
-    tell("rendering figures, equations and HTML", None)
+    tell("rendering figures, equations and HTML")
     with lap("figures and html"):
         from report.figurejobs import FigureJobs
         from report.program import program_listing
@@ -109,7 +109,7 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
                            typeset=_cached_typesetting(cache))
         html, files = figures.finish(html)
         cached["figures"] = figures.all_cached
-    tell("rendering the PDF", None)
+    tell("rendering the PDF")
     with lap("pdf"):
         pdf, cached["pdf"] = cache.memo("pdf", render_key("pdf", html),
                                         lambda: _pdf(html))

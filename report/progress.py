@@ -21,7 +21,7 @@ class Progress:
         self.interactive = getattr(self.stream, "isatty", lambda: False)()
         self.shown = False
 
-    def __call__(self, stage, done, total=None, detail=""):
+    def __call__(self, stage, done=None, total=None, detail=""):
         """Report that ``done`` of ``total`` units of ``stage`` are finished;
         without a total, that ``stage`` has begun.  A new stage is always shown
         (after the first second); within one, lines are spaced out."""

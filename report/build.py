@@ -149,12 +149,15 @@ def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=T
           cache_dir=None, progress=None):
     """Build experiment ``name`` into ``out/name/``; returns the Build."""
     experiment, config = configure(name, assignments)
+    target = Path(out) / name
+    if target.exists() and not target.is_dir():  # say so now, not after the work
+        raise UserError(f"cannot write {target}: a file is in the way of the folder")
     provenance.pin_source_date()
     cache = caching.Cache(cache_dir, enabled=use_cache)
     made = make(name, experiment, config, cache=cache, progress=progress,
                 user_templates=tuple(user_templates))
     with stopwatch(made.timings)("write"):
-        write(Path(out) / name, made.files)
+        write(target, made.files)
     return made
 
 

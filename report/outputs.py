@@ -37,6 +37,8 @@ def write_outputs(target, files):
     for name in files:
         if Path(name).name != name or name in ("", ".", "..", MANIFEST):
             raise ValueError(f"output file name {name!r} is not a plain file name")
+    if target.exists() and not target.is_dir():  # a file of the user's: never swap it away
+        raise NotADirectoryError(20, "Not a directory", str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{_TEMP_MARK}", dir=target.parent))
     guard = _claim(staging)

@@ -112,3 +112,12 @@ def test_concurrent_builds_into_one_folder_leave_one_of_them_whole(tmp_path):
         t.join()
     written = {k: v for k, v in listing(target).items() if k != MANIFEST}
     assert written in versions
+
+
+def test_a_file_where_the_output_folder_should_be_is_left_alone(tmp_path):
+    target = tmp_path / "exp6"
+    target.write_text("the user's file")
+    with pytest.raises(NotADirectoryError):
+        write_outputs(target, {"a": b"1"})
+    assert target.read_text() == "the user's file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp6"]

@@ -247,3 +247,11 @@ def test_a_build_from_a_cache_filled_by_other_settings_is_a_fresh_builds_bytes(t
                   *QUICK, env={"LABREPORT_CACHE": str(tmp_path / "other")})
     assert cold.exit_code == 0
     assert same_files(tmp_path / "warm" / "exp6", tmp_path / "cold" / "exp6")
+
+
+def test_no_words_run_together_where_template_tags_meet_text(html):
+    # Jinja's trim_blocks eats the newline after a block tag; a sentence that
+    # continues on the next line then loses its space ("seeds.Learning").
+    prose = re.sub(r"<(style|svg|pre)\b.*?</\1>", " ", html, flags=re.S)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", prose))
+    assert not re.findall(r"[a-z][.;:,][A-Z(]|[a-z]\((?=Figure)", text)

@@ -4,10 +4,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from report import build, provenance
 from report import cache as caching
-from report import provenance
-from report import build
-from report.build import configure, make
 from report.outputs import MANIFEST, read_manifest, write_outputs
 
 
@@ -18,14 +16,14 @@ def check(name, target, *, rtol=0.0, write=False, assignments=(), user_templates
     then replaces them."""
     from report.compare import compare_dirs, format_comparison
 
-    experiment, config = configure(name, assignments)
+    experiment, config = build.configure(name, assignments)
     target = Path(target)
     if not target.is_dir() and not write:
         return False, (f"{target}: no outputs to compare with "
                        f"(build them with labreport build {name})")
     provenance.pin_source_date()
-    made = make(name, experiment, config, cache=caching.Cache(enabled=False),
-                progress=progress, user_templates=tuple(user_templates))
+    made = build.make(name, experiment, config, cache=caching.Cache(enabled=False),
+                      progress=progress, user_templates=tuple(user_templates))
     ours = set(made.files) | read_manifest(target) | {MANIFEST}
     with tempfile.TemporaryDirectory(prefix="labreport-check-") as tmp:
         fresh = write_outputs(Path(tmp) / name, made.files)

@@ -32,6 +32,7 @@ import math
 from pathlib import Path
 
 import jinja2
+import jinja2.sandbox
 from markupsafe import Markup
 
 import report
@@ -62,15 +63,22 @@ def make_environment(user_dirs=(), *, typeset=None) -> jinja2.Environment:
     templates, with the filters of this module and the global
     ``pygments_css`` (Markup: the listing colours for the base template).
     ``typeset(tex, display, occurrence) -> svg`` replaces
-    ``report.mathsvg.tex_to_svg`` for the math filter (a caching one, say)."""
+    ``report.mathsvg.tex_to_svg`` for the math filter (a caching one, say).
+
+    Sandboxed, because a template folder given with ``--templates`` may come
+    from someone else (a course's shared repository): a template can read
+    the context and call the filters, but reaches no Python internals
+    (``x.__init__.__globals__``) and changes nothing it is given.  Strict,
+    because a misspelt name must be an error, never empty text."""
     from report.program import pygments_css
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(search_path(user_dirs)),
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
+        loader=_Loader(search_path(user_dirs)),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
     )
     env.filters.update(sci=sci, fixed=fixed, percent=percent, math=make_math_filter(typeset))
     env.globals["pygments_css"] = Markup(pygments_css())
@@ -80,9 +88,11 @@ def make_environment(user_dirs=(), *, typeset=None) -> jinja2.Environment:
 def render_html(template_name: str, context: dict, *, user_dirs=(), typeset=None) -> str:
     """The template ``template_name`` rendered with ``context``.
 
-    Raises TemplateError naming the template and the folders searched when no
-    folder has it (or a template it extends or includes), or the file and
-    line of a template's syntax error."""
+    Raises TemplateError, in one line, for anything a template does wrong:
+    missing (naming the folders searched), unreadable or not UTF-8, a syntax
+    error, an undefined name, an unsafe attribute, an include of itself, or
+    an error raised while it runs (``{{ 1/0 }}``); with the file and line
+    where the template has them."""
     env = make_environment(user_dirs, typeset=typeset)
     try:
         return env.get_template(template_name).render(context)
@@ -90,11 +100,68 @@ def render_html(template_name: str, context: dict, *, user_dirs=(), typeset=None
         folders = ", ".join(search_path(user_dirs))
         raise TemplateError(f"template {e.name!r} not found; searched {folders}") from None
     except jinja2.TemplateSyntaxError as e:
-        raise TemplateError(f"{e.filename or e.name}:{e.lineno}: {e.message}") from None
+        raise TemplateError(f"{_where(e.filename or e.name, e.lineno)}: "
+                            f"{_one_line(e.message)}") from None
+    except RecursionError:
+        raise TemplateError(f"{template_name}: templates include or extend each other "
+                            "without end") from None
+    except UserError:
+        raise  # already one line: bad TeX in a math filter, say
+    except Exception as e:  # noqa: BLE001 - see _template_frame
+        frame = _template_frame(e.__traceback__)
+        if frame is None and not isinstance(e, (jinja2.TemplateError,)):
+            raise  # not the template's doing: a bug, with its traceback
+        where = _where(*frame) if frame else template_name
+        raise TemplateError(f"{where}: {_describe(e)}") from None
 
 
 class TemplateError(UserError, LookupError):
-    """A template that is missing or cannot be parsed."""
+    """A template that is missing, cannot be parsed, or fails as it runs."""
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """A FileSystemLoader whose templates that are not UTF-8 are named."""
+
+    def get_source(self, environment, template):
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as e:
+            raise TemplateError(f"{template}: not UTF-8 text ({e.reason} at byte "
+                                f"{e.start}); searched {', '.join(self.searchpath)}"
+                                ) from None
+
+
+def _template_frame(tb):
+    """(file, line) of the innermost frame of ``tb`` that runs template code,
+    or None.  Jinja rewrites tracebacks so that a template's frames carry
+    the template's file name and line."""
+    found = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if tb.tb_frame.f_globals.get("__jinja_template__") is not None or \
+                code.co_filename.endswith((".j2", ".html", ".css")):
+            found = (code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _where(filename, line):
+    name = Path(filename).name if filename else "template"
+    if filename and not Path(filename).is_relative_to(templates_dir()):
+        name = str(filename)
+    return f"{name}:{line}" if line else name
+
+
+def _describe(error):
+    if isinstance(error, jinja2.UndefinedError):
+        return _one_line(str(error))
+    if isinstance(error, jinja2.exceptions.SecurityError):
+        return "not allowed in a template: " + _one_line(str(error))
+    return f"{type(error).__name__}: {_one_line(str(error))}"
+
+
+def _one_line(text):
+    return " ".join(str(text).split())
 
 
 # --- filters ------------------------------------------------------------------

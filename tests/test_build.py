@@ -255,3 +255,17 @@ def test_no_words_run_together_where_template_tags_meet_text(html):
     prose = re.sub(r"<(style|svg|pre)\b.*?</\1>", " ", html, flags=re.S)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", prose))
     assert not re.findall(r"[a-z][.;:,][A-Z(]|[a-z]\((?=Figure)", text)
+
+
+@pytest.mark.parametrize("text", ["{{ confg.lr }}", "{{ 1/0 }}",
+                                  "{{ cycler.__init__.__globals__.os.popen('id').read() }}"])
+def test_a_broken_user_template_is_a_one_line_error_and_writes_nothing(tmp_path, text):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "exp6.html.j2").write_text('{% extends "base.html.j2" %}{% block content %}'
+                                       + text + "{% endblock %}")
+    result = build(tmp_path / "out", "--set", "studies=none", "--templates", str(mine))
+    assert result.exit_code == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "exp6.html.j2:1" in result.stderr
+    assert not (tmp_path / "out" / "exp6").exists()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from report.errors import UserError
 from report.render import (fixed, make_environment, percent, render_html, sci,
                            templates_dir)
 
@@ -149,3 +150,58 @@ def test_importing_the_renderers_does_not_import_matplotlib_or_weasyprint():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+# --- a template is someone else's input: every mistake is one line ------------
+
+BAD_TEMPLATES = {
+    "undefined attribute": ("{{ undefined_var.attr }}", "'undefined_var' is undefined"),
+    "misspelt name": ("<p>{{ confg.lr }}</p>", "'confg' is undefined"),
+    "division by zero": ("line one\n{{ 1/0 }}", "ZeroDivisionError"),
+    "includes itself": ('{% include "page.html.j2" %}', "without end"),
+    "syntax error": ("{% if %}", "page.html.j2:1"),
+    "python internals": ("{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+                         "not allowed in a template"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_TEMPLATES)
+def test_a_template_mistake_is_one_line_naming_the_file_and_problem(user_dir, case):
+    text, said = BAD_TEMPLATES[case]
+    folder = user_dir("page.html.j2", text)
+    with pytest.raises(UserError) as caught:
+        render_html("page.html.j2", {}, user_dirs=[folder])
+    message = str(caught.value)
+    assert "\n" not in message
+    assert said in message and "page.html.j2" in message
+
+
+def test_a_template_that_is_not_utf8_is_named(tmp_path):
+    (tmp_path / "page.html.j2").write_bytes("café {{ x }}".encode("latin-1"))
+    with pytest.raises(UserError, match=r"page\.html\.j2: not UTF-8"):
+        render_html("page.html.j2", {"x": 1}, user_dirs=[tmp_path])
+
+
+def test_a_template_cannot_run_a_shell_command(user_dir, tmp_path):
+    marker = tmp_path / "ran"
+    folder = user_dir("page.html.j2",
+                      "{{ cycler.__init__.__globals__.os.system('touch " + str(marker) + "') }}")
+    with pytest.raises(UserError):
+        render_html("page.html.j2", {}, user_dirs=[folder])
+    assert not marker.exists()
+
+
+def test_a_template_cannot_change_the_context_it_is_given(user_dir):
+    context = {"numbers": [1, 2]}
+    folder = user_dir("page.html.j2", "{{ numbers.append(3) }}")
+    with pytest.raises(UserError):
+        render_html("page.html.j2", context, user_dirs=[folder])
+    assert context["numbers"] == [1, 2]
+
+
+def test_a_bug_in_python_called_by_no_template_keeps_its_traceback(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+    monkeypatch.setattr("report.render.make_environment", broken)
+    with pytest.raises(RuntimeError):
+        render_html("base.html.j2", PAGE)

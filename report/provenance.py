@@ -22,6 +22,7 @@ import report
 from report.errors import UserError
 
 FALLBACK_EPOCH = 1767225600  # 2026-01-01T00:00:00Z, when no source date is known
+LATEST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: the last date a PDF can write
 SOURCE_PATHS = ("lab", "report", "templates", "pyproject.toml")
 PROJECT_ROOT = Path(report.__file__).resolve().parent.parent
 
@@ -51,9 +52,13 @@ def source_date_epoch():
     given = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if given:
         try:
-            return int(given)
+            epoch = int(given)
         except ValueError:
-            raise UserError(f"SOURCE_DATE_EPOCH={given}: expected an integer") from None
+            epoch = None
+        if epoch is None or not 0 <= epoch <= LATEST_EPOCH:
+            raise UserError(f"SOURCE_DATE_EPOCH={given!r}: expected a whole number of "
+                            f"seconds since 1970, from 0 to {LATEST_EPOCH}") from None
+        return epoch
     committed = _git("log", "-1", "--format=%ct", "--", *SOURCE_PATHS)
     return int(committed) if committed else FALLBACK_EPOCH
 

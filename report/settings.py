@@ -23,6 +23,9 @@ def apply(config, assignments):
     """A copy of ``config`` with each ``KEY=VALUE`` of ``assignments`` applied
     in order.  Raises SettingError, or the config's own ValueError."""
     for assignment in assignments:
+        if any(ord(c) < 32 or ord(c) == 127 for c in assignment):
+            raise SettingError(f"{assignment!r}: a setting cannot hold a line break or "
+                               "other control character")
         key, sep, text = assignment.partition("=")
         if not sep or not key:
             raise SettingError(f"{assignment!r}: expected KEY=VALUE")
@@ -51,7 +54,13 @@ def _set(config, path, text, full_key, prefix):
             raise SettingError(f"unknown key {full_key!r}: {name} has no sub-keys")
         inner = _set(inner, path[1:], text, full_key, f"{prefix}{name}.")
         return dataclasses.replace(config, **{name: inner})
-    return dataclasses.replace(config, **{name: parse(kind, text, full_key)})
+    value = parse(kind, text, full_key)
+    try:
+        return dataclasses.replace(config, **{name: value})
+    except ConfigError as e:  # named by its full key: studies.seeds, not seeds
+        if not prefix or e.key.startswith(prefix):
+            raise
+        raise ConfigError(prefix + e.key, e.value, e.accepted) from None
 
 
 def _nested_type(kind):

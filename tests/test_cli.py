@@ -176,6 +176,10 @@ BAD_SETTINGS = [
     ("acc_target=2", ["acc_target=2"]),
     ("colour=red", ["colour"]),           # an unknown key
     ("lr0.1", ["lr0.1", "KEY=VALUE"]),    # a missing '='
+    ("studies.seeds=0", ["studies.seeds=0"]),  # a nested key, named in full
+    ("studies.workers=0", ["studies.workers=0"]),
+    ("lr=1\n2", ["'lr=1\\n2'", "line break"]),  # the error stays on one line
+    ("layers=2,8\n,2", ["line break"]),
 ]
 
 BAD_EXPERIMENTS = ["exp99", "../exp6", "lab/exp6", "/etc/passwd", "exp6.py", "lab.exp6"]
@@ -223,3 +227,12 @@ def test_a_bug_is_not_dressed_up_as_bad_input(labreport, monkeypatch):
     result = labreport("run", "exp6")
     assert result.exit_code != 2
     assert isinstance(result.exception, IndexError)
+
+
+@pytest.mark.parametrize("epoch", ["99999999999999", "-99999999999999", str(2**63), "-1",
+                                   "soon", "1.5"])
+def test_a_bad_source_date_epoch_is_a_one_line_error(labreport, tmp_path, epoch):
+    result = labreport("build", "exp6", "--out", str(tmp_path), "--set", "studies=none",
+                       env={"SOURCE_DATE_EPOCH": epoch, "LABREPORT_CACHE": str(tmp_path / "c")})
+    assert_one_line_error(result, "SOURCE_DATE_EPOCH")
+    assert not (tmp_path / "exp6").exists()

@@ -15,7 +15,7 @@ from pathlib import Path
 import lab
 import report
 from report import cache as caching
-from report import experiments, provenance, serialize, settings
+from report import environment, experiments, provenance, serialize, settings
 from report.errors import UserError
 from report.outputs import write_outputs
 
@@ -59,7 +59,7 @@ def render_key(*parts):
     return caching.fingerprint({
         "parts": parts, "report": caching.source_digest(report),
         "libraries": caching.versions(*RENDER_LIBRARIES),
-        "system": caching.system_libraries(),
+        "system": environment.text_libraries(),
     })
 
 
@@ -110,9 +110,10 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
         html, files = figures.finish(html)
         cached["figures"] = figures.all_cached
     tell("rendering the PDF")
+    created = provenance.source_date_epoch()
     with lap("pdf"):
-        pdf, cached["pdf"] = cache.memo("pdf", render_key("pdf", html),
-                                        lambda: _pdf(html))
+        pdf, cached["pdf"] = cache.memo("pdf", render_key("pdf", html, created),
+                                        lambda: _pdf(html, created))
     files["report.html"] = html.encode("utf-8")
     files["report.pdf"] = pdf
     for file_name, table in context.get("files", {}).items():
@@ -139,10 +140,10 @@ def _cached_typesetting(cache):
     return typeset
 
 
-def _pdf(html):
+def _pdf(html, created):
     from report.pdf import html_to_pdf
 
-    return html_to_pdf(html)
+    return html_to_pdf(html, created=created)
 
 
 def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=True,
@@ -152,6 +153,7 @@ def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=T
     target = Path(out) / name
     if target.exists() and not target.is_dir():  # say so now, not after the work
         raise UserError(f"cannot write {target}: a file is in the way of the folder")
+    environment.require_font_subsetter()
     provenance.pin_source_date()
     cache = caching.Cache(cache_dir, enabled=use_cache)
     made = make(name, experiment, config, cache=cache, progress=progress,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from report import build, provenance
+from report import build, environment, provenance
 from report import cache as caching
 from report.outputs import MANIFEST, read_manifest, write_outputs
 
@@ -21,6 +21,7 @@ def check(name, target, *, rtol=0.0, write=False, assignments=(), user_templates
     if not target.is_dir() and not write:
         return False, (f"{target}: no outputs to compare with "
                        f"(build them with labreport build {name})")
+    environment.require_font_subsetter()
     provenance.pin_source_date()
     made = build.make(name, experiment, config, cache=caching.Cache(enabled=False),
                       progress=progress, user_templates=tuple(user_templates))

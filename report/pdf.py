@@ -13,10 +13,12 @@ add some 3 MB to every page.
 
 Determinism.  WeasyPrint (>= 56) writes no date and no random identifier
 unless asked; we ask for a file identifier derived from the HTML, and for a
-creation date only when SOURCE_DATE_EPOCH is set (the build sets it to the
-source's date).  Font subsets are made from the same files with the same
-glyphs, so they are the same bytes too.  No base URL is given, so no path of
-this machine can reach the PDF through a resolved link.
+creation date only when the caller gives one (the build gives the source's
+date), never from the environment.  Font subsets are made by HarfBuzz-Subset
+from the same files with the same glyphs, so they are the same bytes too;
+without it WeasyPrint would subset with fontTools, which writes other bytes,
+so ``html_to_pdf`` refuses (see report.environment).  No base URL is given,
+so no path of this machine can reach the PDF through a resolved link.
 """
 from __future__ import annotations
 
@@ -24,7 +26,6 @@ import datetime as dt
 import hashlib
 import importlib.util
 import logging
-import os
 from pathlib import Path
 
 # alias -> {(weight, style): file in matplotlib's fonts/ttf}
@@ -50,15 +51,19 @@ FONT_FILES = {
 }
 
 
-def html_to_pdf(html: str) -> bytes:
+def html_to_pdf(html: str, *, created: int | None = None) -> bytes:
     """``html`` (a self-contained page) printed to PDF by WeasyPrint.
 
-    The same ``html`` gives the same bytes in any process; relative URLs in
-    it are not resolved (there is no base URL), so the page must carry its
-    own styles and images, as the pages of report.render do."""
+    ``created``: seconds since 1970 for the PDF's creation and modification
+    dates, or None for no date.  The same arguments give the same bytes in
+    any process; relative URLs in ``html`` are not resolved (there is no base
+    URL), so the page must carry its own styles and images, as the pages of
+    report.render do.  Raises MissingSystemLibrary if WeasyPrint would not
+    subset fonts with HarfBuzz."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    _require_harfbuzz_subset()
     # WeasyPrint reports its steps ("Step 5 - Creating layout") at INFO level;
     # labreport has its own progress line, and a build's log should show
     # WeasyPrint's warnings only.
@@ -66,9 +71,8 @@ def html_to_pdf(html: str) -> bytes:
     font_config = FontConfiguration()
     fonts = CSS(string=font_face_css(), font_config=font_config)
     document = HTML(string=html).render(stylesheets=[fonts], font_config=font_config)
-    created = _source_date()
-    if created:
-        document.metadata.created = document.metadata.modified = created
+    if created is not None:
+        document.metadata.created = document.metadata.modified = _w3c_date(created)
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
     return document.write_pdf(pdf_identifier=identifier)
 
@@ -87,10 +91,18 @@ def font_face_css() -> str:
     return "\n".join(rules) + "\n"
 
 
-def _source_date():
-    """SOURCE_DATE_EPOCH as a W3C date-time, or None when it is not set."""
-    given = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not given:
-        return None
-    moment = dt.datetime.fromtimestamp(int(given), dt.timezone.utc)
+def _w3c_date(epoch):
+    moment = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _require_harfbuzz_subset():
+    """What WeasyPrint itself loaded decides which subsetter it uses."""
+    from weasyprint.pdf import fonts
+
+    from report.environment import require_font_subsetter
+
+    if fonts.harfbuzz_subset is None:
+        require_font_subsetter("HarfBuzz-Subset is not installed")
+    if not fonts.harfbuzz.hb_version_atleast(4, 1, 0):
+        require_font_subsetter("HarfBuzz is older than 4.1.0")

@@ -82,11 +82,13 @@ def cache_inputs(config, stage):
     return settings
 
 
-def studies(config, progress=None):
-    """The studies behind the report's reflections (lab.studies), or None."""
+def studies(config, progress=None, run_all=None):
+    """The studies behind the report's reflections (lab.studies), or None;
+    ``run_all`` maps their batches onto processes (lab.studies.run_batches)."""
     if config.studies is None:
         return None
-    return run_studies(config.studies, epochs=config.epochs, progress=progress)
+    return run_studies(config.studies, epochs=config.epochs, progress=progress,
+                       run_all=run_all)
 
 
 def run(config, progress=None):

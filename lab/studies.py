@@ -16,7 +16,8 @@ There is one trainer, ``lab.train.train``: networks of one shape and
 activation are stacked along a leading axis and trained together, each with
 its own seed, initialiser and learning rate.  The unit of work is
 ``train_batch(spec) -> dict``, plain data in and out, so that any pool of
-processes can map it; batches are cut from the configuration alone, so the
+processes can map it (the caller passes one in as ``run_all``; this module
+starts no processes); batches are cut from the configuration alone, so the
 numbers do not depend on how many processes run them.
 
 Left out: mini-batches, other data sets, and any tuning beyond the sheet's
@@ -26,7 +27,6 @@ report makes, each with whether it holds.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import numpy as np
@@ -231,25 +231,25 @@ def _cost(spec):
     return (len(spec["layers"]) - 1) * (len(spec["seeds"]) + 80)
 
 
-def run_batches(specs, workers, on_done=None):
-    """``train_batch`` of every spec, in spec order, in ``workers`` processes
-    (1: in this one); ``on_done(index)`` after each batch."""
-    outputs = [None] * len(specs)
-    # Longest first keeps both workers busy to the end; order never changes a result.
+def in_this_process(function, items, *, workers=1, on_done=None, order=None):
+    """``[function(item) for item in items]``, one after the other: the
+    default ``run_all`` of ``run_batches``."""
+    results = [None] * len(items)
+    for i in (range(len(items)) if order is None else order):
+        results[i] = function(items[i])
+        if on_done is not None:
+            on_done(i)
+    return results
+
+
+def run_batches(specs, workers, on_done=None, run_all=None):
+    """``train_batch`` of every spec, in spec order.  ``run_all(function,
+    items, workers=, on_done=, order=)`` maps it, in ``workers`` processes if
+    it can; ``on_done(index)`` after each batch."""
+    # Longest first keeps every worker busy to the end; order never changes a result.
     order = sorted(range(len(specs)), key=lambda i: -_cost(specs[i]))
-    if workers == 1:
-        for i in order:
-            outputs[i] = train_batch(specs[i])
-            if on_done is not None:
-                on_done(i)
-        return outputs
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(train_batch, specs[i]): i for i in order}
-        for future in as_completed(futures):
-            outputs[futures[future]] = future.result()
-            if on_done is not None:
-                on_done(futures[future])
-    return outputs
+    return (run_all or in_this_process)(train_batch, specs, workers=workers,
+                                        on_done=on_done, order=order)
 
 
 def _progress_by_study(placement, progress):
@@ -273,10 +273,11 @@ PER_NETWORK = ("final_loss", "final_accuracy", "epochs_to_full", "diverged_at",
                "rising_epochs", "dead_units", "symmetry_gap", "hidden_change")
 
 
-def run_studies(config, *, epochs, progress=None):
+def run_studies(config, *, epochs, progress=None, run_all=None):
     """Train every study's networks for ``epochs`` epochs and summarise them.
 
-    ``progress(stage, done, total, detail)`` counts networks per study.
+    ``progress(stage, done, total, detail)`` counts networks per study;
+    ``run_all`` maps the batches (see ``run_batches``).
     Returns {"reliability", "learning_rate", "initialisation", "depth",
     "activation"}, each a dict with V settings compared over S seeds and P
     log-spaced epochs of loss curve:
@@ -307,7 +308,8 @@ def run_studies(config, *, epochs, progress=None):
     """
     require(is_int(epochs) and epochs >= 1, "epochs", epochs, "an integer >= 1")
     specs, placement = plan(config, epochs)
-    outputs = run_batches(specs, config.workers, _progress_by_study(placement, progress))
+    outputs = run_batches(specs, config.workers, _progress_by_study(placement, progress),
+                          run_all)
     settings, seeds = study_settings(), study_seeds(config)
     studies = {name: _assemble(settings[name], seeds[name], outputs, placement[name], epochs)
                for name in STAGES}

@@ -6,6 +6,7 @@ Only ``report.outputs.write_outputs`` writes into the output directory.
 """
 from __future__ import annotations
 
+import inspect
 import platform
 import time
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from pathlib import Path
 import lab
 import report
 from report import cache as caching
-from report import environment, experiments, provenance, serialize, settings
+from report import environment, experiments, interrupt, pool, provenance, serialize, settings
 from report.errors import UserError
 from report.outputs import write_outputs
 
@@ -63,6 +64,38 @@ def render_key(*parts):
     })
 
 
+class Deferred:
+    """A cache whose new entries wait in memory until ``commit``: a build that
+    fails or is interrupted leaves the cache as it found it, so nothing
+    half-made (a PDF WeasyPrint finished after swallowing Ctrl-C, say) is
+    ever served later."""
+
+    def __init__(self, cache):
+        self.cache, self.pending = cache, {}
+
+    def get(self, stage, key):
+        if (stage, key) in self.pending:
+            return self.pending[stage, key]
+        return self.cache.get(stage, key)
+
+    def put(self, stage, key, value):
+        self.pending[stage, key] = value
+
+    def memo(self, stage, key, compute):
+        """(value, hit): as ``Cache.memo``, storing only on ``commit``."""
+        value = self.get(stage, key)
+        if value is not None:
+            return value, True
+        value = compute()
+        self.put(stage, key, value)
+        return value, False
+
+    def commit(self):
+        for (stage, key), value in self.pending.items():
+            self.cache.put(stage, key, value)
+        self.pending.clear()
+
+
 def stopwatch(timings):
     """``lap(stage)``: a context that adds its wall time to ``timings[stage]``."""
     @contextmanager
@@ -81,13 +114,14 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     lap = stopwatch(timings)
     with lap("training"):
         result, cached["run"] = cache.memo(
-            "run", run_key(name, config, "run", experiment), lambda: experiment.run(config, progress))
-    studies, claims = None, []
+            "run", run_key(name, config, "run", experiment),
+            interrupt.checked(lambda: experiment.run(config, progress)))
+    studies = None
     if hasattr(experiment, "studies"):
         with lap("studies"):
             studies, hit = cache.memo(
                 "studies", run_key(name, config, "studies", experiment),
-                lambda: experiment.studies(config, progress))
+                interrupt.checked(lambda: _run_studies(experiment, config, progress)))
         if studies is not None:
             cached["studies"] = hit
     context = dict(experiment.report(result, studies))
@@ -101,19 +135,20 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
         from report.program import program_listing
         from report.render import render_html
 
-        figures = FigureJobs(context.get("figures", []), cache,
-                             lambda spec: render_key("figure", spec))
-        context["figures"] = figures.for_template()
-        context["program"] = program_listing(context.get("program", []))
-        html = render_html(context["template"], context, user_dirs=user_templates,
-                           typeset=_cached_typesetting(cache))
-        html, files = figures.finish(html)
+        with FigureJobs(context.get("figures", []), cache,
+                        lambda spec: render_key("figure", spec)) as figures:
+            context["figures"] = figures.for_template()
+            context["program"] = program_listing(context.get("program", []))
+            html = render_html(context["template"], context, user_dirs=user_templates,
+                               typeset=_cached_typesetting(cache))
+            html, files = figures.finish(html)
         cached["figures"] = figures.all_cached
+    interrupt.check()
     tell("rendering the PDF")
     created = provenance.source_date_epoch()
     with lap("pdf"):
         pdf, cached["pdf"] = cache.memo("pdf", render_key("pdf", html, created),
-                                        lambda: _pdf(html, created))
+                                        interrupt.checked(lambda: _pdf(html, created)))
     files["report.html"] = html.encode("utf-8")
     files["report.pdf"] = pdf
     for file_name, table in context.get("files", {}).items():
@@ -128,6 +163,14 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     return Build(files, context, timings, cached, failed)
 
 
+def _run_studies(experiment, config, progress):
+    """The experiment's studies, their batches mapped onto worker processes
+    when the hook takes a ``run_all`` (see report.pool)."""
+    if "run_all" in inspect.signature(experiment.studies).parameters:
+        return experiment.studies(config, progress, run_all=pool.run_all)
+    return experiment.studies(config, progress)
+
+
 def _cached_typesetting(cache):
     """Equations from the cache, typeset by matplotlib only when missing."""
     def typeset(tex, display, occurrence):
@@ -136,7 +179,8 @@ def _cached_typesetting(cache):
 
             return tex_to_svg(tex, display=display, occurrence=occurrence)
 
-        return cache.memo("math", render_key("math", tex, display, occurrence), compute)[0]
+        return cache.memo("math", render_key("math", tex, display, occurrence),
+                          interrupt.checked(compute))[0]
     return typeset
 
 
@@ -155,11 +199,13 @@ def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=T
         raise UserError(f"cannot write {target}: a file is in the way of the folder")
     environment.require_font_subsetter()
     provenance.pin_source_date()
-    cache = caching.Cache(cache_dir, enabled=use_cache)
+    cache = Deferred(caching.Cache(cache_dir, enabled=use_cache))
     made = make(name, experiment, config, cache=cache, progress=progress,
                 user_templates=tuple(user_templates))
+    interrupt.check()
     with stopwatch(made.timings)("write"):
         write(target, made.files)
+    cache.commit()
     return made
 
 

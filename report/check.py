@@ -4,7 +4,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from report import build, environment, provenance
+from report import build, environment, interrupt, provenance
 from report import cache as caching
 from report.outputs import MANIFEST, read_manifest, write_outputs
 
@@ -23,7 +23,8 @@ def check(name, target, *, rtol=0.0, write=False, assignments=(), user_templates
                        f"(build them with labreport build {name})")
     environment.require_font_subsetter()
     provenance.pin_source_date()
-    made = build.make(name, experiment, config, cache=caching.Cache(enabled=False),
+    cache = build.Deferred(caching.Cache(enabled=False))
+    made = build.make(name, experiment, config, cache=cache,
                       progress=progress, user_templates=tuple(user_templates))
     ours = set(made.files) | read_manifest(target) | {MANIFEST}
     with tempfile.TemporaryDirectory(prefix="labreport-check-") as tmp:
@@ -35,4 +36,6 @@ def check(name, target, *, rtol=0.0, write=False, assignments=(), user_templates
     if write:
         build.write(target, made.files)
         text += f"\nwrote {target}"
+    interrupt.check()
+    cache.commit()
     return identical, text

@@ -7,7 +7,7 @@ import sys
 import click
 
 from lab.config import ConfigError
-from report import __version__, experiments, settings
+from report import __version__, experiments, interrupt, settings
 from report.build import build, configure
 from report.errors import UserError
 from report.progress import Progress
@@ -19,17 +19,20 @@ class Group(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None,
              standalone_mode=True, **extra):
         try:
-            rv = super().main(args, prog_name, complete_var,
-                              standalone_mode=False, **extra)
+            with interrupt.watching():
+                rv = super().main(args, prog_name, complete_var,
+                                  standalone_mode=False, **extra)
         except click.ClickException as e:
             click.echo(f"Error: {e.format_message()}", err=True)
             code = e.exit_code
         except (UserError, ConfigError) as e:  # bad input; anything else is a bug
             click.echo(f"Error: {e}", err=True)
             code = 2
-        except click.Abort:
+        except (click.Abort, KeyboardInterrupt) as e:
+            # Ctrl-C (130) or SIGTERM (143); nothing was written or cached.
             click.echo("Aborted.", err=True)
-            code = 130
+            cause = e if isinstance(e, interrupt.Interrupted) else e.__cause__
+            code = 128 + getattr(cause, "signum", 2)
         else:
             code = rv if isinstance(rv, int) else 0
         if standalone_mode:

@@ -7,9 +7,10 @@ cache or from the workers, are put in their places at the end.
 """
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
-
 from markupsafe import Markup
+
+from report import interrupt
+from report.pool import Workers
 
 WORKERS = 2
 
@@ -26,7 +27,8 @@ def _placeholder(figure_id):
 
 class FigureJobs:
     """Start rendering ``specs`` (each with an ``id``); ``key(spec)`` is the
-    cache key of a spec's SVG in ``cache``."""
+    cache key of a spec's SVG in ``cache``.  Use it as a context manager, so
+    that an error before ``finish`` stops the workers."""
 
     def __init__(self, specs, cache, key):
         self.specs, self.cache, self.key = specs, cache, key
@@ -39,14 +41,23 @@ class FigureJobs:
             else:
                 self.svgs[spec["id"]] = svg
         if len(missing) > 1:
-            self.pool = ProcessPoolExecutor(min(WORKERS, len(missing)))
+            self.pool = Workers(min(WORKERS, len(missing)))
             self.futures = {s["id"]: (s, self.pool.submit(_render, s)) for s in missing}
         else:
             for spec in missing:
                 self._store(spec, _render(spec))
         self.all_cached = not missing
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        """Leaving on an error or Ctrl-C stops the workers at once."""
+        if kind is not None and self.pool is not None:
+            self.pool.kill()
+
     def _store(self, spec, svg):
+        interrupt.check()  # a figure drawn while a signal arrived is not kept
         self.cache.put("figure", self.key(spec), svg)
         self.svgs[spec["id"]] = svg
 
@@ -60,12 +71,10 @@ class FigureJobs:
 
     def finish(self, html):
         """(html with every figure in place, {file name: SVG bytes})."""
-        try:
-            for spec, future in self.futures.values():
-                self._store(spec, future.result())
-        finally:
-            if self.pool is not None:
-                self.pool.shutdown(cancel_futures=True)
+        for spec, future in self.futures.values():
+            self._store(spec, future.result())
+        if self.pool is not None:
+            self.pool.close()
         for figure_id, svg in self.svgs.items():
             html = html.replace(_placeholder(figure_id), svg)
         files = {f"{spec['id']}.svg": self.svgs[spec["id"]].encode("utf-8")

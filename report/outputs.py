@@ -17,6 +17,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from report import interrupt
+
 MANIFEST = ".labreport-files"  # the files the last build wrote, one per line
 _TEMP_MARK = ".labreport-tmp-"
 
@@ -49,6 +51,7 @@ def write_outputs(target, files):
                                         encoding="utf-8")
         with _lock(target):
             _keep_user_files(target, staging)
+            interrupt.check()  # a signal some library swallowed: swap nothing in
             _swap(staging, target)
             _keep_user_files(staging, target)  # any the user added meanwhile
             _remove_leftovers(target)

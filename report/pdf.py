@@ -74,7 +74,25 @@ def html_to_pdf(html: str, *, created: int | None = None) -> bytes:
     if created is not None:
         document.metadata.created = document.metadata.modified = _w3c_date(created)
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
-    return document.write_pdf(pdf_identifier=identifier)
+    data = document.write_pdf(pdf_identifier=identifier)
+    if page_count(data) != len(document.pages):
+        raise RuntimeError(f"the PDF written does not open with the {len(document.pages)} "
+                           "pages laid out")
+    return data
+
+
+def page_count(data: bytes) -> int | None:
+    """The number of pages of the PDF ``data``, or None if it does not open."""
+    import pypdfium2
+
+    try:
+        document = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError:
+        return None
+    try:
+        return len(document)
+    finally:
+        document.close()
 
 
 def font_face_css() -> str:

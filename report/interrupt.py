@@ -1,0 +1,69 @@
+"""Ctrl-C and SIGTERM that no library can swallow.
+
+Python turns SIGINT into a KeyboardInterrupt wherever the main thread happens
+to be, and a library that catches BaseException there (WeasyPrint's image
+code does) carries on as if nothing happened, handing back a half-made
+result.  So the handler installed by ``watching`` also *records* the signal,
+and the build calls ``check`` after each stage, before caching a result and
+before swapping in the outputs: whatever was swallowed, the stage's result
+is discarded and the build ends with ``Interrupted``.
+"""
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_received: list[int] = []
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal arrived; ``signum`` says which (exit status 128 + signum)."""
+
+    def __init__(self, signum=signal.SIGINT):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = int(signum)
+
+
+def _handler(signum, frame):
+    _received.append(signum)
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def watching():
+    """Record SIGINT and SIGTERM while the block runs (main thread only; a
+    no-op elsewhere), raising Interrupted where the signal lands."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, _handler) for s in SIGNALS}
+    _received.clear()
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        _received.clear()
+
+
+def received():
+    """The first signal recorded since ``watching`` began, or None."""
+    return _received[0] if _received else None
+
+
+def check():
+    """Raise Interrupted if a signal has arrived, even one a library swallowed."""
+    if _received:
+        raise Interrupted(_received[0])
+
+
+def checked(compute):
+    """``compute`` followed by ``check``: a value computed while a signal
+    arrived never leaves the function, so it is never cached or written."""
+    def run():
+        value = compute()
+        check()
+        return value
+    return run

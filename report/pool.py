@@ -1,0 +1,115 @@
+"""Worker processes that live and die with the build.
+
+``Workers`` is a process pool for the build's parallel work (study batches,
+figures) with three guarantees a bare ProcessPoolExecutor lacks:
+
+- never more processes than CPUs this process may run on;
+- a worker dies within a second or two of its parent, however the parent
+  died (kill -9 included): Linux's PR_SET_PDEATHSIG where there is one, and
+  a thread watching the parent's pid everywhere;
+- Ctrl-C stops everything at once: workers ignore SIGINT (the parent
+  decides), and leaving the block with an exception kills them rather than
+  waiting for their tasks to finish.
+
+Units of work are plain functions of plain data, so that another engine
+(Dask) can run the same ones.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+_PR_SET_PDEATHSIG = 1
+WATCH_INTERVAL = 0.5  # seconds between looks at the parent's pid
+
+
+def cpu_count():
+    """CPUs this process may run on (its affinity), at least 1."""
+    if hasattr(os, "process_cpu_count"):  # Python 3.13
+        return os.process_cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def _die_with(parent):
+    """In a worker: exit when ``parent`` is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(WATCH_INTERVAL)
+        os._exit(1)
+
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="labreport-parent-watch").start()
+
+
+class Workers:
+    """A pool of at most ``count`` worker processes (capped at the CPUs);
+    use it as a context manager."""
+
+    def __init__(self, count):
+        self.count = max(1, min(int(count), cpu_count()))
+        self._pool = ProcessPoolExecutor(self.count, initializer=_die_with,
+                                         initargs=(os.getpid(),))
+
+    def submit(self, function, argument):
+        return self._pool.submit(function, argument)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is None:
+            self.close()
+        else:
+            self.kill()
+
+    def close(self):
+        """Wait for the tasks submitted, then let the workers go."""
+        self._pool.shutdown(wait=True)
+
+    def kill(self):
+        """Stop now: cancel what has not started and kill what has."""
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            try:
+                process.kill()
+            except (OSError, AttributeError):
+                pass
+        for process in processes:
+            process.join(timeout=5)
+
+
+def run_all(function, items, *, workers=1, on_done=None, order=None):
+    """``[function(item) for item in items]``, in ``workers`` processes (1: in
+    this one).  ``on_done(index)`` after each item; ``order``: the indices in
+    the order to start them (longest first keeps every worker busy to the
+    end).  Where an item runs never changes its result."""
+    results = [None] * len(items)
+    order = list(range(len(items))) if order is None else list(order)
+    if workers <= 1 or len(items) <= 1 or cpu_count() == 1:
+        for i in order:
+            results[i] = function(items[i])
+            if on_done is not None:
+                on_done(i)
+        return results
+    with Workers(min(workers, len(items))) as pool:
+        futures = {pool.submit(function, items[i]): i for i in order}
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            if on_done is not None:
+                on_done(futures[future])
+    return results

@@ -1,0 +1,152 @@
+"""Ctrl-C, SIGTERM and kill -9: an interrupted build changes nothing (no
+outputs, no cache entries), even when a library swallows the signal, and its
+worker processes never outlive it."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from report import interrupt
+
+ROOT = Path(__file__).resolve().parent.parent
+QUICK = ["--set", "epochs=300", "--set", "print_every=100", "--set", "studies=none"]
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="reads /proc for the worker processes")
+
+
+def test_a_signal_that_a_library_swallows_is_still_noticed():
+    def swallowing_library():
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)  # the handler raises here...
+        except BaseException:  # noqa: BLE001 - ...and the library swallows it
+            pass
+        return "a half-made result"
+
+    with interrupt.watching():
+        with pytest.raises(interrupt.Interrupted):
+            interrupt.checked(swallowing_library)()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def files_under(folder):
+    return sorted(str(p.relative_to(folder)) for p in Path(folder).rglob("*") if p.is_file())
+
+
+# A build whose PDF stage receives a signal that WeasyPrint would swallow:
+# the stage still hands back a complete-looking PDF.
+SWALLOWED = """
+import os, signal, sys, time
+import report.pdf
+real = report.pdf.html_to_pdf
+def swallowing(html, **options):
+    try:
+        os.kill(os.getpid(), signal.{signal})
+        time.sleep(2)
+    except BaseException:
+        pass
+    return real(html, **options)
+report.pdf.html_to_pdf = swallowing
+from report.cli import main
+sys.argv = ["labreport", *sys.argv[1:]]
+main()
+"""
+
+
+def build_in_a_process(script, out, cache, *args):
+    env = dict(os.environ, LABREPORT_CACHE=str(cache))
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(script), "build", "exp6",
+                           "--out", str(out), "-q", *QUICK, *args],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+
+
+@pytest.mark.parametrize("name, status", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_signal_swallowed_while_the_pdf_is_made_changes_nothing(tmp_path, name, status):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    first = build_in_a_process("from report.cli import main\nimport sys\n"
+                               "sys.argv = ['labreport', *sys.argv[1:]]\nmain()",
+                               out, cache)
+    assert first.returncode == 0, first.stderr
+    outputs_before = {p: (out / "exp6" / p).read_bytes() for p in files_under(out / "exp6")}
+    cache_before = files_under(cache)
+
+    # Another setting: every stage is new, so every stage would be cached.
+    done = build_in_a_process(SWALLOWED.format(signal=name), out, cache, "--set", "lr=0.2")
+    assert done.returncode == status, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "Aborted."
+    assert {p: (out / "exp6" / p).read_bytes() for p in files_under(out / "exp6")} \
+        == outputs_before
+    assert files_under(cache) == cache_before
+    assert not list(out.glob(".exp6.labreport-tmp-*"))  # no staging folder left
+
+
+# --- worker processes ------------------------------------------------------------------
+
+STUDIES = ["--set", "epochs=4000", "--set", "studies.seeds=64",
+           "--set", "studies.reliability_seeds=256", "--set", "studies.workers=2"]
+
+
+def children_of(pid):
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def start_studies(tmp_path):
+    env = dict(os.environ, LABREPORT_CACHE=str(tmp_path / "cache"))
+    child = subprocess.Popen([sys.executable, "-m", "report.cli", "build", "exp6", "-q",
+                              "--out", str(tmp_path / "out"), *STUDIES], env=env, cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(children_of(child.pid)) < 2:  # the studies' workers have started
+        assert child.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.3)
+    return child, children_of(child.pid)
+
+
+def wait_until_gone(pids, seconds):
+    deadline = time.monotonic() + seconds
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return [p for p in pids if alive(p)]
+
+
+@linux_only
+def test_workers_exit_soon_after_their_parent_is_killed(tmp_path):
+    child, workers = start_studies(tmp_path)
+    child.kill()
+    child.wait()
+    assert wait_until_gone(workers, 3) == []
+
+
+@linux_only
+def test_ctrl_c_during_the_studies_stops_everything_at_once(tmp_path):
+    child, workers = start_studies(tmp_path)
+    started = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    assert child.wait(timeout=10) == 130
+    assert time.monotonic() - started < 3
+    assert wait_until_gone(workers, 3) == []
+    assert not (tmp_path / "out" / "exp6").exists()

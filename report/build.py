@@ -18,7 +18,7 @@ import report
 from report import cache as caching
 from report import environment, experiments, interrupt, pool, provenance, serialize, settings
 from report.errors import UserError
-from report.outputs import write_outputs
+from report.outputs import usable_target, write_outputs
 
 RENDER_LIBRARIES = ("matplotlib", "weasyprint", "pydyf", "fonttools", "jinja2",
                     "pygments", "markupsafe", "tinycss2", "cssselect2", "pillow")
@@ -32,6 +32,7 @@ class Build:
     timings: dict = field(default_factory=dict)
     cached: dict = field(default_factory=dict)
     failed_claims: list = field(default_factory=list)
+    target: Path | None = None  # the folder written, as the user named it
 
 
 def configure(name, assignments=()):
@@ -194,9 +195,10 @@ def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=T
           cache_dir=None, progress=None):
     """Build experiment ``name`` into ``out/name/``; returns the Build."""
     experiment, config = configure(name, assignments)
+    if not str(out):
+        raise UserError("--out '': expected a folder (the default is outputs)")
     target = Path(out) / name
-    if target.exists() and not target.is_dir():  # say so now, not after the work
-        raise UserError(f"cannot write {target}: a file is in the way of the folder")
+    usable_target(target)  # a folder that cannot be written: say so now, not after the work
     environment.require_font_subsetter()
     provenance.pin_source_date()
     cache = Deferred(caching.Cache(cache_dir, enabled=use_cache))
@@ -206,6 +208,7 @@ def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=T
     with stopwatch(made.timings)("write"):
         write(target, made.files)
     cache.commit()
+    made.target = target
     return made
 
 
@@ -214,5 +217,7 @@ def write(target, files):
     user's problem, in one line."""
     try:
         return write_outputs(target, files)
+    except UserError:
+        raise
     except OSError as e:
         raise UserError(f"cannot write {target}: {e.strerror or e}") from None

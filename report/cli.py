@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -128,8 +129,7 @@ def build_command(experiment, out, assignments, user_templates, no_cache, strict
     for claim in made.failed_claims:
         click.echo(f"Warning: claim {claim['id']!r} does not hold: {claim['text']}",
                    err=True)
-    target = f"{out.rstrip('/')}/{experiment}/"
-    click.echo(f"wrote {target} ({', '.join(sorted(made.files))})")
+    click.echo(f"wrote {os.path.join(made.target, '')} ({', '.join(sorted(made.files))})")
     if strict and made.failed_claims:
         return 1
     return 0

@@ -6,6 +6,12 @@ moment leaves the previous outputs exactly as they were.  Files in the target
 that labreport did not write (listed in its manifest) are kept.  Builds into
 the same directory take turns at the swap under a lock: the last one wins,
 whole.
+
+The manifest is the first file a staging directory gets, so the leftovers of
+a build killed half-way are known to be labreport's and never mistaken for
+the user's.  A target that is a symbolic link is followed: the folder it
+points to is the one swapped, and the link stays.  The folder keeps its
+permissions across a swap; a new one gets the umask's, as ``mkdir`` gives.
 """
 from __future__ import annotations
 
@@ -13,11 +19,13 @@ import contextlib
 import ctypes
 import ctypes.util
 import os
+import secrets
 import shutil
-import tempfile
+import stat
 from pathlib import Path
 
 from report import interrupt
+from report.errors import UserError
 
 MANIFEST = ".labreport-files"  # the files the last build wrote, one per line
 _TEMP_MARK = ".labreport-tmp-"
@@ -32,23 +40,55 @@ def read_manifest(directory):
     return {line for line in text.splitlines() if line}
 
 
+class OutputFolderError(UserError, OSError):
+    """An output folder that cannot be used as it is; the message says why."""
+
+
+def usable_target(target):
+    """The folder to swap for ``target``: ``target`` itself, or the folder a
+    link at ``target`` points to.  Raises OutputFolderError, before any work
+    is done, for a folder that a swap would break or could not clean up."""
+    target = Path(target)
+    if str(target) in ("", "."):
+        raise OutputFolderError(f"cannot write {str(target)!r}: give a folder's name")
+    if target.is_symlink():
+        if not target.is_dir():
+            raise OutputFolderError(f"cannot write {target}: it is a link to "
+                                    f"{os.readlink(target)}, which is not a folder")
+        target = target.resolve()
+    absolute = target.absolute()
+    if absolute.parent == absolute:
+        raise OutputFolderError(f"cannot write {target}: the root of the file system "
+                                "cannot be swapped")
+    if target.exists() and not target.is_dir():  # a file of the user's: never swap it away
+        raise OutputFolderError(f"cannot write {target}: a file is in the way of the folder")
+    if target.is_dir() and not _writable(target):
+        raise OutputFolderError(f"cannot write {target}: the folder is read-only")
+    return target
+
+
+def _writable(directory):
+    mode = directory.stat().st_mode
+    return os.access(directory, os.W_OK | os.X_OK) and bool(mode & stat.S_IWUSR)
+
+
 def write_outputs(target, files):
     """Make ``target`` hold ``files`` ({name: bytes}) plus whatever it held
-    that labreport did not write.  Returns the target path."""
-    target = Path(target)
+    that labreport did not write.  Returns the folder written (the one a
+    link at ``target`` points to, if it is one)."""
     for name in files:
         if Path(name).name != name or name in ("", ".", "..", MANIFEST):
             raise ValueError(f"output file name {name!r} is not a plain file name")
-    if target.exists() and not target.is_dir():  # a file of the user's: never swap it away
-        raise NotADirectoryError(20, "Not a directory", str(target))
+    target = usable_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{_TEMP_MARK}", dir=target.parent))
+    staging = _make_staging(target)
     guard = _claim(staging)
     try:
-        for name, data in sorted(files.items()):
-            (staging / name).write_bytes(data)
+        # The manifest first: whatever a kill leaves here is known to be ours.
         (staging / MANIFEST).write_text("".join(f"{n}\n" for n in sorted(files)),
                                         encoding="utf-8")
+        for name, data in sorted(files.items()):
+            (staging / name).write_bytes(data)
         with _lock(target):
             _keep_user_files(target, staging)
             interrupt.check()  # a signal some library swallowed: swap nothing in
@@ -60,6 +100,21 @@ def write_outputs(target, files):
         if guard is not None:
             os.close(guard)
     return target
+
+
+def _make_staging(target):
+    """A new directory beside ``target``, with the target's permissions if it
+    exists, else those ``mkdir`` gives under the umask (mkdtemp's 0700 would
+    end up on the swapped-in folder)."""
+    while True:
+        staging = target.parent / f".{target.name}{_TEMP_MARK}{secrets.token_hex(4)}"
+        try:
+            staging.mkdir()
+        except FileExistsError:
+            continue
+        if target.is_dir():
+            os.chmod(staging, stat.S_IMODE(target.stat().st_mode))
+        return staging
 
 
 def _keep_user_files(source, destination):

@@ -269,3 +269,19 @@ def test_a_broken_user_template_is_a_one_line_error_and_writes_nothing(tmp_path,
     assert len(result.stderr.strip().splitlines()) == 1
     assert "exp6.html.j2:1" in result.stderr
     assert not (tmp_path / "out" / "exp6").exists()
+
+
+def test_the_path_printed_is_the_path_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke("build", "exp6", "--out", "here/", "-q", *QUICK, "--set", "studies=none",
+                    env={"LABREPORT_CACHE": str(tmp_path / "cache")})
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("wrote here/exp6/ (")
+    assert (tmp_path / "here" / "exp6" / "report.pdf").is_file()
+
+
+def test_an_empty_out_is_a_one_line_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke("build", "exp6", "--out", "", "-q", "--set", "studies=none")
+    assert result.exit_code == 2 and "--out ''" in result.stderr
+    assert list(tmp_path.iterdir()) == []

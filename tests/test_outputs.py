@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -12,7 +13,8 @@ import time
 
 import pytest
 
-from report.outputs import MANIFEST, read_manifest, write_outputs
+from report.outputs import (MANIFEST, OutputFolderError, read_manifest, usable_target,
+                            write_outputs)
 
 
 def listing(directory):
@@ -117,7 +119,101 @@ def test_concurrent_builds_into_one_folder_leave_one_of_them_whole(tmp_path):
 def test_a_file_where_the_output_folder_should_be_is_left_alone(tmp_path):
     target = tmp_path / "exp6"
     target.write_text("the user's file")
-    with pytest.raises(NotADirectoryError):
+    with pytest.raises(OutputFolderError, match="a file is in the way"):
         write_outputs(target, {"a": b"1"})
     assert target.read_text() == "the user's file"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exp6"]
+
+
+# --- killed builds, links, permissions ---------------------------------------------
+
+KILL_AT = textwrap.dedent("""
+    import os, signal, sys
+    from pathlib import Path
+    from report import outputs
+    point, count = sys.argv[2], 0
+    real_write, real_swap = Path.write_bytes, outputs._swap
+    def write_bytes(self, data):
+        global count
+        count += 1
+        if point == f"file {count}":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_write(self, data)
+    def swap(staging, target):
+        if point == "before swap":
+            os.kill(os.getpid(), signal.SIGKILL)
+        real_swap(staging, target)
+        if point == "after swap":
+            os.kill(os.getpid(), signal.SIGKILL)
+    Path.write_bytes, outputs._swap = write_bytes, swap
+    files = {f"study-{i}.svg": b"killed build" for i in range(7)}
+    files["report.pdf"] = b"killed build"
+    outputs.write_outputs(Path(sys.argv[1]), files)
+""")
+
+
+@pytest.mark.parametrize("sequence", [
+    ["file 1"], ["file 4"], ["before swap"], ["after swap"],
+    ["file 3", "after swap", "file 6"], ["before swap", "before swap"],
+])
+def test_after_killed_and_successful_builds_the_folder_holds_the_last_build_and_the_users_files(
+        tmp_path, sequence):
+    target = write_outputs(tmp_path / "exp6", {"report.pdf": b"first", "old.svg": b"first"})
+    (target / "notes.md").write_text("mine")
+    for point in sequence:
+        killed = subprocess.run([sys.executable, "-c", KILL_AT, str(target), point])
+        assert killed.returncode == -signal.SIGKILL
+    write_outputs(target, {"report.pdf": b"last", "log.csv": b"last"})
+    assert listing(target) == {"report.pdf": b"last", "log.csv": b"last",
+                               "notes.md": b"mine", MANIFEST: b"log.csv\nreport.pdf\n"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".exp6.lock", "exp6"]
+
+
+def test_a_new_folder_gets_the_umasks_permissions_as_mkdir_gives(tmp_path):
+    old = os.umask(0o022)
+    try:
+        target = write_outputs(tmp_path / "exp6", {"a": b"1"})
+        assert stat.S_IMODE(target.stat().st_mode) == 0o755
+        os.chmod(target, 0o750)  # the user's choice survives a rebuild
+        write_outputs(target, {"a": b"2"})
+        assert stat.S_IMODE(target.stat().st_mode) == 0o750
+    finally:
+        os.umask(old)
+
+
+def test_a_linked_output_folder_is_followed_and_the_link_kept(tmp_path):
+    real = write_outputs(tmp_path / "shared" / "exp6", {"a": b"old"})
+    (real / "notes.md").write_text("mine")
+    link = tmp_path / "exp6"
+    link.symlink_to(real)
+    assert write_outputs(link, {"a": b"new"}) == real
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert listing(real) == {"a": b"new", "notes.md": b"mine", MANIFEST: b"a\n"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp6", "shared"]
+    assert sorted(p.name for p in real.parent.iterdir()) == [".exp6.lock", "exp6"]
+
+
+def test_a_link_to_nowhere_is_refused_and_left_alone(tmp_path):
+    link = tmp_path / "exp6"
+    link.symlink_to(tmp_path / "missing")
+    with pytest.raises(OutputFolderError, match="link to"):
+        write_outputs(link, {"a": b"1"})
+    assert link.is_symlink() and sorted(p.name for p in tmp_path.iterdir()) == ["exp6"]
+
+
+def test_a_read_only_folder_is_refused_before_anything_is_written(tmp_path):
+    target = write_outputs(tmp_path / "exp6", {"a": b"old"})
+    os.chmod(target, 0o555)
+    try:
+        with pytest.raises(OutputFolderError, match="read-only"):
+            write_outputs(target, {"a": b"new"})
+        assert (target / "a").read_bytes() == b"old"
+        assert sorted(p.name for p in tmp_path.iterdir()) == [".exp6.lock", "exp6"]
+    finally:
+        os.chmod(target, 0o755)
+
+
+@pytest.mark.parametrize("out", ["", "."])
+def test_a_target_that_is_no_folder_name_is_refused(out):
+    with pytest.raises(OutputFolderError):
+        usable_target(out)

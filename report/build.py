@@ -33,6 +33,7 @@ class Build:
     cached: dict = field(default_factory=dict)
     failed_claims: list = field(default_factory=list)
     target: Path | None = None  # the folder written, as the user named it
+    warnings: list = field(default_factory=list)  # one line each, for stderr
 
 
 def configure(name, assignments=()):
@@ -161,7 +162,8 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
                          for c in context.get("claims", [])]
     files["metrics.json"] = serialize.json_bytes(metrics)
     failed = [c for c in context.get("claims", []) if not c["holds"]]
-    return Build(files, context, timings, cached, failed)
+    warnings = [problem] if (problem := provenance.git_problem()) else []
+    return Build(files, context, timings, cached, failed, warnings=warnings)
 
 
 def _run_studies(experiment, config, progress):

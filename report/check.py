@@ -33,6 +33,9 @@ def check(name, target, *, rtol=0.0, write=False, assignments=(), user_templates
         identical = comparison.identical
         text = (f"{target}: identical to a fresh build ({len(made.files)} files)"
                 if identical else format_comparison(comparison))
+    if not identical:
+        text += "".join(f"\nnote: {w}, which may be why the outputs differ"
+                        for w in made.warnings)
     if write:
         build.write(target, made.files)
         text += f"\nwrote {target}"

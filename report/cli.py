@@ -126,6 +126,8 @@ def build_command(experiment, out, assignments, user_templates, no_cache, strict
                  user_templates=user_templates, use_cache=not no_cache,
                  progress=progress)
     _cache_notes(made, progress)
+    for warning in made.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     for claim in made.failed_claims:
         click.echo(f"Warning: claim {claim['id']!r} does not hold: {claim['text']}",
                    err=True)

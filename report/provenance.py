@@ -27,14 +27,41 @@ SOURCE_PATHS = ("lab", "report", "templates", "pyproject.toml")
 PROJECT_ROOT = Path(report.__file__).resolve().parent.parent
 
 
-def _git(*args):
-    """Output of a git command in the project root, or None outside a work tree."""
+def _run_git(*args):
+    """(output, problem) of a git command in the project root: problem is
+    None when git answered, else git's own first line of complaint."""
     try:
         done = subprocess.run(["git", "-C", str(PROJECT_ROOT), *args],
                               capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
+    except FileNotFoundError:
+        return None, "git is not installed"
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, f"git did not answer ({e})"
+    if done.returncode != 0:
+        complaint = next((line for line in done.stderr.splitlines() if line.strip()), "")
+        return None, complaint.strip() or f"git exited with status {done.returncode}"
+    return done.stdout.strip(), None
+
+
+def _git(*args):
+    """Output of a git command in the project root, or None."""
+    return _run_git(*args)[0]
+
+
+def git_problem():
+    """Why git cannot read the project's repository, in one line, or None
+    when it can or when there is no repository (an installed wheel).  Without
+    it a report's commit is "unknown" and its date FALLBACK_EPOCH, which is
+    worth a warning: a rebuild elsewhere will differ."""
+    if not (PROJECT_ROOT / ".git").exists():
         return None
-    return done.stdout.strip() if done.returncode == 0 else None
+    answer, problem = _run_git("rev-parse", "--is-inside-work-tree")
+    if problem is None and answer != "true":
+        problem = "the project folder is not a git work tree"
+    if problem is None:
+        return None
+    return (f"git cannot read {PROJECT_ROOT} ({problem}); the report's commit is "
+            f"'unknown' and its date {format_date(FALLBACK_EPOCH)}")
 
 
 def source_commit():

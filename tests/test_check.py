@@ -79,3 +79,15 @@ def test_checking_a_folder_that_does_not_exist_fails_with_a_hint(tmp_path):
     result = check(tmp_path / "nothing")
     assert result.exit_code == 1
     assert "no outputs to compare with" in result.stdout
+
+
+def test_a_repository_git_cannot_read_is_given_as_the_likely_cause(outputs, tmp_path,
+                                                                   monkeypatch):
+    from report import provenance
+
+    broken = tmp_path / "project"
+    (broken / ".git").mkdir(parents=True)
+    monkeypatch.setattr(provenance, "PROJECT_ROOT", broken)
+    result = check(outputs)
+    assert result.exit_code == 1
+    assert "note: git cannot read" in result.stdout

@@ -82,6 +82,53 @@ def cache_inputs(config, stage):
     return settings
 
 
+# What a run costs, roughly, on one core (measured on a 2-core x86_64 machine;
+# conservative at the default size): seconds per epoch per layer, per
+# multiply-add of the matmuls, and per element of the activations.
+SECONDS_PER_LAYER = 3e-5
+SECONDS_PER_MULTIPLY = 4e-9
+SECONDS_PER_ELEMENT = 1e-8
+SECONDS_PER_NETWORK_LAYER_EPOCH = 8e-7  # in the studies' stacked batches
+BYTES_PER_ELEMENT_KEPT = 8 * 6  # z, a, their gradients and temporaries, float64
+
+
+def _network_cost(layers, rows, epochs):
+    """(bytes, seconds) of training one network on ``rows`` samples."""
+    pairs = list(zip(layers[:-1], layers[1:]))
+    multiplies = rows * sum(a * b for a, b in pairs)
+    elements = rows * sum(layers)
+    per_epoch = (SECONDS_PER_LAYER * len(pairs) + SECONDS_PER_MULTIPLY * multiplies
+                 + SECONDS_PER_ELEMENT * elements)
+    memory = 2 * 8 * epochs + BYTES_PER_ELEMENT_KEPT * elements
+    return memory, epochs * per_epoch, per_epoch
+
+
+def estimate(config):
+    """What the configured work needs, before any of it starts: a list of
+    {"part", "stage", "bytes", "seconds", "settings"}, where settings names the keys
+    that drive the part's size."""
+    rows = 4 * config.repeats
+    memory, seconds, per_epoch = _network_cost(config.layers, rows, config.epochs)
+    parameters = sum(a * b + b for a, b in zip(config.layers[:-1], config.layers[1:]))
+    # The gradient check: two forward passes on 16 points per parameter.
+    check = 2 * parameters * _network_cost(config.layers, 16, 1)[2]
+    parts = [{"part": "the main run", "stage": "run", "bytes": memory,
+              "seconds": seconds + check,
+              "settings": ("epochs", "repeats", "layers")}]
+    if config.studies is not None:
+        from lab.studies import MAX_BATCH, plan
+
+        specs, _ = plan(config.studies, config.epochs)
+        layer_epochs = sum(len(s["seeds"]) * (len(s["layers"]) - 1) for s in specs)
+        parallel = min(config.studies.workers, len(specs)) or 1
+        history = 2 * 8 * config.epochs * MAX_BATCH  # loss and accuracy per epoch
+        parts.append({"part": "the studies", "stage": "studies", "bytes": parallel * history,
+                      "seconds": SECONDS_PER_NETWORK_LAYER_EPOCH * layer_epochs
+                      * config.epochs / parallel,
+                      "settings": ("epochs", "studies.seeds", "studies.reliability_seeds")})
+    return parts
+
+
 def studies(config, progress=None, run_all=None):
     """The studies behind the report's reflections (lab.studies), or None;
     ``run_all`` maps their batches onto processes (lab.studies.run_batches)."""

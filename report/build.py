@@ -17,6 +17,7 @@ import lab
 import report
 from report import cache as caching
 from report import environment, experiments, interrupt, pool, provenance, serialize, settings
+from report import limits as limits_
 from report.errors import UserError
 from report.outputs import usable_target, write_outputs
 
@@ -36,10 +37,13 @@ class Build:
     warnings: list = field(default_factory=list)  # one line each, for stderr
 
 
-def configure(name, assignments=()):
-    """The experiment module and its configuration with ``--set`` applied."""
+def configure(name, assignments=(), *, limits=limits_.Limits(), stages=None):
+    """The experiment module and its configuration with ``--set`` applied,
+    refused if its work is estimated beyond ``limits`` (report.limits)."""
     experiment = experiments.load(name)
-    return experiment, settings.apply(experiment.Config(), assignments)
+    config = settings.apply(experiment.Config(), assignments)
+    limits_.enforce(experiment, config, limits, stages)
+    return experiment, config
 
 
 def run_key(name, config, stage, experiment=None):
@@ -194,9 +198,9 @@ def _pdf(html, created):
 
 
 def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=True,
-          cache_dir=None, progress=None):
+          cache_dir=None, progress=None, limits=limits_.Limits()):
     """Build experiment ``name`` into ``out/name/``; returns the Build."""
-    experiment, config = configure(name, assignments)
+    experiment, config = configure(name, assignments, limits=limits)
     if not str(out):
         raise UserError("--out '': expected a folder (the default is outputs)")
     target = Path(out) / name

@@ -10,13 +10,14 @@ from report.outputs import MANIFEST, read_manifest, write_outputs
 
 
 def check(name, target, *, rtol=0.0, write=False, assignments=(), user_templates=(),
-          progress=None):
+          progress=None, limits=None):
     """(identical, text): a fresh build of ``name`` (never from the cache)
     compared with the outputs in ``target``; with ``write``, the fresh build
     then replaces them."""
     from report.compare import compare_dirs, format_comparison
 
-    experiment, config = build.configure(name, assignments)
+    experiment, config = build.configure(name, assignments,
+                                         limits=limits or build.limits_.Limits())
     target = Path(target)
     if not target.is_dir() and not write:
         return False, (f"{target}: no outputs to compare with "

@@ -8,7 +8,7 @@ import sys
 import click
 
 from lab.config import ConfigError
-from report import __version__, experiments, interrupt, settings
+from report import __version__, experiments, interrupt, limits, settings
 from report.build import build, configure
 from report.errors import UserError
 from report.progress import Progress
@@ -60,6 +60,19 @@ set_option = click.option("--set", "assignments", multiple=True, metavar="KEY=VA
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 
 
+def limits_options(command):
+    """--max-gib and --max-minutes: the bounds a configuration's estimated
+    memory and time must stay within (report.limits)."""
+    command = click.option(
+        "--max-minutes", type=click.FloatRange(min=0, min_open=True),
+        default=limits.DEFAULT_MINUTES, show_default=True, metavar="M",
+        help="Refuse work estimated to take longer than M minutes.")(command)
+    return click.option(
+        "--max-gib", type=click.FloatRange(min=0, min_open=True),
+        default=limits.DEFAULT_GIB, show_default=True, metavar="GIB",
+        help="Refuse work estimated to need more than GIB GiB of memory.")(command)
+
+
 @cli.command("list")
 def list_command():
     """List the experiments with their titles."""
@@ -82,9 +95,11 @@ class SettingsHelp(click.Command):
 @set_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @quiet_option
-def run_command(experiment, assignments, as_json, quiet):
+@limits_options
+def run_command(experiment, assignments, as_json, quiet, max_gib, max_minutes):
     """Run EXPERIMENT and print its log, final metrics and sample predictions."""
-    module, config = configure(experiment, assignments)
+    module, config = configure(experiment, assignments,
+                               limits=limits.Limits(max_gib, max_minutes), stages={"run"})
     progress = Progress(quiet=quiet)
     result = module.run(config, progress)
     progress.finish()
@@ -116,7 +131,9 @@ def _cache_notes(made, progress):
 @click.option("--strict", is_flag=True,
               help="Exit with status 1 if a claim of the report does not hold.")
 @quiet_option
-def build_command(experiment, out, assignments, user_templates, no_cache, strict, quiet):
+@limits_options
+def build_command(experiment, out, assignments, user_templates, no_cache, strict, quiet,
+                  max_gib, max_minutes):
     """Run EXPERIMENT and write its report (HTML, PDF) and data to DIR/EXPERIMENT/.
 
     Files in that folder that labreport did not write are kept.
@@ -124,7 +141,7 @@ def build_command(experiment, out, assignments, user_templates, no_cache, strict
     progress = Progress(quiet=quiet)
     made = build(experiment, out=out, assignments=assignments,
                  user_templates=user_templates, use_cache=not no_cache,
-                 progress=progress)
+                 progress=progress, limits=limits.Limits(max_gib, max_minutes))
     _cache_notes(made, progress)
     for warning in made.warnings:
         click.echo(f"Warning: {warning}", err=True)
@@ -149,7 +166,9 @@ def build_command(experiment, out, assignments, user_templates, no_cache, strict
 @set_option
 @templates_option
 @quiet_option
-def check_command(experiment, against, rtol, write, assignments, user_templates, quiet):
+@limits_options
+def check_command(experiment, against, rtol, write, assignments, user_templates, quiet,
+                  max_gib, max_minutes):
     """Rebuild EXPERIMENT from scratch and compare with its committed outputs.
 
     Exit status 0 if they are identical, 1 with a report of what changed.
@@ -160,7 +179,7 @@ def check_command(experiment, against, rtol, write, assignments, user_templates,
     target = against or f"outputs/{experiment}"
     same, text = check(experiment, target, rtol=rtol, write=write,
                        assignments=assignments, user_templates=user_templates,
-                       progress=progress)
+                       progress=progress, limits=limits.Limits(max_gib, max_minutes))
     progress.finish()
     click.echo(text)
     return 0 if same or write else 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import time
 
 import pytest
 
@@ -236,3 +237,47 @@ def test_a_bad_source_date_epoch_is_a_one_line_error(labreport, tmp_path, epoch)
                        env={"SOURCE_DATE_EPOCH": epoch, "LABREPORT_CACHE": str(tmp_path / "c")})
     assert_one_line_error(result, "SOURCE_DATE_EPOCH")
     assert not (tmp_path / "exp6").exists()
+
+
+# --- the size of a job ------------------------------------------------------------
+
+@pytest.mark.parametrize("assignment, named", [
+    ("epochs=1000000000", ["epochs=1000000000", "GiB of memory", "--max-gib"]),
+    ("repeats=100000000", ["repeats=100000000", "--max-minutes"]),
+    ("layers=2,100000,2", ["layers=2,100000,2", "--max-gib"]),
+    ("layers=2," + "8," * 3000 + "2", ["the main run", "--max-minutes"]),
+])
+@pytest.mark.parametrize("command", ["run", "build"])
+def test_a_job_beyond_the_limits_is_refused_before_it_starts(labreport, tmp_path, command,
+                                                               assignment, named):
+    args = ["--out", str(tmp_path)] if command == "build" else []
+    started = time.monotonic()
+    result = labreport(command, "exp6", "--set", assignment, *args)
+    assert_one_line_error(result, *named)
+    assert time.monotonic() - started < 5
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_studies_are_bounded_too(labreport, tmp_path):
+    result = labreport("build", "exp6", "--set", "studies.seeds=100000", "--out", str(tmp_path))
+    assert_one_line_error(result, "studies.seeds=100000", "the studies")
+
+
+def test_a_user_who_means_it_can_raise_the_limits(labreport, monkeypatch):
+    class Started(Exception):
+        pass
+
+    def run(config, progress=None):
+        raise Started(config.epochs)
+
+    monkeypatch.setattr(exp6, "run", run)
+    result = labreport("run", "exp6", "--set", "epochs=100000000", "--max-gib", "100",
+                       "--max-minutes", "1000000")
+    assert isinstance(result.exception, Started)
+
+
+def test_workers_are_never_more_than_the_cpus():
+    from report.pool import Workers, cpu_count
+
+    with Workers(40) as workers:
+        assert workers.count == cpu_count()

@@ -21,8 +21,7 @@ from report import limits as limits_
 from report.errors import UserError
 from report.outputs import usable_target, write_outputs
 
-RENDER_LIBRARIES = ("matplotlib", "weasyprint", "pydyf", "fonttools", "jinja2",
-                    "pygments", "markupsafe", "tinycss2", "cssselect2", "pillow")
+RENDER_LIBRARIES = tuple(p for p in provenance.PACKAGES if p != "numpy")
 
 
 @dataclass

@@ -108,6 +108,23 @@ def config_hash(config_dict):
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
+# The Python packages whose versions reach a build's bytes (constraints.txt pins them).
+PACKAGES = ("numpy", "matplotlib", "weasyprint", "pydyf", "fonttools", "jinja2",
+            "pygments", "markupsafe", "tinycss2", "cssselect2", "pillow", "pypdfium2")
+
+
+def environment():
+    """{name: version} of what a build's bytes depend on beyond its source:
+    Python, the packages of PACKAGES and the system's text libraries (None
+    for one that is missing).  ``check`` names a difference here as the
+    likely cause of outputs that differ."""
+    from report.cache import versions
+    from report.environment import text_libraries
+
+    return {"python": platform.python_version(), **versions(*PACKAGES),
+            **text_libraries()}
+
+
 def provenance(config_dict, seed=None):
     """What produced a build, for the report's footer and metrics.json."""
     import numpy
@@ -121,4 +138,5 @@ def provenance(config_dict, seed=None):
         "numpy": numpy.__version__,
         "seed": seed,
         "config_hash": config_hash(config_dict),
+        "environment": environment(),
     }

@@ -81,13 +81,15 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     lap = stopwatch(timings)
     with lap("training"):
         result, cached["run"] = cache.memo(
-            "run", run_key(name, config, "run", experiment), lambda: experiment.run(config, progress))
+            "run", run_key(name, config, "run", experiment),
+            lambda: experiment.run(config, progress), validate=caching.of_type(dict))
     studies, claims = None, []
     if hasattr(experiment, "studies"):
         with lap("studies"):
             studies, hit = cache.memo(
                 "studies", run_key(name, config, "studies", experiment),
-                lambda: experiment.studies(config, progress))
+                lambda: experiment.studies(config, progress),
+                validate=caching.of_type(dict, type(None)))
         if studies is not None:
             cached["studies"] = hit
     context = dict(experiment.report(result, studies))
@@ -112,7 +114,7 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     tell("rendering the PDF")
     with lap("pdf"):
         pdf, cached["pdf"] = cache.memo("pdf", render_key("pdf", html),
-                                        lambda: _pdf(html))
+                                        lambda: _pdf(html), validate=caching.of_type(bytes))
     files["report.html"] = html.encode("utf-8")
     files["report.pdf"] = pdf
     for file_name, table in context.get("files", {}).items():
@@ -135,7 +137,8 @@ def _cached_typesetting(cache):
 
             return tex_to_svg(tex, display=display, occurrence=occurrence)
 
-        return cache.memo("math", render_key("math", tex, display, occurrence), compute)[0]
+        return cache.memo("math", render_key("math", tex, display, occurrence), compute,
+                          validate=caching.of_type(str))[0]
     return typeset
 
 

@@ -11,7 +11,10 @@ from concurrent.futures import ProcessPoolExecutor
 
 from markupsafe import Markup
 
+from report.cache import of_type
+
 WORKERS = 2
+IS_SVG = of_type(str)  # checks a figure from the cache, or before it is cached
 
 
 def _render(spec):
@@ -33,7 +36,7 @@ class FigureJobs:
         self.svgs, self.futures, self.pool = {}, {}, None
         missing = []
         for spec in specs:
-            svg = cache.get("figure", key(spec))
+            svg = cache.get("figure", key(spec), validate=IS_SVG)
             if svg is None:
                 missing.append(spec)
             else:
@@ -47,7 +50,7 @@ class FigureJobs:
         self.all_cached = not missing
 
     def _store(self, spec, svg):
-        self.cache.put("figure", self.key(spec), svg)
+        self.cache.put("figure", self.key(spec), svg, validate=IS_SVG)
         self.svgs[spec["id"]] = svg
 
     def for_template(self):

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import shlex
 import shutil
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import invoke
+from test_build import QUICK
 
 import lab
 from lab.exp6 import Config
@@ -240,3 +244,93 @@ def test_a_write_cut_short_leaves_no_entry_and_no_temporary_file(tmp_path, monke
 def test_a_stage_or_key_that_is_not_a_file_name_is_refused(tmp_path, stage, key):
     with pytest.raises(ValueError):
         caching.Cache(tmp_path).get(stage, key)
+
+
+# --- a build from any cache is a fresh build's bytes ----------------------------------
+
+DATE = 1767268800  # 2026-01-01 12:00 UTC: the source's date, pinned for these builds
+
+
+def labreport_build(out, cache, *args, date=DATE):
+    """``labreport build exp6`` with QUICK settings: (its folder, its stderr)."""
+    env = {"LABREPORT_CACHE": str(cache), "SOURCE_DATE_EPOCH": str(date)}
+    result = invoke("build", "exp6", "--out", str(out), *QUICK, *args, env=env)
+    assert result.exit_code == 0, result.stderr
+    return out / "exp6", result.stderr
+
+
+def assert_same_files(a, b):
+    names = sorted(p.name for p in a.iterdir())
+    assert names == sorted(p.name for p in b.iterdir())
+    assert [n for n in names if (a / n).read_bytes() != (b / n).read_bytes()] == []
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory):
+    """(cache, outputs): a --no-cache build's outputs, and the cache it filled."""
+    root = tmp_path_factory.mktemp("filled")
+    outputs, _ = labreport_build(root / "out", root / "cache", "--no-cache")
+    return root / "cache", outputs
+
+
+@pytest.fixture
+def cache_copy(filled, tmp_path):
+    """A copy of the filled cache, for one test to damage."""
+    return Path(shutil.copytree(filled[0], tmp_path / "cache"))
+
+
+def entries(cache, stage="*"):
+    found = sorted(p for p in cache.glob(f"{stage}/*") if not p.name.startswith("."))
+    assert found, f"no {stage} entries in {cache}"
+    return found
+
+
+def test_a_build_runs_no_crafted_pickle_and_gives_a_fresh_builds_bytes(filled, cache_copy,
+                                                                       tmp_path):
+    marker = tmp_path / "executed"
+    for entry in entries(cache_copy):
+        entry.write_bytes(pickle.dumps(WritesAMarker(marker)))
+    built, _ = labreport_build(tmp_path / "out", cache_copy)
+    assert not marker.exists()
+    assert_same_files(built, filled[1])
+
+
+WRONG_TYPES = {"run": ["a", "list"], "studies": "text", "figure": b"<svg/>",
+               "math": {"svg": "<svg/>"}, "pdf": "%PDF-1.7"}
+
+
+def test_entries_of_the_wrong_type_are_recomputed(filled, cache_copy, tmp_path):
+    for stage, value in WRONG_TYPES.items():
+        for entry in entries(cache_copy, stage):
+            caching.Cache(cache_copy).put(stage, entry.name.split(".")[0], value)
+    built, _ = labreport_build(tmp_path / "out", cache_copy)
+    assert_same_files(built, filled[1])
+
+
+def test_truncated_entries_are_recomputed(filled, cache_copy, tmp_path):
+    for entry in entries(cache_copy):
+        entry.write_bytes(entry.read_bytes()[:entry.stat().st_size // 2])
+    built, _ = labreport_build(tmp_path / "out", cache_copy)
+    assert_same_files(built, filled[1])
+
+
+def test_two_swapped_math_entries_are_recomputed(filled, cache_copy, tmp_path):
+    a, b = entries(cache_copy, "math")[:2]
+    assert a.read_bytes() != b.read_bytes()
+    a.rename(tmp_path / "swap")
+    b.rename(a)
+    (tmp_path / "swap").rename(b)
+    built, _ = labreport_build(tmp_path / "out", cache_copy)
+    assert_same_files(built, filled[1])
+
+
+def test_math_entries_altered_in_place_are_recomputed(filled, cache_copy, tmp_path):
+    # One digit of each equation's first path moved, so the entry stays
+    # well-formed and only its digest can tell.  (The quote may be escaped.)
+    for entry in entries(cache_copy, "math"):
+        data = entry.read_bytes()
+        at = re.search(rb'd=\\?"M ([0-9])', data).start(1)
+        moved = b"1" if data[at:at + 1] != b"1" else b"2"
+        entry.write_bytes(data[:at] + moved + data[at + 1:])
+    built, _ = labreport_build(tmp_path / "out", cache_copy)
+    assert_same_files(built, filled[1])

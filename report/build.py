@@ -113,8 +113,11 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
         cached["figures"] = figures.all_cached
     tell("rendering the PDF")
     with lap("pdf"):
-        pdf, cached["pdf"] = cache.memo("pdf", render_key("pdf", html),
-                                        lambda: _pdf(html), validate=caching.of_type(bytes))
+        # The PDF's creation date is the source date to the second; the HTML
+        # shows only its day.
+        pdf_key = render_key("pdf", html, provenance.source_date_epoch())
+        pdf, cached["pdf"] = cache.memo("pdf", pdf_key, lambda: _pdf(html),
+                                        validate=caching.of_type(bytes))
     files["report.html"] = html.encode("utf-8")
     files["report.pdf"] = pdf
     for file_name, table in context.get("files", {}).items():

@@ -334,3 +334,36 @@ def test_math_entries_altered_in_place_are_recomputed(filled, cache_copy, tmp_pa
         entry.write_bytes(data[:at] + moved + data[at + 1:])
     built, _ = labreport_build(tmp_path / "out", cache_copy)
     assert_same_files(built, filled[1])
+
+
+def template_with(tmp_path, old, new):
+    """A user template folder whose exp6.html.j2 has ``old`` replaced by ``new``."""
+    from report.render import templates_dir
+
+    text = (templates_dir() / "exp6.html.j2").read_text(encoding="utf-8")
+    assert old in text
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "exp6.html.j2").write_text(text.replace(old, new), encoding="utf-8")
+    return ["--templates", str(folder)]
+
+
+# Each changes one input that reaches the bytes of some stage's output.
+CHANGES = {
+    "run and figures: the learning rate": lambda tmp_path: (["--set", "lr=0.2"], DATE),
+    "studies: seeds per setting": lambda tmp_path: (["--set", "studies.seeds=3"], DATE),
+    "math, html and pdf: an equation of the template": lambda tmp_path: (
+        template_with(tmp_path, r"\eta{% endfilter %}", r"\eta_0{% endfilter %}"), DATE),
+    "pdf: the source date, an hour later on the same day": lambda tmp_path: ([], DATE + 3600),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+def test_a_build_from_a_cache_filled_before_a_change_is_a_no_cache_builds_bytes(
+        change, cache_copy, tmp_path):
+    args, date = change(tmp_path)
+    warm, notes = labreport_build(tmp_path / "warm", cache_copy, *args, date=date)
+    assert "from the cache" in notes  # so the cache was used, for what did not change
+    cold, _ = labreport_build(tmp_path / "cold", tmp_path / "empty", "--no-cache", "-q",
+                              *args, date=date)
+    assert_same_files(warm, cold)

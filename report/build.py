@@ -69,38 +69,6 @@ def render_key(*parts):
     })
 
 
-class Deferred:
-    """A cache whose new entries wait in memory until ``commit``: a build that
-    fails or is interrupted leaves the cache as it found it, so nothing
-    half-made (a PDF WeasyPrint finished after swallowing Ctrl-C, say) is
-    ever served later."""
-
-    def __init__(self, cache):
-        self.cache, self.pending = cache, {}
-
-    def get(self, stage, key):
-        if (stage, key) in self.pending:
-            return self.pending[stage, key]
-        return self.cache.get(stage, key)
-
-    def put(self, stage, key, value):
-        self.pending[stage, key] = value
-
-    def memo(self, stage, key, compute):
-        """(value, hit): as ``Cache.memo``, storing only on ``commit``."""
-        value = self.get(stage, key)
-        if value is not None:
-            return value, True
-        value = compute()
-        self.put(stage, key, value)
-        return value, False
-
-    def commit(self):
-        for (stage, key), value in self.pending.items():
-            self.cache.put(stage, key, value)
-        self.pending.clear()
-
-
 def stopwatch(timings):
     """``lap(stage)``: a context that adds its wall time to ``timings[stage]``."""
     @contextmanager
@@ -120,13 +88,15 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     with lap("training"):
         result, cached["run"] = cache.memo(
             "run", run_key(name, config, "run", experiment),
-            interrupt.checked(lambda: experiment.run(config, progress)))
+            interrupt.checked(lambda: experiment.run(config, progress)),
+            validate=caching.of_type(dict))
     studies = None
     if hasattr(experiment, "studies"):
         with lap("studies"):
             studies, hit = cache.memo(
                 "studies", run_key(name, config, "studies", experiment),
-                interrupt.checked(lambda: _run_studies(experiment, config, progress)))
+                interrupt.checked(lambda: _run_studies(experiment, config, progress)),
+                validate=caching.of_type(dict, type(None)))
         if studies is not None:
             cached["studies"] = hit
     context = dict(experiment.report(result, studies))
@@ -152,8 +122,11 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     tell("rendering the PDF")
     created = provenance.source_date_epoch()
     with lap("pdf"):
+        # The PDF's creation date is the source date to the second; the HTML
+        # shows only its day.
         pdf, cached["pdf"] = cache.memo("pdf", render_key("pdf", html, created),
-                                        interrupt.checked(lambda: _pdf(html, created)))
+                                        interrupt.checked(lambda: _pdf(html, created)),
+                                        validate=_is_pdf)
     files["report.html"] = html.encode("utf-8")
     files["report.pdf"] = pdf
     for file_name, table in context.get("files", {}).items():
@@ -186,8 +159,15 @@ def _cached_typesetting(cache):
             return tex_to_svg(tex, display=display, occurrence=occurrence)
 
         return cache.memo("math", render_key("math", tex, display, occurrence),
-                          interrupt.checked(compute))[0]
+                          interrupt.checked(compute), validate=caching.of_type(str))[0]
     return typeset
+
+
+def _is_pdf(value):
+    """A PDF that opens, with at least one page: what the PDF stage may cache."""
+    from report.pdf import page_count
+
+    return isinstance(value, bytes) and (page_count(value) or 0) > 0
 
 
 def _pdf(html, created):
@@ -206,7 +186,7 @@ def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=T
     usable_target(target)  # a folder that cannot be written: say so now, not after the work
     environment.require_font_subsetter()
     provenance.pin_source_date()
-    cache = Deferred(caching.Cache(cache_dir, enabled=use_cache))
+    cache = caching.Deferred(caching.Cache(cache_dir, enabled=use_cache))
     made = make(name, experiment, config, cache=cache, progress=progress,
                 user_templates=tuple(user_templates))
     interrupt.check()

@@ -24,7 +24,7 @@ def check(name, target, *, rtol=0.0, write=False, assignments=(), user_templates
                        f"(build them with labreport build {name})")
     environment.require_font_subsetter()
     provenance.pin_source_date()
-    cache = build.Deferred(caching.Cache(enabled=False))
+    cache = caching.Deferred(caching.Cache(enabled=False))
     made = build.make(name, experiment, config, cache=cache,
                       progress=progress, user_templates=tuple(user_templates))
     ours = set(made.files) | read_manifest(target) | {MANIFEST}

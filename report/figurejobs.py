@@ -10,9 +10,11 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from report import interrupt
+from report.cache import of_type
 from report.pool import Workers
 
 WORKERS = 2
+IS_SVG = of_type(str)  # checks a figure from the cache, or before it is cached
 
 
 def _render(spec):
@@ -35,7 +37,7 @@ class FigureJobs:
         self.svgs, self.futures, self.pool = {}, {}, None
         missing = []
         for spec in specs:
-            svg = cache.get("figure", key(spec))
+            svg = cache.get("figure", key(spec), validate=IS_SVG)
             if svg is None:
                 missing.append(spec)
             else:
@@ -58,7 +60,7 @@ class FigureJobs:
 
     def _store(self, spec, svg):
         interrupt.check()  # a figure drawn while a signal arrived is not kept
-        self.cache.put("figure", self.key(spec), svg)
+        self.cache.put("figure", self.key(spec), svg, validate=IS_SVG)
         self.svgs[spec["id"]] = svg
 
     def for_template(self):

@@ -132,11 +132,10 @@ def _compare_csv(name, a, b, rtol):
 
 
 def _compare_html(name, a, b, rtol):
-    old_lines, old_svgs = textdiff.read_page(a.decode("utf-8"))
-    new_lines, new_svgs = textdiff.read_page(b.decode("utf-8"))
-    diff = textdiff.unified_diff(old_lines, new_lines, old_name=f"old/{name}",
+    old, new = textdiff.read_page(a.decode("utf-8")), textdiff.read_page(b.decode("utf-8"))
+    diff = textdiff.unified_diff(old.lines, new.lines, old_name=f"old/{name}",
                                  new_name=f"new/{name}", limit=HTML_DIFF_LINES)
-    notes = _inline_svg_notes(old_svgs, new_svgs)
+    notes = _inline_svg_notes(old.svgs, new.svgs)
     if diff:
         summary = "visible text changed"
     elif notes:

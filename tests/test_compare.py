@@ -203,7 +203,7 @@ def test_script_is_not_visible_text_but_table_cells_are(dirs):
         == ["-30 | 0.25", "+30 | 0.31"]
 
 
-def test_added_equation_in_html_is_counted(dirs):
+def test_added_equation_in_html_is_counted_and_read_as_its_tex(dirs):
     old, new = dirs
     equation = '<p>so <svg aria-label="x^2" width="1em" height="1em"></svg>.</p>'
     edit(new / "report.html", "</body>", equation + "</body>")
@@ -211,7 +211,20 @@ def test_added_equation_in_html_is_counted(dirs):
     result = compare_dirs(old, new).file("report.html")
 
     assert result.details == ["inline SVGs: 1 → 2"]
-    assert "+so ." in result.diff
+    assert "+so $x^2$." in result.diff
+
+
+def test_changed_inline_equation_shows_its_tex_in_the_text_diff(dirs):
+    old, new = dirs
+    for side, tex in ((old, "a^{[l]}"), (new, "a^{[l-1]}")):
+        edit(side / "report.html", "The loss fell", "The layer of "
+             f'<svg class="math" role="img" aria-label="{tex}" width="1em" height="1em">'
+             '</svg> computes. The loss fell')
+
+    diff = compare_dirs(old, new).file("report.html").diff
+
+    assert "-The layer of $a^{[l]}$ computes. The loss fell to 0.25 after 30 epochs." in diff
+    assert "+The layer of $a^{[l-1]}$ computes. The loss fell to 0.25 after 30 epochs." in diff
 
 
 def test_changed_inline_svg_in_html_is_compared_as_a_picture(dirs):

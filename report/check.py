@@ -1,4 +1,9 @@
-"""``labreport check``: rebuild from scratch and compare with committed outputs."""
+"""``labreport check``: rebuild from scratch and compare with committed outputs.
+
+The fresh build lives in a temporary folder only while it is compared, so
+the report names it "a fresh build", not a path that is gone by the time it
+is read.
+"""
 from __future__ import annotations
 
 import tempfile
@@ -7,13 +12,17 @@ from pathlib import Path
 from report import build, provenance
 from report import cache as caching
 from report.outputs import MANIFEST, read_manifest, write_outputs
+from report.tolerance import EXACT
+
+FRESH = "a fresh build"
 
 
-def check(name, target, *, rtol=0.0, write=False, assignments=(), user_templates=(),
+def check(name, target, *, tolerance=EXACT, write=False, assignments=(), user_templates=(),
           progress=None):
-    """(identical, text): a fresh build of ``name`` (never from the cache)
-    compared with the outputs in ``target``; with ``write``, the fresh build
-    then replaces them."""
+    """(passes, text): a fresh build of ``name`` (never from the cache)
+    compared with the outputs in ``target``.  It passes when no file changed,
+    was added or was deleted: every difference is forgiven by ``tolerance``.
+    With ``write``, the fresh build then replaces them."""
     from report.compare import compare_dirs, format_comparison
 
     experiment, config = build.configure(name, assignments)
@@ -27,11 +36,12 @@ def check(name, target, *, rtol=0.0, write=False, assignments=(), user_templates
     ours = set(made.files) | read_manifest(target) | {MANIFEST}
     with tempfile.TemporaryDirectory(prefix="labreport-check-") as tmp:
         fresh = write_outputs(Path(tmp) / name, made.files)
-        comparison = compare_dirs(target, fresh, rtol=rtol, only=ours)
-        identical = comparison.identical
-        text = (f"{target}: identical to a fresh build ({len(made.files)} files)"
-                if identical else format_comparison(comparison))
+        comparison = compare_dirs(target, fresh, tolerance=tolerance, only=ours)
+    if comparison.identical:
+        text = f"{target}: identical to {FRESH} ({len(made.files)} files)"
+    else:
+        text = format_comparison(comparison, old_label=str(target), new_label=FRESH)
     if write:
         build.write(target, made.files)
         text += f"\nwrote {target}"
-    return identical, text
+    return comparison.passes, text

@@ -2,15 +2,17 @@
 
 The fresh build lives in a temporary folder only while it is compared, so
 the report names it "a fresh build", not a path that is gone by the time it
-is read.
+is read.  With ``write`` the fresh build then replaces the compared outputs,
+if their bytes differ.
 """
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 
-from report import build, provenance
+from report import build, explain, provenance
 from report import cache as caching
+from report.errors import UserError
 from report.outputs import MANIFEST, read_manifest, write_outputs
 from report.tolerance import EXACT
 
@@ -22,14 +24,12 @@ def check(name, target, *, tolerance=EXACT, write=False, assignments=(), user_te
     """(passes, text): a fresh build of ``name`` (never from the cache)
     compared with the outputs in ``target``.  It passes when no file changed,
     was added or was deleted: every difference is forgiven by ``tolerance``.
-    With ``write``, the fresh build then replaces them."""
+    With ``write``, the fresh build then replaces the outputs if they differ."""
     from report.compare import compare_dirs, format_comparison
 
     experiment, config = build.configure(name, assignments)
     target = Path(target)
-    if not target.is_dir() and not write:
-        return False, (f"{target}: no outputs to compare with "
-                       f"(build them with labreport build {name})")
+    _check_target(target, name, write)
     provenance.pin_source_date()
     made = build.make(name, experiment, config, cache=caching.Cache(enabled=False),
                       progress=progress, user_templates=tuple(user_templates))
@@ -37,11 +37,52 @@ def check(name, target, *, tolerance=EXACT, write=False, assignments=(), user_te
     with tempfile.TemporaryDirectory(prefix="labreport-check-") as tmp:
         fresh = write_outputs(Path(tmp) / name, made.files)
         comparison = compare_dirs(target, fresh, tolerance=tolerance, only=ours)
+        if not comparison.identical:
+            comparison.notes = explain.provenance_notes(_read(target / "metrics.json"),
+                                                        _read(fresh / "metrics.json"))
     if comparison.identical:
         text = f"{target}: identical to {FRESH} ({len(made.files)} files)"
     else:
         text = format_comparison(comparison, old_label=str(target), new_label=FRESH)
     if write:
-        build.write(target, made.files)
-        text += f"\nwrote {target}"
+        text = _write(target, made.files, comparison, text)
     return comparison.passes, text
+
+
+def _check_target(target, name, write):
+    """A one-line error now, before the build, for a target that cannot be
+    compared with (or written, with ``write``)."""
+    if target.exists() and not target.is_dir():
+        raise UserError(f"{target}: not a folder")
+    if not target.exists() and not write:
+        raise UserError(f"{target}: no outputs to compare with "
+                        f"(build them with labreport build {name})")
+
+
+def _write(target, files, comparison, text):
+    """Replace ``target``'s outputs with ``files`` unless they are identical;
+    ``text`` followed by what was done."""
+    if not target.exists():
+        build.write(target, files)
+        return f"wrote {target} ({len(files)} files)"
+    if comparison.identical:
+        return f"{target}: already identical, nothing written"
+    build.write(target, files)
+    written = [f for f in comparison.files if f.path != MANIFEST]
+    counts = [(n, what) for n, what in (
+        (sum(f.status in ("changed", "tolerated") for f in written), "changed"),
+        (sum(f.status == "added" for f in written), "added"),
+        (sum(f.status == "deleted" for f in written), "deleted")) if n]
+    if not counts:  # only the list of files differed
+        return f"{text}\n\nupdated {target}"
+    (n, what), *rest = counts  # "3 files changed, 1 added"
+    done = ", ".join([f"{n} {'file' if n == 1 else 'files'} {what}"]
+                     + [f"{m} {other}" for m, other in rest])
+    return f"{text}\n\nupdated {target}: {done}"
+
+
+def _read(path):
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None

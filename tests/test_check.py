@@ -1,7 +1,7 @@
 """`labreport check`: a fresh build compared with committed outputs; exit 0 and
 one line when identical, exit 0 and "within" when a named tolerance forgives
 every difference, exit 1 and a readable report of what differs, exit 2 and
-one line for a tolerance that is not a usable number."""
+one line for bad input."""
 from __future__ import annotations
 
 import json
@@ -130,20 +130,60 @@ def test_a_last_bit_change_passes_with_rtol_and_says_within_rtol(outputs, one_re
     assert "identical to a fresh build" not in result.stdout
 
 
-def test_write_replaces_the_outputs_with_the_rebuild_and_keeps_the_users_files(
+def test_the_machine_and_the_source_are_named_when_outputs_differ(outputs, one_rebuild):
+    import numpy
+
+    metrics = json.loads((outputs / "metrics.json").read_text())
+    metrics["provenance"].update(numpy="1.26.4", commit="0123456789ab", modified=False)
+    (outputs / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+
+    report = check(outputs).stdout
+
+    assert (f"  environment: this machine has NumPy {numpy.__version__}; "
+            "the compared outputs were built with NumPy 1.26.4\n") in report
+    assert "  source: the compared outputs were built from commit 0123456789ab; " \
+           "this build is from commit " in report
+
+
+def test_write_replaces_differing_outputs_says_what_and_keeps_the_users_files(
         outputs, one_rebuild):
     (outputs / "loss.svg").unlink()
+    add_space_to_json(outputs / "metrics.json")
     (outputs / "notes.md").write_text("a student's own notes")
-    assert check(outputs, "--write").exit_code == 0
+
+    result = check(outputs, "--write")
+
+    assert result.exit_code == 0
+    assert result.stdout.strip().endswith(f"updated {outputs}: 1 file changed, 1 added")
     assert (outputs / "loss.svg").exists()
     assert (outputs / "notes.md").read_text() == "a student's own notes"
     assert check(outputs).exit_code == 0
 
 
-def test_checking_a_folder_that_does_not_exist_fails_with_a_hint(tmp_path):
+def test_write_leaves_identical_outputs_alone(outputs, one_rebuild):
+    before = {p.name: p.stat().st_ino for p in outputs.iterdir()}
+    result = check(outputs, "--write")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"{outputs}: already identical, nothing written"
+    assert {p.name: p.stat().st_ino for p in outputs.iterdir()} == before
+
+
+def test_a_folder_that_does_not_exist_is_a_one_line_error(tmp_path):
     result = check(tmp_path / "nothing")
-    assert result.exit_code == 1
-    assert "no outputs to compare with" in result.stdout
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"Error: {tmp_path / 'nothing'}: no outputs to compare with "
+        "(build them with labreport build exp6)"]
+
+
+def test_a_file_instead_of_a_folder_is_a_one_line_error(tmp_path):
+    (tmp_path / "exp6").write_text("not a folder")
+    for args in ((), ("--write",)):
+        result = check(tmp_path / "exp6", *args)
+        assert result.exit_code == 2
+        assert result.stderr.splitlines() == [f"Error: {tmp_path / 'exp6'}: not a folder"]
+    assert (tmp_path / "exp6").read_text() == "not a folder"
 
 
 @pytest.mark.parametrize("option, value", [

@@ -8,7 +8,7 @@ import sys
 import click
 
 from lab.config import ConfigError
-from report import __version__, experiments, interrupt, limits, settings
+from report import __version__, experiments, interrupt, limits, settings, tolerance
 from report.build import build, configure
 from report.errors import UserError
 from report.progress import Progress
@@ -157,32 +157,54 @@ def build_command(experiment, out, assignments, user_templates, no_cache, strict
 @cli.command("check", cls=SettingsHelp,
              short_help="Rebuild and compare with committed outputs.")
 @click.argument("experiment")
-@click.option("--against", metavar="DIR", type=click.Path(file_okay=False),
+@click.option("--against", metavar="DIR", type=click.Path(),
               help="The outputs to compare with [default: outputs/EXPERIMENT].")
-@click.option("--rtol", default=0.0, show_default=True, type=click.FloatRange(min=0),
-              help="Relative tolerance for numbers in metrics.json and CSV files.")
+@click.option("--rtol", default=0.0, show_default=True, type=float, metavar="X",
+              callback=lambda _ctx, _param, value: tolerance.checked_rtol(value),
+              help="Forgive numbers that differ by at most X relative (|new - old| <= "
+                   "X·|old|) in metrics.json and CSV files, HTML and PDF text that "
+                   "differs only in such numbers, and figures and PDF pages within "
+                   f"pixel RMS {tolerance.RTOL_PIXEL_RMS:g} (of 255).")
+@click.option("--rendering-rms", type=float, metavar="RMS",
+              callback=lambda _ctx, _param, value: tolerance.checked_rendering_rms(value),
+              help="Forgive rendering that differs between machines (another Pango, "
+                   "HarfBuzz, FreeType or OS): SVG figures, the HTML's inline SVGs and PDF "
+                   "pages whose pixels differ by a root mean square of at most RMS (of "
+                   "255; e.g. 2), their text identical, and the versions of those system "
+                   "libraries that metrics.json records.")
 @click.option("--write", is_flag=True,
-              help="Replace the compared outputs with the rebuilt ones.")
+              help="Then replace the compared outputs with the fresh build, if they "
+                   "differ; exit 0.")
 @set_option
 @templates_option
 @quiet_option
 @limits_options
-def check_command(experiment, against, rtol, write, assignments, user_templates, quiet,
-                  max_gib, max_minutes):
+def check_command(experiment, against, rtol, rendering_rms, write, assignments,
+                  user_templates, quiet, max_gib, max_minutes):
     """Rebuild EXPERIMENT from scratch and compare with its committed outputs.
 
-    Exit status 0 if they are identical, 1 with a report of what changed.
+    Exit status 0 if every file's bytes are equal, or if every difference is
+    forgiven by a tolerance given (then the report says within what, never
+    "identical"); 1 with a report of what differs; 2 for bad input.
+
+    No tolerance forgives active or foreign content a fresh build does not
+    have (JavaScript, actions, embedded files, incremental updates or data
+    after %%EOF in the PDF; scripts, event attributes, frames and external
+    references in the HTML and SVGs), PDF metadata (Info and XMP, dates and
+    /Producer included), changed markup or formatting, or an SVG change that
+    is not drawn.
     """
     from report.check import check
 
     progress = Progress(quiet=quiet)
     target = against or f"outputs/{experiment}"
-    same, text = check(experiment, target, rtol=rtol, write=write,
-                       assignments=assignments, user_templates=user_templates,
-                       progress=progress, limits=limits.Limits(max_gib, max_minutes))
+    passes, text = check(experiment, target,
+                         tolerance=tolerance.Tolerance(rtol, rendering_rms), write=write,
+                         assignments=assignments, user_templates=user_templates,
+                         progress=progress, limits=limits.Limits(max_gib, max_minutes))
     progress.finish()
     click.echo(text)
-    return 0 if same or write else 1
+    return 0 if passes or write else 1
 
 
 def main():

@@ -1,9 +1,13 @@
-"""Plain-text layout of a report.compare.Comparison, for a terminal or CI log.
+"""Plain-text layout of a report.comparison.Comparison, for a terminal or CI log.
 
-One line when nothing changed.  Otherwise a count of each status, then for
-each file that changed, was added or was deleted: a header line, an aligned
-table of changed values (old, new, relative change to 6 significant digits),
-notes, and a unified diff.
+- All bytes equal: one line.
+- Differences all forgiven by the tolerance: a line saying the outputs match
+  within it, never "identical", then one line per tolerated file with how it
+  differs, and the notes that may explain why.
+- Otherwise: a count of each status, the two sides, the notes, then for each
+  file that changed, was added or was deleted a header line, an aligned
+  table of changed values (old, new, relative change to 6 significant
+  digits), notes and a unified diff; tolerated files get their header line.
 """
 from __future__ import annotations
 
@@ -13,30 +17,44 @@ from typing import TYPE_CHECKING
 from report.valuediff import as_number
 
 if TYPE_CHECKING:
-    from report.compare import Comparison
+    from report.comparison import Comparison
 
 TABLE_ROWS = 20   # changed values shown per file; the rest are counted
 INDENT = "    "
 
 
-def format_comparison(c: Comparison) -> str:
-    """``c`` as plain text: one line if nothing differs, else a count of each
-    status and a section per file that changed, was added or was deleted."""
+def format_comparison(c: Comparison, *, old_label=None, new_label=None) -> str:
+    """``c`` as plain text.  ``old_label`` and ``new_label`` name the two
+    sides (default: their paths)."""
+    old_label = old_label or str(c.old)
+    new_label = new_label or str(c.new)
     files = c.files
     if c.identical:
-        alike = [f.path for f in files if f.summary]
-        tail = f" ({len(alike)} differ in bytes only: {', '.join(alike)})" if alike else ""
-        return f"identical: {_plural(len(files), 'file')} compared{tail}"
-    counts = ", ".join(f"{sum(f.status == s for f in files)} {s}"
-                       for s in ("changed", "added", "deleted", "unchanged"))
-    sections = [f"outputs differ: {counts}\n  old: {c.old}\n  new: {c.new}"]
-    sections += [_file_section(f) for f in files if f.status != "unchanged"]
+        return f"identical: {_plural(len(files), 'file')} compared"
+    notes = [f"  {note}" for note in c.notes]
+    if c.passes:
+        tolerated = [f for f in files if f.status == "tolerated"]
+        head = (f"{old_label}: matches {new_label} within {c.tolerance.describe()}: "
+                f"{len(tolerated)} of {_plural(len(files), 'file')} differ within it")
+        return "\n".join([head, *(f"  {f.path}: {f.summary}" for f in tolerated), *notes])
+    counts = ", ".join(f"{c.count(s)} {s}" for s in ("changed", "added", "deleted", "tolerated",
+                                                      "unchanged")
+                       if s != "tolerated" or c.count(s))
+    sections = ["\n".join([f"outputs differ: {counts}", f"  old: {old_label}",
+                           f"  new: {new_label}", *notes])]
+    sections += [_file_section(f) for f in files if f.status not in ("unchanged", "tolerated")]
+    tolerated = [_header(f) for f in files if f.status == "tolerated"]
+    if tolerated:
+        sections.append("\n".join(tolerated))
     return "\n\n".join(sections)
 
 
+def _header(result):
+    return f"{result.path}: {result.status}" + (f", {result.summary}" if result.summary else "")
+
+
 def _file_section(result):
-    lines = [f"{result.path}: {result.status}"
-             + (f", {result.summary}" if result.summary else "")]
+    lines = [_header(result)]
     if result.changes:
         lines += [INDENT + row for row in _table(result.changes, result.where_names)]
     lines += [INDENT + note for note in result.details]

@@ -1,15 +1,19 @@
 """The visible text of an HTML page, its inline SVGs, and short unified diffs.
 
-``visible_lines`` reads a page as a reader sees it: no <style>, <script> or
-<head> apart from its <title>, no inline <svg> (figures and math, compared
-as pictures instead), whitespace collapsed, one line per block element and
-table cells joined by " | ".
+``read_page`` reads a page as a reader sees it: no <style>, <script> or
+<head> apart from its <title>, whitespace collapsed, one line per block
+element and table cells joined by " | ".  An inline <svg> is a picture,
+compared as one, but an equation is also text: an SVG with an
+``aria-label`` (the TeX of an equation, see report.mathsvg) reads as
+``$TeX$`` where it stands, so "the layer of $a^{[l]}$ computes" keeps its
+math.
 
 Not here: rasterising the SVGs (see report.raster).
 """
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 _BLOCKS = frozenset("""
@@ -21,13 +25,27 @@ _CELLS = frozenset(("td", "th"))
 _HIDDEN = frozenset(("style", "script", "template", "head"))
 
 
+@dataclass
+class Page:
+    """An HTML page read by ``read_page``.  ``lines``: its visible text, one
+    line per block; ``svgs``: each outermost inline <svg> element in order,
+    with a name for it, its ``id`` or ``aria-label`` (the TeX of an
+    equation): ``[(name or None, markup), ...]``; ``outside_svgs``: the page's
+    source with each of those elements cut out, leaving ``<svg/>``."""
+    lines: list
+    svgs: list
+    outside_svgs: str
+
+
 def read_page(page):
-    """``(lines, svgs)`` of the HTML ``page`` (str): its visible text, one line
-    per block, and the markup of each outermost inline <svg> element in order,
-    with a name for it, its ``id`` or ``aria-label`` (the TeX of an equation):
-    ``[(name or None, markup), ...]``."""
+    """The Page of the HTML ``page`` (str)."""
     reader = _PageReader(page)
-    return reader.lines, reader.svgs
+    pieces, position = [], 0
+    for start, end in reader.svg_spans:
+        pieces.append(page[position:start])
+        position = end
+    pieces.append(page[position:])
+    return Page(reader.lines, reader.svgs, "<svg/>".join(pieces))
 
 
 def unified_diff(old_lines, new_lines, *, old_name, new_name, limit):
@@ -51,8 +69,8 @@ class _PageReader(HTMLParser):
         while newline >= 0:
             self.line_starts.append(newline + 1)
             newline = page.find("\n", newline + 1)
-        self.lines, self.svgs = [], []
-        self.words = []         # of the line being read
+        self.lines, self.svgs, self.svg_spans = [], [], []
+        self.pieces = []        # of the line being read, whitespace as written
         self.hidden = set()     # open elements whose text is not shown
         self.in_title = False
         self.svg_depth = 0
@@ -71,6 +89,8 @@ class _PageReader(HTMLParser):
                 attrs = dict(attrs)
                 self.svg_start = self.position()
                 self.svg_name = attrs.get("id") or attrs.get("aria-label")
+                if attrs.get("aria-label") and not (self.hidden and not self.in_title):
+                    self.pieces.append(f"${attrs['aria-label']}$")
             self.svg_depth += 1
         elif self.svg_depth:
             return
@@ -82,8 +102,8 @@ class _PageReader(HTMLParser):
             self.in_title = True
         if tag in _BLOCKS:
             self.end_line()
-        elif tag in _CELLS and self.words:
-            self.words.append("|")
+        elif tag in _CELLS and "".join(self.pieces).strip():
+            self.pieces.append(" | ")
 
     def handle_startendtag(self, tag, attrs):
         if tag in _BLOCKS and not self.svg_depth:
@@ -95,6 +115,7 @@ class _PageReader(HTMLParser):
             if self.svg_depth == 0:
                 end = self.page.find(">", self.position()) + 1
                 self.svgs.append((self.svg_name, self.page[self.svg_start:end]))
+                self.svg_spans.append((self.svg_start, end))
             return
         if self.svg_depth:
             return
@@ -107,9 +128,10 @@ class _PageReader(HTMLParser):
     def handle_data(self, data):
         if self.svg_depth or (self.hidden and not self.in_title):
             return
-        self.words.extend(data.split())
+        self.pieces.append(data)
 
     def end_line(self):
-        if self.words:
-            self.lines.append(" ".join(self.words))
-        self.words = []
+        line = " ".join("".join(self.pieces).split())
+        if line:
+            self.lines.append(line)
+        self.pieces = []

@@ -4,7 +4,9 @@ A JSON document is flattened to dotted paths (``config.lr``,
 ``gradient_check.0.relative_error``); a CSV table is keyed by its first column
 and its header.  Numbers are equal when |new - old| <= rtol * |old| (exactly
 equal for rtol = 0), NaN equals NaN, and the strings "nan" and "inf" stand for
-the non-finite values that JSON cannot spell.
+the non-finite values that JSON cannot spell.  ``json_formatting`` tells a
+change of spelling (whitespace, order of keys, ``1.0`` for ``1``) from a
+change of value.
 
 Not here: reading files or laying out the report (see report.compare).
 """
@@ -14,6 +16,7 @@ import csv
 import io
 import json
 import math
+import re
 from dataclasses import dataclass
 
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "+inf": math.inf, "-inf": -math.inf,
@@ -184,3 +187,46 @@ def _key_range(keys):
 
 def _show(value):
     return json.dumps(value) if not isinstance(value, str) else repr(value)
+
+
+def within_rtol(change, rtol):
+    """Whether ``change`` is between two numbers equal within ``rtol``."""
+    a, b = as_number(change.old), as_number(change.new)
+    return a is not None and b is not None and same_number(a, b, rtol)
+
+
+_JSON_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?')
+
+
+def json_formatting(old_text, new_text, explained=()):
+    """How two JSON texts differ in spelling rather than in values, or None:
+    "whitespace", "layout" (order of keys, say) or "spelling of values"
+    (``1.0`` for ``1``, ``"\\u00e9"`` for ``"é"``).  Literals at the same
+    place that differ as an ``explained`` (old, new) pair of values are
+    changes of value, not of spelling."""
+    old_layout, old_literals = _json_layout(old_text)
+    new_layout, new_literals = _json_layout(new_text)
+    if old_layout != new_layout:
+        return "whitespace" if old_layout.split() == new_layout.split() else "layout"
+    explained = list(explained)
+    for a, b in zip(old_literals, new_literals):
+        if a == b:
+            continue
+        old, new = json.loads(a), json.loads(b)  # both strings or both numbers: same layout
+        if old == new:
+            return "spelling of values"
+        if (old, new) not in explained:
+            return "layout"
+    return None
+
+
+def _json_layout(text):
+    """The JSON ``text`` with every string and number replaced by one
+    character, and those literals in order."""
+    literals = []
+
+    def mark(match):
+        literals.append(match.group())
+        return "s" if match.group().startswith('"') else "n"
+
+    return _JSON_LITERAL.sub(mark, text), literals

@@ -1,5 +1,7 @@
 """`labreport check`: a fresh build compared with committed outputs; exit 0 and
-one line when identical, exit 1 and a readable report of what changed."""
+one line when identical, exit 0 and "within" when a named tolerance forgives
+every difference, exit 1 and a readable report of what differs, exit 2 and
+one line for bad input."""
 from __future__ import annotations
 
 import json
@@ -8,7 +10,10 @@ import shutil
 import pytest
 
 from conftest import invoke
+from report import build
 from test_build import QUICK
+from test_compare import (add_open_action_and_author, add_script_to_svg, add_space_to_json,
+                          edit)
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +33,29 @@ def outputs(committed, tmp_path):
     return copy
 
 
+_FRESH = {}
+
+
+@pytest.fixture
+def one_rebuild(monkeypatch):
+    """check's fresh build, made for real the first time (by the first test)
+    and reused after: the later tests are about comparing and reporting."""
+    real = build.make
+
+    def make(name, experiment, config, **options):
+        key = (name, repr(config))
+        if key not in _FRESH:
+            _FRESH[key] = real(name, experiment, config, **options)
+        return _FRESH[key]
+
+    monkeypatch.setattr(build, "make", make)
+
+
 def check(outputs, *args):
     return invoke("check", "exp6", "--against", str(outputs), "-q", *QUICK, *args)
 
 
-def test_a_fresh_build_matches_and_says_so_in_one_line(outputs):
+def test_a_fresh_build_matches_and_says_so_in_one_line(outputs, one_rebuild):
     result = check(outputs)
     assert result.exit_code == 0, result.stdout
     written = len((outputs / ".labreport-files").read_text().split())
@@ -40,7 +63,7 @@ def test_a_fresh_build_matches_and_says_so_in_one_line(outputs):
         f"{outputs}: identical to a fresh build ({written} files)"]
 
 
-def test_each_planted_change_is_reported_readably(outputs):
+def test_each_planted_change_is_reported_readably(outputs, one_rebuild):
     metrics = json.loads((outputs / "metrics.json").read_text())
     metrics["final_loss"] *= 1.5
     (outputs / "metrics.json").write_text(json.dumps(metrics, indent=2))
@@ -54,6 +77,9 @@ def test_each_planted_change_is_reported_readably(outputs):
     result = check(outputs)
     assert result.exit_code == 1
     report = result.stdout
+    # the two sides: the fresh build is gone by now, so no path is named for it
+    assert f"  old: {outputs}\n  new: a fresh build\n" in report
+    assert "labreport-check-" not in report
     # metrics.json: the number, old and new, and the relative change of the rebuild
     row = next(line for line in report.splitlines() if line.strip().startswith("final_loss"))
     assert "-0.333333" in row
@@ -66,19 +92,111 @@ def test_each_planted_change_is_reported_readably(outputs):
     assert "notes.md" not in report
 
 
-def test_write_replaces_the_outputs_with_the_rebuild_and_keeps_the_users_files(outputs):
+def test_the_planted_changes_fail_even_with_both_tolerances(outputs, one_rebuild):
+    add_open_action_and_author(outputs / "report.pdf")
+    add_script_to_svg(outputs / "loss.svg")
+    add_space_to_json(outputs / "metrics.json")
+    edit(outputs / "accuracy.svg", '<path d="M 0 ', '<path d="M 1 ')  # the background
+
+    result = check(outputs, "--rtol", "1e-6", "--rendering-rms", "2")
+
+    assert result.exit_code == 1
+    assert result.stdout.startswith("outputs differ: 4 changed, 0 added, 0 deleted, ")
+    for line in ["report.pdf: changed, bytes differ, rendering and text identical; ",
+                 "; added: /OpenAction (JavaScript), /Author",
+                 "loss.svg: changed, bytes differ, rendering identical; ",
+                 "; added: <script>",
+                 "metrics.json: changed, formatting differs (whitespace), values identical",
+                 "accuracy.svg: changed, bytes differ, rendering identical; "
+                 "a changed element is not drawn: <path d=\"M 1 "]:
+        assert line in result.stdout
+
+
+def test_a_last_bit_change_passes_with_rtol_and_says_within_rtol(outputs, one_rebuild):
+    metrics = json.loads((outputs / "metrics.json").read_text())
+    metrics["final_loss"] *= 1 + 2 ** -52
+    (outputs / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    files = len((outputs / ".labreport-files").read_text().split()) + 1
+
+    assert check(outputs).exit_code == 1
+    result = check(outputs, "--rtol", "1e-9")
+
+    assert result.exit_code == 0, result.stdout
+    head, tolerated = result.stdout.splitlines()[:2]
+    assert head == \
+        f"{outputs}: matches a fresh build within rtol 1e-09: 1 of {files} files differ within it"
+    assert tolerated.startswith(
+        "  metrics.json: 1 number within rtol 1e-09 (largest relative change ")
+    assert "identical to a fresh build" not in result.stdout
+
+
+def test_the_machine_and_the_source_are_named_when_outputs_differ(outputs, one_rebuild):
+    import numpy
+
+    metrics = json.loads((outputs / "metrics.json").read_text())
+    metrics["provenance"].update(numpy="1.26.4", commit="0123456789ab", modified=False)
+    metrics["provenance"]["environment"]["numpy"] = "1.26.4"
+    (outputs / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+
+    report = check(outputs).stdout
+
+    assert (f"  environment: this machine has NumPy {numpy.__version__}; "
+            "the compared outputs were built with NumPy 1.26.4\n") in report
+    assert "  source: the compared outputs were built from commit 0123456789ab; " \
+           "this build is from commit " in report
+
+
+def test_write_replaces_differing_outputs_says_what_and_keeps_the_users_files(
+        outputs, one_rebuild):
     (outputs / "loss.svg").unlink()
+    add_space_to_json(outputs / "metrics.json")
     (outputs / "notes.md").write_text("a student's own notes")
-    assert check(outputs, "--write").exit_code == 0
+
+    result = check(outputs, "--write")
+
+    assert result.exit_code == 0
+    assert result.stdout.strip().endswith(f"updated {outputs}: 1 file changed, 1 added")
     assert (outputs / "loss.svg").exists()
     assert (outputs / "notes.md").read_text() == "a student's own notes"
     assert check(outputs).exit_code == 0
 
 
-def test_checking_a_folder_that_does_not_exist_fails_with_a_hint(tmp_path):
+def test_write_leaves_identical_outputs_alone(outputs, one_rebuild):
+    before = {p.name: p.stat().st_ino for p in outputs.iterdir()}
+    result = check(outputs, "--write")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"{outputs}: already identical, nothing written"
+    assert {p.name: p.stat().st_ino for p in outputs.iterdir()} == before
+
+
+def test_a_folder_that_does_not_exist_is_a_one_line_error(tmp_path):
     result = check(tmp_path / "nothing")
-    assert result.exit_code == 1
-    assert "no outputs to compare with" in result.stdout
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"Error: {tmp_path / 'nothing'}: no outputs to compare with "
+        "(build them with labreport build exp6)"]
+
+
+def test_a_file_instead_of_a_folder_is_a_one_line_error(tmp_path):
+    (tmp_path / "exp6").write_text("not a folder")
+    for args in ((), ("--write",)):
+        result = check(tmp_path / "exp6", *args)
+        assert result.exit_code == 2
+        assert result.stderr.splitlines() == [f"Error: {tmp_path / 'exp6'}: not a folder"]
+    assert (tmp_path / "exp6").read_text() == "not a folder"
+
+
+@pytest.mark.parametrize("option, value", [
+    ("--rtol", "nan"), ("--rtol", "inf"), ("--rtol", "-0.5"), ("--rtol", "abc"),
+    ("--rendering-rms", "nan"), ("--rendering-rms", "inf"), ("--rendering-rms", "-1"),
+    ("--rendering-rms", "256"), ("--rendering-rms", "two"),
+])
+def test_a_tolerance_that_is_not_a_usable_number_is_refused(tmp_path, option, value):
+    result = check(tmp_path, option, value)
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: ") and option in line and value in line
 
 
 def test_a_repository_git_cannot_read_is_given_as_the_likely_cause(outputs, tmp_path,

@@ -78,8 +78,9 @@ def sigmoid(z):
 
 
 def sigmoid_grad(z):
-    s = sigmoid(z)
-    return s * (1.0 - s)
+    # s (1 − s) with s = (1 + t) / 2, t = tanh(z/2): (1 − t²) / 4, as the program writes it.
+    t = np.tanh(0.5 * z)
+    return 0.25 * (1.0 - t * t)
 
 
 def tanh(z):

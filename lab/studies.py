@@ -1,85 +1,33 @@
-"""The sheet's reflections on exp6, measured over hundreds of networks.
+"""Studies: many small networks trained at once, and their summaries.
 
-The sheet says that He + ReLU "learns XOR reliably", that a learning rate of
-0.05–0.2 "works well" and that "a single linear layer can't solve XOR", and
-measures none of it.  Five studies train many networks on the 4 XOR points
-(full-batch descent on the sheet's 500 tiled copies takes the same steps) for
-as many epochs as the main run:
-
-- reliability: the sheet's network (2-8-8-2, He, ReLU, lr 0.1) over many seeds;
-- learning_rate: the same network over LEARNING_RATES;
-- initialisation: zeros, normal (std 0.01), xavier, he;
-- depth: 0, 1, 2, 3 and 5 hidden layers of width 8;
-- activation: relu, tanh, sigmoid hidden layers.
+An experiment's reflections ("a learning rate of 0.05–0.2 works well") are
+claims about many networks, which one run cannot show.  A study compares a
+few *settings* (a learning rate, an initialiser, a depth ...), each trained
+from many seeds, on one small data set given as plain arrays.
 
 There is one trainer, ``lab.train.train``: networks of one shape and
 activation are stacked along a leading axis and trained together, each with
 its own seed, initialiser and learning rate.  The unit of work is
 ``train_batch(spec) -> dict``, plain data in and out, so that any pool of
 processes can map it (the caller passes one in as ``run_all``; this module
-starts no processes); batches are cut from the configuration alone, so the
-numbers do not depend on how many processes run them.
+starts no processes); batches are cut from the studies' settings alone, so
+the numbers do not depend on how many processes run them.
 
-Left out: mini-batches, other data sets, and any tuning beyond the sheet's
-knobs.  ``lab.exp6_claims`` turns the measurements into the sentences the
-report makes, each with whether it holds.
+This module knows no experiment: ``plan`` takes {study: (settings, seeds)},
+and ``run`` returns per study the numbers ``assemble`` describes.
 """
 from __future__ import annotations
-
-import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from lab import mlp
-from lab.config import is_int, require, setting
-from lab.data import xor
 from lab.train import first_epoch_reaching, train
-
-SHEET = {"layers": (2, 8, 8, 2), "init": "he", "activation": "relu", "lr": 0.1}
-
-# The 1-2-5 series from 1e-3 to 10: three rates a decade, log-spaced to within
-# a factor of 1.25, and the sheet's 0.05, 0.1 and 0.2 are on it exactly.
-LEARNING_RATES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5,
-                  1.0, 2.0, 5.0, 10.0)
-INITIALISERS = ("zeros", "normal", "xavier", "he")
-HIDDEN_LAYERS = (0, 1, 2, 3, 5)
-HIDDEN_WIDTH = 8
-ACTIVATIONS = ("relu", "tanh", "sigmoid")
 
 # Networks per batch.  The trainer's throughput stops growing near 256
 # networks; a fixed cap (never the core count) keeps results reproducible.
 MAX_BATCH = 256
 CURVE_POINTS = 200  # log-spaced epochs kept of every loss curve
 RISE_TOLERANCE = 1e-9  # relative rise of the loss from one epoch to the next
-
-# Where a ReLU network that cannot separate some XOR points gets stuck: the
-# points it maps to one output are best served by their label frequency, so
-# the loss is a sum of binary entropies over such groups, divided by 4.
-PLATEAUS = {
-    "ln 2 / 2 (two points of opposite class merged)": math.log(2) / 2,
-    "(3 ln 3 - 2 ln 2) / 4 (three points merged)": (3 * math.log(3) - 2 * math.log(2)) / 4,
-    "ln 2 (no point separated)": math.log(2),
-}
-
-STAGES = {"reliability": "study: reliability", "learning_rate": "study: learning rate",
-          "initialisation": "study: initialisation", "depth": "study: depth",
-          "activation": "study: activation"}
-
-
-@dataclass(frozen=True)
-class StudiesConfig:
-    """How many networks the studies train, and in how many processes (which
-    never changes a number).  The epochs are the main run's."""
-
-    seeds: int = setting(32, "seeds per setting: lr, init, depth, activation studies (>= 1)")
-    reliability_seeds: int = setting(128, "seeds of the sheet's network, reliability study (>= 1)")
-    workers: int = setting(2, "processes training batches; 1 = in this process (>= 1)")
-
-    def __post_init__(self):
-        for key in ("seeds", "reliability_seeds", "workers"):
-            value = getattr(self, key)
-            require(is_int(value) and value >= 1, key, value, "an integer >= 1")
 
 
 # --- the unit of work ------------------------------------------------------------
@@ -91,19 +39,20 @@ def curve_epochs(epochs, points=CURVE_POINTS):
 
 
 def train_batch(spec):
-    """Train a stack of K networks of one shape and activation on XOR.
+    """Train a stack of K networks of one shape and activation.
 
-    spec: {"layers": widths, "activation": name, "inits", "lrs", "seeds":
-    K-long lists, "epochs": int, "curve_epochs": epochs to keep of the loss,
+    spec: {"X": inputs (N, d) as nested lists, "y": labels (N,), "layers":
+    widths, "activation": name, "inits", "lrs", "seeds": K-long lists,
+    "epochs": int, "curve_epochs": epochs to keep of the loss,
     "full_curves": bool}.  Network k starts from ``init_params(layers,
-    inits[k], RandomState(seeds[k]))``, as the main run would.
+    inits[k], RandomState(seeds[k]))``, as a single run would.
 
     Returns, over the K networks: "params", the trained parameters stacked
     (see ``lab.mlp.stack_params``); (K,) arrays "final_loss" and
     "final_accuracy" (a forward pass after training), "epochs_to_full" (first
     epoch at 100 % accuracy, 0 = never), "diverged_at" (0 = never),
     "rising_epochs" (epochs whose loss rose by more than RISE_TOLERANCE of
-    itself), "dead_units" (hidden units with z <= 0 on all 4 points),
+    itself), "dead_units" (hidden units with z <= 0 on every sample),
     "symmetry_gap" (largest difference between two units of a hidden layer in
     their incoming weights and bias) and "hidden_change" (largest change of a
     hidden weight or bias), both nan without a hidden layer; "loss_curve"
@@ -111,8 +60,10 @@ def train_batch(spec):
     if every network diverged); with full_curves, "loss" and "accuracy"
     (epochs run, K).
     """
-    X, Y, y = xor(1)
+    X = np.asarray(spec["X"], dtype=np.float64)
+    y = np.asarray(spec["y"], dtype=np.int64)
     layers, activation = list(spec["layers"]), spec["activation"]
+    Y = np.eye(layers[-1])[y]
     params = mlp.stack_params([mlp.init_params(layers, init, np.random.RandomState(seed))
                                for init, seed in zip(spec["inits"], spec["seeds"])])
     start = {key: value.copy() for key, value in params.items()}
@@ -163,47 +114,30 @@ def _hidden_units(params, start, cache):
 # --- which networks, in which batches ----------------------------------------------
 
 
-def study_settings():
-    """Per study, the settings compared, each a dict with a short ``label``."""
-    def net(label, **changes):
-        return {"label": label, **SHEET, **changes}
-
-    return {
-        "reliability": [net("He, ReLU, lr 0.1")],
-        "learning_rate": [net(f"lr {lr:g}", lr=lr) for lr in LEARNING_RATES],
-        "initialisation": [net(init, init=init) for init in INITIALISERS],
-        "depth": [net(f"{h} hidden" + (" (linear)" if h == 0 else ""), hidden_layers=h,
-                      layers=(2,) + (HIDDEN_WIDTH,) * h + (2,)) for h in HIDDEN_LAYERS],
-        "activation": [net(a, activation=a) for a in ACTIVATIONS],
-    }
-
-
-def study_seeds(config):
-    counts = {name: config.seeds for name in STAGES}
-    counts["reliability"] = config.reliability_seeds
-    return {name: list(range(n)) for name, n in counts.items()}
-
-
 def _networks(settings, seeds):
     """A study's networks, setting-major, each as (batch group, member)."""
     return [((tuple(s["layers"]), s["activation"]), (s["init"], s["lr"], seed))
             for s in settings for seed in seeds]
 
 
-def plan(config, epochs):
-    """(specs, placement): the batches that train every network of the studies.
+def plan(studies, *, epochs, X, y, full_curves=()):
+    """(specs, placement): the batches that train every network of ``studies``
+    ({name: (settings, seeds)}; a setting is a dict with "layers",
+    "activation", "init" and "lr").
 
-    A network is a setting and a seed; one that several studies share (the
-    sheet's network is in all five) is trained once.  Networks of one shape
-    and activation share batches, cut into near-equal parts of at most
-    MAX_BATCH, in the order the studies first name them: the batches follow
-    from the configuration alone.  placement[study] lists (batch, column) for
-    each of its networks, setting-major.
+    A network is a setting and a seed; one that several studies share is
+    trained once.  Networks of one shape and activation share batches, cut
+    into near-equal parts of at most MAX_BATCH, in the order the studies
+    first name them: the batches follow from the studies alone.
+    placement[study] lists (batch, column) for each of its networks,
+    setting-major.  The batches of the studies named in ``full_curves`` keep
+    every epoch's loss and accuracy.
     """
-    settings, seeds = study_settings(), study_seeds(config)
+    data = {"X": np.asarray(X, dtype=np.float64).tolist(),
+            "y": np.asarray(y, dtype=np.int64).tolist()}
     groups = {}  # (layers, activation) -> {(init, lr, seed): None}, in order
-    for name in STAGES:
-        for group, member in _networks(settings[name], seeds[name]):
+    for settings, seeds in studies.values():
+        for group, member in _networks(settings, seeds):
             groups.setdefault(group, {})[member] = None
     specs, where = [], {}
     for (layers, activation), members in groups.items():
@@ -212,23 +146,24 @@ def plan(config, epochs):
             chosen = [members[i] for i in part]
             for column, member in enumerate(chosen):
                 where[(layers, activation), member] = (len(specs), column)
-            specs.append({"layers": layers, "activation": activation,
+            specs.append({**data, "layers": layers, "activation": activation,
                           "inits": [init for init, _, _ in chosen],
                           "lrs": [lr for _, lr, _ in chosen],
                           "seeds": [seed for _, _, seed in chosen],
                           "epochs": epochs, "curve_epochs": curve_epochs(epochs).tolist(),
                           "full_curves": False})
-    placement = {name: [where[network] for network in _networks(settings[name], seeds[name])]
-                 for name in STAGES}
-    for batch, _ in placement["reliability"]:  # its example failure is kept in full
-        specs[batch]["full_curves"] = True
+    placement = {name: [where[network] for network in _networks(settings, seeds)]
+                 for name, (settings, seeds) in studies.items()}
+    for name in full_curves:
+        for batch, _ in placement[name]:
+            specs[batch]["full_curves"] = True
     return specs, placement
 
 
-def _cost(spec):
+def cost(spec):
     """Rough time of a batch: per layer, a fixed cost per epoch (about that of
     80 networks) plus one per network."""
-    return (len(spec["layers"]) - 1) * (len(spec["seeds"]) + 80)
+    return (len(spec["layers"]) - 1) * (len(spec["seeds"]) + 80) * spec["epochs"]
 
 
 def in_this_process(function, items, *, workers=1, on_done=None, order=None):
@@ -247,12 +182,12 @@ def run_batches(specs, workers, on_done=None, run_all=None):
     items, workers=, on_done=, order=)`` maps it, in ``workers`` processes if
     it can; ``on_done(index)`` after each batch."""
     # Longest first keeps every worker busy to the end; order never changes a result.
-    order = sorted(range(len(specs)), key=lambda i: -_cost(specs[i]))
+    order = sorted(range(len(specs)), key=lambda i: -cost(specs[i]))
     return (run_all or in_this_process)(train_batch, specs, workers=workers,
                                         on_done=on_done, order=order)
 
 
-def _progress_by_study(placement, progress):
+def progress_by_study(placement, progress, stage_names):
     """An ``on_done(batch)`` that reports, per study, its networks trained."""
     if progress is None:
         return None
@@ -263,62 +198,27 @@ def _progress_by_study(placement, progress):
             here = sum(b == batch for b, _ in places)
             if here:
                 done[name] += here
-                progress(STAGES[name], done[name], len(places), f"batch {batch + 1} done")
+                progress(stage_names[name], done[name], len(places), f"batch {batch + 1} done")
     return on_done
 
 
-# --- from batch outputs to studies --------------------------------------------------
+# --- from batch outputs to a study ---------------------------------------------------
 
 PER_NETWORK = ("final_loss", "final_accuracy", "epochs_to_full", "diverged_at",
                "rising_epochs", "dead_units", "symmetry_gap", "hidden_change")
 
 
-def run_studies(config, *, epochs, progress=None, run_all=None):
-    """Train every study's networks for ``epochs`` epochs and summarise them.
+def assemble(settings, seeds, outputs, places, epochs):
+    """One study from the batch outputs, with V settings compared over S seeds
+    and P log-spaced epochs of loss curve:
 
-    ``progress(stage, done, total, detail)`` counts networks per study;
-    ``run_all`` maps the batches (see ``run_batches``).
-    Returns {"reliability", "learning_rate", "initialisation", "depth",
-    "activation"}, each a dict with V settings compared over S seeds and P
-    log-spaced epochs of loss curve:
-
-    - "variants": V dicts: the setting ("label", "layers", "init",
-      "activation", "lr", and "hidden_layers" in depth) and its summary:
-      "seeds", "solved" (count at 100 % final accuracy), "fraction_solved",
-      "fraction_reached" (100 % at some epoch), "fraction_diverged",
-      "best_accuracy", "loss_q1" / "loss_median" / "loss_q3" of the final
-      loss, "epochs_to_full" ({"min", "q1", "median", "q3", "max"} over the
-      seeds that reached 100 %, or None), "median_epochs_to_full" (or None),
-      "symmetry_gap_max" and "hidden_weights_moved" (None without hidden layers);
+    - "variants": V dicts: the setting and its summary (see ``summary``);
     - "epochs": int; "seeds": (S,) ints; "curve_epochs": (P,) 1-based epochs;
     - per network, (V, S): "final_loss", "final_accuracy", "epochs_to_full"
       (0 = never), "diverged_at" (0 = never), "rising_epochs", "dead_units",
       "symmetry_gap", "hidden_change" (see ``train_batch``);
     - "loss_curves" (P, V, S); "q1_curve", "median_curve", "q3_curve" (P, V).
-
-    Quantiles count a non-finite loss as larger than any finite one.
-    "reliability" also has "failures" (a dict per seed not at 100 % at the end:
-    "seed", "final_loss", "final_accuracy", "dead_units", "diverged_at" or
-    None, "plateau": the name of the nearest of PLATEAUS, None if the loss is
-    not finite) and "example_failure" (the first
-    failure with its per-epoch "loss" and "accuracy", (epochs,) each; or None).
-
-    A network that several studies share (same setting and seed) is trained
-    once, so its numbers agree between them exactly.
     """
-    require(is_int(epochs) and epochs >= 1, "epochs", epochs, "an integer >= 1")
-    specs, placement = plan(config, epochs)
-    outputs = run_batches(specs, config.workers, _progress_by_study(placement, progress),
-                          run_all)
-    settings, seeds = study_settings(), study_seeds(config)
-    studies = {name: _assemble(settings[name], seeds[name], outputs, placement[name], epochs)
-               for name in STAGES}
-    studies["reliability"].update(
-        _failures(studies["reliability"], outputs, placement["reliability"]))
-    return studies
-
-
-def _assemble(settings, seeds, outputs, places, epochs):
     V, S = len(settings), len(seeds)
     study = {"epochs": epochs, "seeds": np.array(seeds), "curve_epochs": curve_epochs(epochs)}
     for key in PER_NETWORK:
@@ -327,22 +227,34 @@ def _assemble(settings, seeds, outputs, places, epochs):
     study["loss_curves"] = curves.reshape(-1, V, S)
     study["q1_curve"], study["median_curve"], study["q3_curve"] = quartiles(
         study["loss_curves"], axis=-1)
-    study["variants"] = [{**setting, **_summary(study, v, hidden=len(setting["layers"]) > 2)}
+    study["variants"] = [{**setting, **summary(study, v, hidden=len(setting["layers"]) > 2)}
                          for v, setting in enumerate(settings)]
     return study
 
 
-def _summary(study, v, hidden):
+def summary(study, v, hidden):
+    """The numbers of setting ``v`` over its seeds: "seeds", "solved" (count at
+    100 % final accuracy), "fraction_solved", "reached" and "fraction_reached"
+    (100 % at some epoch), "diverged" and "fraction_diverged",
+    "best_accuracy", "loss_q1" / "loss_median" / "loss_q3" of the final loss,
+    "epochs_to_full" ({"min", "q1", "median", "q3", "max"} over the seeds that
+    solved, or None), "median_epochs_to_full" (the lower median over the seeds
+    that solved, a whole epoch, or None), "symmetry_gap_max" and
+    "hidden_weights_moved" (None without hidden layers).  Quantiles count a
+    non-finite loss as larger than any finite one."""
     loss, acc = study["final_loss"][v], study["final_accuracy"][v]
     reached = study["epochs_to_full"][v]
+    solved = acc == 1.0
     q1, median, q3 = (float(q) for q in quartiles(loss))
-    spread = _spread(reached[reached > 0])
+    spread = _spread(reached[solved & (reached > 0)])
     gap, change = study["symmetry_gap"][v], study["hidden_change"][v]
     return {
         "seeds": len(loss),
-        "solved": int(np.sum(acc == 1.0)),
-        "fraction_solved": float(np.mean(acc == 1.0)),
+        "solved": int(np.sum(solved)),
+        "fraction_solved": float(np.mean(solved)),
+        "reached": int(np.sum(reached > 0)),
         "fraction_reached": float(np.mean(reached > 0)),
+        "diverged": int(np.sum(study["diverged_at"][v] > 0)),
         "fraction_diverged": float(np.mean(study["diverged_at"][v] > 0)),
         "best_accuracy": float(np.max(acc)),
         "loss_q1": q1, "loss_median": median, "loss_q3": q3,
@@ -353,12 +265,21 @@ def _summary(study, v, hidden):
     }
 
 
+def lower_median(values):
+    """The lower of the two middle values (the middle one for an odd count):
+    a median that is one of the values, so a median of epochs is an epoch."""
+    ordered = np.sort(np.asarray(values))
+    return ordered[(len(ordered) - 1) // 2]
+
+
 def _spread(values):
     if len(values) == 0:
         return None
-    q1, median, q3 = (float(q) for q in quartiles(values))
-    return {"min": int(np.min(values)), "q1": q1, "median": median, "q3": q3,
-            "max": int(np.max(values))}
+    ordered = np.sort(values)
+    n = len(ordered)
+    return {"min": int(ordered[0]), "q1": int(ordered[(n - 1) // 4]),
+            "median": int(lower_median(ordered)), "q3": int(ordered[(3 * (n - 1)) // 4]),
+            "max": int(ordered[-1])}
 
 
 def quartiles(values, axis=-1):
@@ -387,29 +308,3 @@ def variant(study, **match):
 def variant_index(study, **match):
     """Its row in the study's (V, S) arrays."""
     return study["variants"].index(variant(study, **match))
-
-
-def _failures(study, outputs, places):
-    """The reliability seeds that end below 100 %, and the first in full."""
-    loss, acc = study["final_loss"][0], study["final_accuracy"][0]
-    failed = np.flatnonzero(acc < 1.0)
-    failures = [{
-        "seed": int(study["seeds"][i]),
-        "final_loss": float(loss[i]),
-        "final_accuracy": float(acc[i]),
-        "dead_units": int(study["dead_units"][0, i]),
-        "diverged_at": int(study["diverged_at"][0, i]) or None,
-        "plateau": _nearest_plateau(loss[i]),
-    } for i in failed]
-    example = None
-    if failures:
-        batch, column = places[failed[0]]
-        example = {**failures[0], "loss": outputs[batch]["loss"][:, column].copy(),
-                   "accuracy": outputs[batch]["accuracy"][:, column].copy()}
-    return {"failures": failures, "example_failure": example}
-
-
-def _nearest_plateau(loss):
-    if not np.isfinite(loss):
-        return None
-    return min(PLATEAUS, key=lambda name: abs(PLATEAUS[name] - loss))

@@ -46,8 +46,8 @@ def train(X, Y, y, params, *, lr, epochs, activation="relu",
 
     X (N, d), Y one-hot (N, C), y labels (N,).  ``lr`` is a number or a
     (K, 1, 1) array for K stacked networks.  Stopping rule (sheet, step 7):
-    stop after an epoch whose loss is below ``loss_tol`` or whose accuracy
-    reaches ``acc_target``; either may be None (off).  ``progress(epoch, loss)``
+    stop after the epoch whose loss (before its update) is below ``loss_tol``
+    or whose accuracy reaches ``acc_target``; either may be None (off).  ``progress(epoch, loss)``
     is called now and then for long runs.
     """
     batch = np.shape(params["b1"])[:-2]
@@ -60,10 +60,10 @@ def train(X, Y, y, params, *, lr, epochs, activation="relu",
     stopping_rule = loss_tol is not None or acc_target is not None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(1, epochs + 1):
-            yhat, log_yhat, cache = forward(X, params, activation)
-            loss = cross_entropy(log_yhat, Y)
+            loss, accs[epoch - 1] = _step(X, Y, y, params, lr, activation, frozen)
             losses[epoch - 1] = loss
-            accs[epoch - 1] = accuracy(yhat, y)
+            # As the program does (lab/exp6/program.py): the epoch's update
+            # is made, then training ends if the loss diverged or the rule is met.
             if epoch == 1:
                 limit = DIVERGENCE_FACTOR * loss
             if not np.all(loss <= limit):  # nan compares False
@@ -77,18 +77,23 @@ def train(X, Y, y, params, *, lr, epochs, activation="relu",
                                                     loss_tol, acc_target):
                 reason = f"stopping rule met at epoch {epoch}"
                 break
-            grads = backward(yhat, Y, cache, params, activation)
-            if frozen is not None:
-                grads = {k: np.where(frozen, 0.0, g) for k, g in grads.items()}
-            update(params, grads, lr)
-            # Free this epoch's arrays before the next forward pass allocates
-            # its own: the allocator then reuses their memory, where otherwise
-            # it would hand it back to the system and fault it in again (tens
-            # of page faults an epoch, a fifth of the time at 2000 rows).
-            del yhat, log_yhat, cache, grads
             if progress is not None and epoch % 250 == 0:
                 progress(epoch, loss)
     return History(losses[:epoch], accs[:epoch], diverged_at, epoch, reason)
+
+
+def _step(X, Y, y, params, lr, activation, frozen):
+    """One epoch: (loss, accuracy) of the forward pass, then the update
+    (none for the networks in ``frozen``).  A function, so that the epoch's
+    arrays are freed before the next epoch allocates its own."""
+    yhat, log_yhat, cache = forward(X, params, activation)
+    loss = cross_entropy(log_yhat, Y)
+    acc = accuracy(yhat, y)
+    grads = backward(yhat, Y, cache, params, activation)
+    if frozen is not None:
+        grads = {k: np.where(frozen, 0.0, g) for k, g in grads.items()}
+    update(params, grads, lr)
+    return loss, acc
 
 
 def _stopping_rule_met(loss, acc, loss_tol, acc_target):

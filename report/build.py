@@ -107,13 +107,14 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     tell("rendering figures, equations and HTML")
     with lap("figures and html"):
         from report.figurejobs import FigureJobs
-        from report.program import program_listing
+        from report.program import listing
         from report.render import render_html
 
         with FigureJobs(context.get("figures", []), cache,
                         lambda spec: render_key("figure", spec)) as figures:
             context["figures"] = figures.for_template()
-            context["program"] = program_listing(context.get("program", []))
+            if "program" in context:
+                context["program"] = listing(context["program"])
             html = render_html(context["template"], context, user_dirs=user_templates,
                                typeset=_cached_typesetting(cache))
             html, files = figures.finish(html)

@@ -1,18 +1,14 @@
-"""Program listings: the source of the functions an experiment ran, highlighted.
+"""Program listings: the source an experiment ran, highlighted.
 
-The source is read from the functions themselves when the report is built, so
-the listing in the report is the code that produced its numbers, not a copy
-that can drift from it.  Paths are given relative to the package root
-(``lab/mlp.py``): the report must read the same on every machine.
+An experiment hands over the text of the program that produced its numbers,
+read when the report is built so that it cannot drift from the code that
+ran; ``listing`` highlights it for the page, keeping its text exact so that
+a reader can copy it out and run it.
 """
 from __future__ import annotations
 
-import inspect
 import re
-import sys
-import textwrap
 from functools import lru_cache
-from pathlib import Path
 
 from markupsafe import Markup
 
@@ -20,43 +16,40 @@ STYLE = "default"  # Pygments' light default: dark text, prints well in grey too
 CSS_SCOPE = ".highlight"
 
 
-def program_listing(functions) -> list[dict]:
-    """One dict per function of ``functions``, in order:
-
-    - ``name``: the qualified name, e.g. ``affine_forward`` or ``Cost.delta``;
-    - ``module``: the module's dotted name, e.g. ``lab.mlp``;
-    - ``file``: the source file relative to the package root, with ``/``;
-    - ``first_line``: the line of the file where the source starts (1-based);
-    - ``html``: Markup, ``<pre class="highlight"><code>...</code></pre>``
-      with the dedented source, highlighted, no line numbers (so that copying
-      from the report gives working code).
-
-    Raises TypeError for an object that has no Python source (a builtin).
-    """
-    return [_listing(function) for function in functions]
-
-
-def _listing(function):
+def listing(source: str) -> Markup:
+    """``source`` (a whole program) as ``<pre class="highlight program">``,
+    highlighted, whose text is exactly ``source``: copied out of the page it
+    runs.  Each top-level block (the lines up to a blank line followed by an
+    unindented line) is a ``<span class="block">`` of its own, so that a
+    printed listing can break between functions but not inside one."""
     from pygments import highlight
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import PythonLexer
 
-    try:
-        lines, first_line = inspect.getsourcelines(function)
-    except (TypeError, OSError) as e:
-        raise TypeError(f"no source for {function!r}: {e}") from None
-    source = textwrap.dedent("".join(lines))
-    # nowrap: we write the <pre> ourselves, with no inline styles or spans
-    # for line numbers, and the same markup whatever Pygments' version does.
-    body = _drop_plain_spans(highlight(source, PythonLexer(), HtmlFormatter(nowrap=True)))
-    html = Markup(f'<pre class="highlight"><code>{body.rstrip()}</code></pre>')
-    return {
-        "name": function.__qualname__,
-        "module": function.__module__,
-        "file": relative_source_path(function),
-        "first_line": first_line,
-        "html": html,
-    }
+    blocks = _top_level_blocks(source)
+    body = "".join(
+        '<span class="block">'
+        + _drop_plain_spans(highlight(block, PythonLexer(stripnl=False, ensurenl=False),
+                                      HtmlFormatter(nowrap=True)))
+        + "</span>" for block in blocks)
+    return Markup(f'<pre class="highlight program"><code>{body}</code></pre>')
+
+
+def _top_level_blocks(source):
+    """``source`` cut before each unindented line that follows a blank line;
+    the pieces join back to ``source``."""
+    lines = source.splitlines(keepends=True)
+    blocks, current = [], []
+    for i, line in enumerate(lines):
+        starts = (line.strip() and not line[0].isspace() and i > 0
+                  and not lines[i - 1].strip() and current)
+        if starts:
+            blocks.append("".join(current))
+            current = []
+        current.append(line)
+    if current:
+        blocks.append("".join(current))
+    return blocks
 
 
 def _drop_plain_spans(body):
@@ -72,26 +65,6 @@ def _drop_plain_spans(body):
 def _styled_classes():
     classes = set(re.findall(re.escape(CSS_SCOPE) + r" \.([\w-]+)", pygments_css()))
     return classes - {"w"}  # whitespace: its colour is never seen
-
-
-def relative_source_path(function) -> str:
-    """The file defining ``function``, relative to the folder that holds its
-    top-level package (``lab/mlp.py`` for ``lab.mlp.relu``)."""
-    path = Path(inspect.getsourcefile(function)).resolve()
-    top = sys.modules.get(function.__module__.partition(".")[0])
-    # A package (regular or namespace) lists its folders in __path__, and its
-    # root is the folder above; a plain module's root is the folder holding it.
-    folders = getattr(top, "__path__", None)
-    if folders is not None:
-        roots = [Path(folder).resolve().parent for folder in folders]
-    elif getattr(top, "__file__", None):
-        roots = [Path(top.__file__).resolve().parent]
-    else:
-        roots = []
-    for root in roots:
-        if path.is_relative_to(root):
-            return path.relative_to(root).as_posix()
-    return path.name
 
 
 def pygments_css() -> str:

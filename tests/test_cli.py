@@ -172,7 +172,7 @@ BAD_SETTINGS = [
     ("layers=3,8,2", ["layers=3,8,2", "input width 2"]),
     ("layers=2,8,3", ["layers=2,8,3", "output width 2"]),
     ("init=foo", ["init=foo", "he, xavier, normal, zeros"]),
-    ("activation=foo", ["activation=foo", "relu, sigmoid, tanh"]),
+    ("activation=foo", ["activation=foo", "relu, tanh, sigmoid"]),
     ("seed=-1", ["seed=-1"]),
     ("acc_target=2", ["acc_target=2"]),
     ("colour=red", ["colour"]),           # an unknown key

@@ -92,7 +92,7 @@ def test_a_numpy_scalar_comes_back_as_the_same_numpy_scalar(scalar):
 
 def test_a_run_result_and_studies_come_back_identical():
     from lab import exp6
-    from lab.studies import StudiesConfig
+    from lab.exp6.study_plan import StudiesConfig
 
     config = exp6.Config(epochs=60, print_every=20,
                          studies=StudiesConfig(seeds=1, reliability_seeds=2, workers=1))

@@ -11,8 +11,10 @@ import pytest
 from lab import mlp, studies
 from lab.config import ConfigError
 from lab.data import xor
-from lab.exp6_claims import claims
-from lab.studies import LEARNING_RATES, StudiesConfig, run_studies, train_batch
+from lab.exp6 import study_plan as exp6_studies
+from lab.exp6.claims import claims
+from lab.exp6.study_plan import LEARNING_RATES, StudiesConfig, run_studies
+from lab.studies import train_batch
 from lab.train import first_epoch_reaching, train
 
 X, Y, y = xor(1)
@@ -28,7 +30,8 @@ def small_studies():
 
 def spec(layers=(2, 8, 8, 2), activation="relu", *, inits, lrs, seeds, epochs,
          full_curves=False):
-    return {"layers": layers, "activation": activation, "inits": inits, "lrs": lrs,
+    return {"X": X.tolist(), "y": y.tolist(),
+            "layers": layers, "activation": activation, "inits": inits, "lrs": lrs,
             "seeds": seeds, "epochs": epochs,
             "curve_epochs": studies.curve_epochs(epochs).tolist(), "full_curves": full_curves}
 
@@ -85,9 +88,9 @@ def assert_same(a, b):
 
 
 def test_the_batches_follow_from_the_configuration_not_the_workers():
-    specs, placement = studies.plan(SMALL, EPOCHS)
+    specs, placement = exp6_studies.plan(SMALL, EPOCHS)
     more_workers = StudiesConfig(seeds=3, reliability_seeds=4, workers=7)
-    assert specs == studies.plan(more_workers, EPOCHS)[0]
+    assert specs == exp6_studies.plan(more_workers, EPOCHS)[0]
     assert all(len(s["seeds"]) <= studies.MAX_BATCH for s in specs)
     # The sheet's network with seeds 0-2 is in four studies besides reliability
     # (lr 0.1, he, 2 hidden layers, relu) and is trained once, with reliability's.
@@ -167,7 +170,15 @@ def test_a_failed_seed_is_kept_in_full_as_the_example_failure():
     alone = mlp.init_params([2, 8, 8, 2], "he", np.random.RandomState(example["seed"]))
     np.testing.assert_allclose(example["loss"], train(X, Y, y, alone, lr=0.1, epochs=3).loss,
                                rtol=0, atol=1e-12)
-    assert example["plateau"] in studies.PLATEAUS
+    assert example["plateau"] is None  # three epochs in, no loss sits on a plateau yet
+
+
+@pytest.mark.parametrize("loss, name", [
+    (math.log(2) / 2 + 1e-5, "ln 2 / 2"), (math.log(2) - 1e-4, "ln 2"),
+    ((3 * math.log(3) - 2 * math.log(2)) / 4, "(3 ln 3 − 2 ln 2) / 4"),
+    (0.5, None), (1e-4, None), (float("nan"), None)])
+def test_a_loss_is_on_a_plateau_only_when_it_is_close_to_one(loss, name):
+    assert exp6_studies.plateau(loss) == name
 
 
 def test_no_failure_means_no_example(small_studies):

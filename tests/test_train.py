@@ -161,11 +161,14 @@ def test_acc_target_stops_at_the_first_epoch_reaching_it():
     assert history.stop_reason == f"stopping rule met at epoch {history.stopped_at}"
 
 
-def test_the_epoch_that_meets_the_rule_is_not_followed_by_an_update():
-    params = sheet_params()
+def test_the_epoch_that_meets_the_rule_makes_its_update_and_is_the_last():
+    # As the program does: the loss logged is the forward pass's, before the
+    # epoch's update; the update is made; then training stops.
+    params, again = sheet_params(), sheet_params()
     history = train(X, Y, y, params, lr=0.1, epochs=5000, loss_tol=0.01)
-    _, log_yhat, _ = mlp.forward(X, params)
-    assert mlp.cross_entropy(log_yhat, Y) == history.loss[-1]
+    train(X, Y, y, again, lr=0.1, epochs=history.stopped_at)
+    for key in params:
+        np.testing.assert_array_equal(params[key], again[key])
 
 
 def test_progress_is_reported_every_250_epochs():
@@ -188,3 +191,28 @@ def test_first_epoch_reaching_full_accuracy_per_network():
                              [1.0, 1.0, 0.75]])
     np.testing.assert_array_equal(first_epoch_reaching(accuracy_log), [2, 3, 0])
     np.testing.assert_array_equal(first_epoch_reaching(accuracy_log, 0.75), [2, 1, 3])
+
+
+# --- the engine the studies use reproduces the program the report lists ---------------
+
+@pytest.mark.parametrize("layers, init, activation, lr", [
+    ((2, 8, 8, 2), "he", "relu", 0.1), ((2, 8, 8, 2), "xavier", "tanh", 0.5),
+    ((2, 4, 2), "normal", "sigmoid", 1.0), ((2, 8, 8, 2), "zeros", "relu", 0.1),
+    ((2, 8, 8, 2), "he", "relu", 10.0)])
+def test_the_batched_engine_reproduces_the_programs_loss_history(layers, init, activation,
+                                                                  lr):
+    from lab.exp6 import program
+
+    Xp, Yp, yp = program.xor_data(500)
+    alone = program.init_params(list(layers), init, np.random.RandomState(42))
+    with np.errstate(all="ignore"):
+        loss, accuracy = program.train(Xp, Yp, yp, alone, lr, 2000, activation, 500,
+                                       log=lambda line: None)
+    stacked = mlp.stack_params([mlp.init_params(list(layers), init,
+                                                np.random.RandomState(42))] * 3)
+    history = train(X, Y, y, stacked, lr=np.full((3, 1, 1), lr), epochs=2000,
+                    activation=activation)
+    assert history.loss.shape == (len(loss), 3)
+    np.testing.assert_allclose(history.loss, np.repeat(loss[:, None], 3, axis=1),
+                               rtol=1e-12, atol=0)
+    np.testing.assert_array_equal(history.accuracy[:, 0], accuracy)

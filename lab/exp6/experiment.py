@@ -1,29 +1,35 @@
-"""Experiment 6: gradient descent and back-propagation for an MLP on XOR.
+"""Experiment 6 as labreport runs it: its settings, the main run, and what
+the run gives the report beyond the program's own log.
 
-The main run reproduces the lab sheet's notebook: seed 42, layers 2-8-8-2,
-He initialisation, ReLU, lr 0.1, 5000 epochs on the 4 XOR points tiled 500
-times.  ``run`` trains it and returns plain data (arrays, numbers, lists);
-``report`` turns that data into the context of the ``exp6.html.j2`` template.
+The main run is ``lab/exp6/program.py``, the program the report lists: its
+functions train the network with the configured settings, exactly as the
+listing does when run on its own.  Around it, ``run`` adds what a reader of
+the report needs besides the log: a gradient check of the program's
+back-propagation, the decision boundary, and the final predictions.  It
+returns plain data (arrays, numbers, lists), so that a result can be cached
+and compared.
 """
 from __future__ import annotations
 
+import inspect
+import re
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from lab import mlp
 from lab.config import is_int, is_number, require, setting
-from lab.data import XOR_X, xor
-from lab.gradcheck import gradient_check
-from lab.studies import StudiesConfig, run_studies
-from lab.train import first_epoch_reaching, train
-
-TITLE = "Gradient descent and back-propagation for an MLP on XOR"
+from lab.exp6 import program
+from lab.exp6.study_plan import StudiesConfig
+from lab.gradcheck import numerical_gradient, relative_error
+from lab.memory import keep_freed_memory
 
 N_CLASSES = 2
 N_INPUTS = 2
 SAMPLES_SHOWN = 8
 BOUNDARY_GRID = 101  # points per side of the decision-boundary grid
+INITIALISERS = ("he", "xavier", "normal", "zeros")
+DIVERGENCE_FACTOR = 10  # the program's: a loss above 10 × the first has diverged
+GRADIENT_FLOOR = 1e-10  # gradients smaller than this are zero up to rounding
 
 
 @dataclass(frozen=True)
@@ -32,8 +38,8 @@ class Config:
     layers: tuple = setting((2, 8, 8, 2), "layer widths, input 2 … output 2 (e.g. 2,16,2)")
     lr: float = setting(0.1, "learning rate η (> 0)")
     epochs: int = setting(5000, "epochs of full-batch gradient descent (>= 1)")
-    init: str = setting("he", "weight initialiser: " + ", ".join(mlp.INITIALISERS))
-    activation: str = setting("relu", "hidden activation: " + ", ".join(mlp.ACTIVATIONS))
+    init: str = setting("he", "weight initialiser: " + ", ".join(INITIALISERS))
+    activation: str = setting("relu", "hidden activation: " + ", ".join(program.ACTIVATIONS))
     repeats: int = setting(500, "times the 4 XOR points are tiled (>= 1)")
     print_every: int = setting(500, "epochs between logged lines (>= 1)")
     loss_tol: float | None = setting(None, "stop once the loss is below this (> 0, or none)")
@@ -55,10 +61,10 @@ class Config:
                 f"input width {N_INPUTS} (XOR has two inputs)")
         require(self.layers[-1] == N_CLASSES, "layers", self.layers,
                 f"output width {N_CLASSES} (XOR has two classes)")
-        require(self.init in mlp.INITIALISERS, "init", self.init,
-                "one of " + ", ".join(mlp.INITIALISERS))
-        require(self.activation in mlp.ACTIVATIONS, "activation", self.activation,
-                "one of " + ", ".join(mlp.ACTIVATIONS))
+        require(self.init in INITIALISERS, "init", self.init,
+                "one of " + ", ".join(INITIALISERS))
+        require(self.activation in program.ACTIVATIONS, "activation", self.activation,
+                "one of " + ", ".join(program.ACTIVATIONS))
         require(is_int(self.repeats) and self.repeats >= 1, "repeats", self.repeats,
                 "an integer >= 1")
         require(is_int(self.print_every) and self.print_every >= 1, "print_every",
@@ -116,7 +122,8 @@ def estimate(config):
               "seconds": seconds + check,
               "settings": ("epochs", "repeats", "layers")}]
     if config.studies is not None:
-        from lab.studies import MAX_BATCH, plan
+        from lab.exp6.study_plan import plan
+        from lab.studies import MAX_BATCH
 
         specs, _ = plan(config.studies, config.epochs)
         layer_epochs = sum(len(s["seeds"]) * (len(s["layers"]) - 1) for s in specs)
@@ -129,58 +136,63 @@ def estimate(config):
     return parts
 
 
-def studies(config, progress=None, run_all=None):
-    """The studies behind the report's reflections (lab.studies), or None;
-    ``run_all`` maps their batches onto processes (lab.studies.run_batches)."""
-    if config.studies is None:
-        return None
-    return run_studies(config.studies, epochs=config.epochs, progress=progress,
-                       run_all=run_all)
-
-
 def run(config, progress=None):
-    """Train the configured network on XOR and collect everything the report
-    shows.  Plain data only, so that a result can be cached and compared."""
-    X, Y, y = xor(config.repeats)
-    params = mlp.init_params(config.layers, config.init, np.random.RandomState(config.seed))
+    """Train the configured network with the program's functions and collect
+    everything the report shows.  Plain data only."""
+    keep_freed_memory()
+    X, Y, y = program.xor_data(config.repeats)
+    params = program.init_params(list(config.layers), config.init,
+                                 np.random.RandomState(config.seed))
     with np.errstate(all="ignore"):
-        checked = _gradient_check(params, config.activation)
+        checked = gradient_check(params, config.activation)
+    lines = []
 
-    def tick(epoch, loss):
-        if progress is not None:
-            progress("training", epoch, config.epochs, f"loss {float(loss):.6f}")
+    def log(line):
+        lines.append(line)
+        if progress is not None and line.startswith("Epoch"):
+            epoch = min(len(lines) * config.print_every, config.epochs)
+            progress("training", epoch, config.epochs, line.split("| ", 1)[1])
 
-    history = train(X, Y, y, params, lr=config.lr, epochs=config.epochs,
-                    activation=config.activation, loss_tol=config.loss_tol,
-                    acc_target=config.acc_target, progress=tick)
-    diverged = bool(history.diverged_at)
-    with np.errstate(all="ignore"):  # a diverged network's numbers may overflow
-        yhat, log_yhat, _ = mlp.forward(X, params, config.activation)
-        final_loss = float(mlp.cross_entropy(log_yhat, Y))
-    epochs_run = history.stopped_at
-    logged = [e for e in range(config.print_every, epochs_run + 1, config.print_every)]
+    with np.errstate(all="ignore"):  # a diverging network's numbers overflow
+        loss, accuracy = program.train(
+            X, Y, y, params, config.lr, config.epochs, config.activation,
+            config.print_every, config.loss_tol, config.acc_target, log=log)
+        g = program.ACTIVATIONS[config.activation][0]
+        yhat, log_yhat, _ = program.forward(X, params, g)
+        final_loss = float(-np.sum(Y * log_yhat) / len(y))
+    predictions = np.argmax(yhat, axis=0)
+    epochs_run = len(loss)
+    diverged = not loss[-1] <= DIVERGENCE_FACTOR * loss[0]
+    stopped_early = epochs_run < config.epochs
+    reason = ("completed all epochs" if not stopped_early
+              else f"diverged at epoch {epochs_run}" if diverged
+              else f"stopping rule met at epoch {epochs_run}")
+    reached = np.flatnonzero(accuracy >= 1.0)
     return {
         # What the result depends on, and so its cache key (cache_inputs):
         # never the studies' settings, which a cached run may not share.
         "config": cache_inputs(config, "run"),
-        "loss": history.loss,
-        "accuracy": history.accuracy,
-        "logged_epochs": logged,
+        "loss": loss,
+        "accuracy": accuracy,
+        "log": lines,
+        "logged_epochs": list(range(config.print_every, epochs_run + 1, config.print_every)),
         "epochs_run": epochs_run,
-        "stop_reason": history.stop_reason,
-        "diverged_at": int(history.diverged_at) if diverged else None,
-        "epochs_to_full_accuracy": int(first_epoch_reaching(history.accuracy)) or None,
+        "stop_reason": reason,
+        "diverged_at": epochs_run if diverged else None,
+        "epochs_to_full_accuracy": int(reached[0]) + 1 if reached.size else None,
         "final_loss": final_loss,
-        "final_accuracy": float(mlp.accuracy(yhat, y)),
-        "predictions": np.argmax(yhat[:SAMPLES_SHOWN], axis=-1).tolist(),
+        "final_accuracy": float(np.mean(predictions == y)),
+        "predictions": predictions[:SAMPLES_SHOWN].tolist(),
         "truths": y[:SAMPLES_SHOWN].tolist(),
         "gradient_check": checked,
-        "boundary": _decision_boundary(params, config.activation),
+        "boundary": decision_boundary(params, g),
+        "program": program_source(config),
     }
 
 
 def gradient_check_inputs():
-    """16 points scattered around the XOR corners, with the corners' labels.
+    """16 points scattered around the XOR corners, with the corners' labels,
+    as the program's (2, N) columns.
 
     Finite differences are meaningless at ReLU's kink, and the corners
     themselves sit on it: with zero biases the input (0, 0) gives z = 0 in the
@@ -188,53 +200,97 @@ def gradient_check_inputs():
     Jittered inputs keep every z off 0.
     """
     rng = np.random.RandomState(0)
-    X, Y, y = xor(4)
-    return X + rng.normal(0.0, 0.1, X.shape), Y, y
+    X, Y, y = program.xor_data(4)
+    return X + rng.normal(0.0, 0.1, X.T.shape).T, Y, y
 
 
-def _gradient_check(params, activation):
-    """Back-propagation against central differences, on the network as
-    initialised (where gradients are large enough for a relative error to
-    mean something; near convergence they fall to the level of rounding)."""
+def gradient_check(params, activation, h=1e-6):
+    """The program's back-propagation against central differences, on the
+    network as initialised (where gradients are large enough for a relative
+    error to mean something; near convergence they fall to rounding).
+
+    One row per parameter array: its name, shape, largest |gradient|,
+    largest |difference|, the relative error and whether the array's
+    gradients are large enough to judge (above GRADIENT_FLOOR): an array whose
+    gradients are all zero agrees with any code that returns zeros."""
     X, Y, _ = gradient_check_inputs()
-    checked = gradient_check(X, Y, {k: v.copy() for k, v in params.items()}, activation)
-    return [
-        {"name": name, "shape": list(analytical.shape),
-         "max_abs_gradient": float(np.max(np.abs(analytical))),
-         "max_abs_difference": float(np.max(np.abs(analytical - numerical))),
-         "relative_error": error}
-        for name, (analytical, numerical, error) in checked.items()
-    ]
+    params = {k: np.array(v) for k, v in params.items()}
+    g, g_grad = program.ACTIVATIONS[activation]
+    yhat, _, cache = program.forward(X, params, g)
+    grads = program.backward(yhat, Y, cache, params, g_grad)
+
+    def loss():
+        return -np.sum(Y * program.forward(X, params, g)[1]) / Y.shape[1]
+
+    rows = []
+    for name, value in params.items():
+        analytical = grads["d" + name]
+        numerical = numerical_gradient(loss, value, h)
+        largest = float(np.max(np.abs(analytical)))
+        rows.append({"name": name, "shape": list(value.shape),
+                     "max_abs_gradient": largest,
+                     "max_abs_difference": float(np.max(np.abs(analytical - numerical))),
+                     "relative_error": relative_error(analytical, numerical),
+                     "judged": largest > GRADIENT_FLOOR})
+    return rows
 
 
-def _decision_boundary(params, activation):
+def decision_boundary(params, g):
     """P(class 1) over [-0.5, 1.5]², on a BOUNDARY_GRID² grid."""
     axis = np.linspace(-0.5, 1.5, BOUNDARY_GRID)
     gx, gy = np.meshgrid(axis, axis)
-    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    grid = np.stack([gx.ravel(), gy.ravel()])
     with np.errstate(all="ignore"):
-        yhat, _, _ = mlp.forward(grid, params, activation)
-    return {"axis": axis, "p1": yhat[:, 1].reshape(gx.shape),
-            "points": XOR_X, "labels": xor(1)[2]}
+        yhat, _, _ = program.forward(grid, params, g)
+    X, _, y = program.xor_data(1)
+    return {"axis": axis, "p1": yhat[1].reshape(gx.shape), "points": X.T.copy(),
+            "labels": y}
+
+
+# The program's settings, as config fields: the listing shows the run's values.
+PROGRAM_SETTINGS = {"SEED": "seed", "LAYERS": "layers", "INIT": "init",
+                    "ACTIVATION": "activation", "LR": "lr", "EPOCHS": "epochs",
+                    "REPEATS": "repeats", "PRINT_EVERY": "print_every",
+                    "LOSS_TOL": "loss_tol", "ACC_TARGET": "acc_target"}
+SETTING = re.compile(r"^(?P<name>[A-Z_]+) = (?P<value>.*?)(?P<comment>\s+#.*)?$")
+
+
+def program_source(config):
+    """The text of program.py with its settings block holding ``config``'s
+    values: the program as this run ran it, runnable on its own."""
+    lines = inspect.getsource(program).splitlines(keepends=True)
+    start = lines.index("# Settings\n") + 1
+    for i in range(start, len(lines)):
+        match = SETTING.match(lines[i].rstrip("\n"))
+        if not match:
+            break
+        assignment = f"{match['name']} = {_literal(getattr(config, PROGRAM_SETTINGS[match['name']]))}"
+        if match["comment"]:
+            column = lines[i].index("#")  # keep the comments in their column
+            gap = max(2, column - len(assignment))
+            assignment += " " * gap + match["comment"].strip()
+        lines[i] = assignment + "\n"
+    return "".join(lines)
+
+
+def _literal(value):
+    """``value`` written as the program writes its settings."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, tuple):
+        return repr(list(value))
+    return repr(value)
 
 
 def log_lines(result):
-    """The run as the sheet's notebook prints it."""
-    lines = [f"Epoch {e:4d} | loss={result['loss'][e - 1]:.6f} | "
-             f"acc={result['accuracy'][e - 1]:.4f}" for e in result["logged_epochs"]]
-    if result["diverged_at"]:
-        e = result["diverged_at"]
-        lines.append(f"diverged at epoch {e} (loss={result['loss'][e - 1]})")
-    elif result["epochs_run"] < result["config"]["epochs"]:
-        lines.append(result["stop_reason"])
+    """The run as the program prints it."""
     shown = len(result["predictions"])
-    lines += [
+    return result["log"] + [
         "",
         f"Final accuracy: {result['final_accuracy']}",
         f"Sample predictions (first {shown}): {_row(result['predictions'])}",
         f"Sample truths      (first {shown}): {_row(result['truths'])}",
     ]
-    return lines
 
 
 def _row(values):
@@ -265,10 +321,3 @@ def _num(x):
     """A float for JSON; non-finite values as strings ("nan", "inf")."""
     x = float(x)
     return x if np.isfinite(x) else str(x)
-
-
-def report(result, studies=None):
-    """The context of the ``exp6.html.j2`` template (see lab.exp6_report)."""
-    from lab import exp6_report
-
-    return exp6_report.report(result, studies, metrics=summary(result))

@@ -8,24 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from lab import gradcheck, mlp, train
-from lab.exp6_claims import claims as study_claims
-from lab.exp6_studies_view import studies_metrics, studies_view
+from lab.exp6.claims import claims as study_claims
+from lab.exp6.view import studies_metrics, studies_view
 
 LN2 = float(np.log(2.0))
 GRADIENT_TOLERANCE = 1e-6
-
-# The functions the Program section lists: the code that ran, read at build time.
-PROGRAM = [
-    mlp.init_params, mlp.he, mlp.relu, mlp.relu_grad,
-    mlp.dense_forward, mlp.dense_backward, mlp.dense_backward_input,
-    mlp.softmax, mlp.cross_entropy, mlp.cross_entropy_grad, mlp.accuracy,
-    mlp.sum_over_samples, mlp.sum_over_classes, mlp.max_over_classes,
-    mlp.argmax_over_classes,
-    mlp.forward, mlp.backward, mlp.update, train.train,
-    gradcheck.numerical_gradient, gradcheck.relative_error,
-]
-
 
 def report(result, studies=None, metrics=None):
     """The template context for one run (and its studies, if any); ``metrics``
@@ -44,7 +31,7 @@ def report(result, studies=None, metrics=None):
         "hidden_layers": len(cfg["layers"]) - 2,
         "run": run,
         "figures": _figures(result, epochs) + study_figures,
-        "program": PROGRAM,
+        "program": result["program"],
         "studies": view,
         "claims": claims,
         "claim_by_id": {c["id"]: c for c in claims},

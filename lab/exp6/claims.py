@@ -12,7 +12,8 @@ import math
 
 import numpy as np
 
-from lab.studies import HIDDEN_WIDTH, quartiles, variant, variant_index
+from lab.exp6.study_plan import HIDDEN_WIDTH
+from lab.studies import quartiles, variant, variant_index
 
 
 def claims(studies):

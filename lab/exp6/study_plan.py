@@ -1,0 +1,161 @@
+"""The sheet's reflections on exp6, measured over hundreds of networks.
+
+The sheet says that He + ReLU "learns XOR reliably", that a learning rate of
+0.05–0.2 "works well" and that "a single linear layer can't solve XOR", and
+measures none of it.  Five studies train many networks on the 4 XOR points
+(full-batch descent on the sheet's 500 tiled copies takes the same steps) for
+as many epochs as the main run:
+
+- reliability: the sheet's network (2-8-8-2, He, ReLU, lr 0.1) over many seeds;
+- learning_rate: the same network over LEARNING_RATES;
+- initialisation: zeros, normal (std 0.01), xavier, he;
+- depth: 0, 1, 2, 3 and 5 hidden layers of width 8;
+- activation: relu, tanh, sigmoid hidden layers.
+
+The training and the summaries are lab.studies'; this module says which
+networks, and finds the reliability study's failures.  ``lab.exp6.claims``
+turns the measurements into the statements the report makes.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from lab import studies as engine
+from lab.config import is_int, require, setting
+from lab.data import XOR_X, XOR_y
+
+SHEET = {"layers": (2, 8, 8, 2), "init": "he", "activation": "relu", "lr": 0.1}
+
+# The 1-2-5 series from 1e-3 to 10: three rates a decade, log-spaced to within
+# a factor of 1.25, and the sheet's 0.05, 0.1 and 0.2 are on it exactly.
+LEARNING_RATES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5,
+                  1.0, 2.0, 5.0, 10.0)
+INITIALISERS = ("zeros", "normal", "xavier", "he")
+HIDDEN_LAYERS = (0, 1, 2, 3, 5)
+HIDDEN_WIDTH = 8
+ACTIVATIONS = ("relu", "tanh", "sigmoid")
+
+# Where a ReLU network that cannot separate some XOR points gets stuck: the
+# points it maps to one output are best served by their label frequency, so
+# the loss is a sum of binary entropies over such groups, divided by 4.
+PLATEAUS = {
+    "ln 2 / 2": math.log(2) / 2,                            # two points merged
+    "(3 ln 3 − 2 ln 2) / 4": (3 * math.log(3) - 2 * math.log(2)) / 4,  # three merged
+    "ln 2": math.log(2),                                    # no point separated
+}
+PLATEAU_MEANINGS = {
+    "ln 2 / 2": "two points of opposite class that the network cannot tell apart",
+    "(3 ln 3 − 2 ln 2) / 4": "three points that the network cannot tell apart",
+    "ln 2": "no point told apart from the others: a guess of ½ everywhere",
+}
+PLATEAU_TOLERANCE = 1e-3  # how close a final loss must be to count as on one
+
+STAGES = {"reliability": "study: reliability", "learning_rate": "study: learning rate",
+          "initialisation": "study: initialisation", "depth": "study: depth",
+          "activation": "study: activation"}
+
+
+@dataclass(frozen=True)
+class StudiesConfig:
+    """How many networks the studies train, and in how many processes (which
+    never changes a number).  The epochs are the main run's."""
+
+    seeds: int = setting(32, "seeds per setting: lr, init, depth, activation studies (>= 1)")
+    reliability_seeds: int = setting(128, "seeds of the sheet's network, reliability study (>= 1)")
+    workers: int = setting(2, "processes training batches, at most the CPUs; 1 = in this "
+                              "process (>= 1)")
+
+    def __post_init__(self):
+        for key in ("seeds", "reliability_seeds", "workers"):
+            value = getattr(self, key)
+            require(is_int(value) and value >= 1, key, value, "an integer >= 1")
+
+
+def study_settings():
+    """Per study, the settings compared, each a dict with a short ``label``."""
+    def net(label, **changes):
+        return {"label": label, **SHEET, **changes}
+
+    return {
+        "reliability": [net("He, ReLU, lr 0.1")],
+        "learning_rate": [net(f"{lr:g}", lr=lr) for lr in LEARNING_RATES],
+        "initialisation": [net(init, init=init) for init in INITIALISERS],
+        "depth": [net(f"{h}" + (" (linear)" if h == 0 else ""), hidden_layers=h,
+                      layers=(2,) + (HIDDEN_WIDTH,) * h + (2,)) for h in HIDDEN_LAYERS],
+        "activation": [net(a, activation=a) for a in ACTIVATIONS],
+    }
+
+
+def study_seeds(config):
+    counts = {name: config.seeds for name in STAGES}
+    counts["reliability"] = config.reliability_seeds
+    return {name: list(range(n)) for name, n in counts.items()}
+
+
+def plan(config, epochs):
+    """(specs, placement) of lab.studies.plan for exp6's studies."""
+    settings, seeds = study_settings(), study_seeds(config)
+    return engine.plan({name: (settings[name], seeds[name]) for name in STAGES},
+                       epochs=epochs, X=XOR_X, y=XOR_y, full_curves=("reliability",))
+
+
+def run_studies(config, *, epochs, progress=None, run_all=None):
+    """Train every study's networks for ``epochs`` epochs and summarise them.
+
+    ``progress(stage, done, total, detail)`` counts networks per study;
+    ``run_all`` maps the batches (see lab.studies.run_batches).  Returns
+    {"reliability", "learning_rate", "initialisation", "depth", "activation"},
+    each as lab.studies.assemble describes.  "reliability" also has
+    "failures" (a dict per seed not at 100 % at the end: "seed",
+    "final_loss", "final_accuracy", "dead_units", "diverged_at" or None,
+    "plateau": the name of the plateau of PLATEAUS its loss sits on, or None)
+    and "example_failure" (the first failure with its per-epoch "loss" and
+    "accuracy", (epochs,) each; or None).
+
+    A network that several studies share (same setting and seed) is trained
+    once, so its numbers agree between them exactly.
+    """
+    require(is_int(epochs) and epochs >= 1, "epochs", epochs, "an integer >= 1")
+    specs, placement = plan(config, epochs)
+    outputs = engine.run_batches(specs, config.workers,
+                                 engine.progress_by_study(placement, progress, STAGES),
+                                 run_all)
+    settings, seeds = study_settings(), study_seeds(config)
+    studies = {name: engine.assemble(settings[name], seeds[name], outputs, placement[name],
+                                     epochs)
+               for name in STAGES}
+    studies["reliability"].update(
+        _failures(studies["reliability"], outputs, placement["reliability"]))
+    return studies
+
+
+def _failures(study, outputs, places):
+    """The reliability seeds that end below 100 %, and the first in full."""
+    loss, acc = study["final_loss"][0], study["final_accuracy"][0]
+    failed = np.flatnonzero(acc < 1.0)
+    failures = [{
+        "seed": int(study["seeds"][i]),
+        "final_loss": float(loss[i]),
+        "final_accuracy": float(acc[i]),
+        "dead_units": int(study["dead_units"][0, i]),
+        "diverged_at": int(study["diverged_at"][0, i]) or None,
+        "plateau": plateau(loss[i]),
+    } for i in failed]
+    example = None
+    if failures:
+        batch, column = places[failed[0]]
+        example = {**failures[0], "loss": outputs[batch]["loss"][:, column].copy(),
+                   "accuracy": outputs[batch]["accuracy"][:, column].copy()}
+    return {"failures": failures, "example_failure": example}
+
+
+def plateau(loss):
+    """The name of the plateau of PLATEAUS that ``loss`` sits on (within
+    PLATEAU_TOLERANCE), or None."""
+    if not np.isfinite(loss):
+        return None
+    name = min(PLATEAUS, key=lambda n: abs(PLATEAUS[n] - loss))
+    return name if abs(PLATEAUS[name] - loss) < PLATEAU_TOLERANCE else None

@@ -135,10 +135,10 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     metrics = dict(context.get("metrics", {}))
     metrics["config"] = asdict(config)  # the whole of it, not what a stage kept
     metrics["provenance"] = prov
-    metrics["claims"] = [{k: c[k] for k in ("id", "text", "holds")}
+    metrics["claims"] = [{k: c[k] for k in ("id", "statement", "measured", "holds")}
                          for c in context.get("claims", [])]
     files["metrics.json"] = serialize.json_bytes(metrics)
-    failed = [c for c in context.get("claims", []) if not c["holds"]]
+    failed = [c for c in context.get("claims", []) if c["holds"] is False]
     warnings = [problem] if (problem := provenance.git_problem()) else []
     return Build(files, context, timings, cached, failed, warnings=warnings)
 

@@ -10,6 +10,7 @@ import click
 from lab.config import ConfigError
 from report import __version__, experiments, interrupt, limits, settings, tolerance
 from report.build import build, configure
+from report.render import measured
 from report.errors import UserError
 from report.progress import Progress
 
@@ -146,8 +147,8 @@ def build_command(experiment, out, assignments, user_templates, no_cache, strict
     for warning in made.warnings:
         click.echo(f"Warning: {warning}", err=True)
     for claim in made.failed_claims:
-        click.echo(f"Warning: claim {claim['id']!r} does not hold: {claim['text']}",
-                   err=True)
+        click.echo(f"Warning: claim {claim['id']!r} does not hold: {claim['statement']} "
+                   f"(measured: {measured(claim['measured'])})", err=True)
     click.echo(f"wrote {os.path.join(made.target, '')} ({', '.join(sorted(made.files))})")
     if strict and made.failed_claims:
         return 1

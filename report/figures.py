@@ -81,25 +81,35 @@ def _rc(salt):
 def render_figure(spec: dict) -> str:
     """The figure described by ``spec`` as an SVG string for inlining.
 
-    Common keys: ``kind`` ("lines" or "heatmap"), ``id`` (a name unique within
-    the page; it prefixes the SVG's ids, so two figures of one page need
+    Common keys: ``kind`` ("lines", "heatmap", or "panels": a row of such
+    figures side by side, given as ``panels``, a list of specs, with optional
+    ``widths``, their relative widths), ``id`` (a name unique within the
+    page; it prefixes the SVG's ids, so two figures of one page need
     different ids), optional ``alt`` (a text alternative), optional
-    ``width_cm``/``height_cm``.  The kinds' own keys are described by
-    ``draw_lines`` and ``draw_heatmap``.  Non-finite values are left out of
-    the plot rather than raising.
+    ``width_cm``/``height_cm``.  A panel may have a ``title``.  The kinds'
+    own keys are described by ``draw_lines`` and ``draw_heatmap``.
+    Non-finite values are left out of the plot rather than raising.
     """
     from matplotlib.figure import Figure
 
-    kinds = {"lines": draw_lines, "heatmap": draw_heatmap}
     kind = spec.get("kind")
-    if kind not in kinds:
+    if kind not in (*KINDS, "panels"):
         raise ValueError(f"unknown figure kind {kind!r}; expected one of "
-                         f"{', '.join(kinds)}")
+                         f"{', '.join((*KINDS, 'panels'))}")
     figure_id = str(spec.get("id") or "fig")
+    panels = spec["panels"] if kind == "panels" else [spec]
     with drawing_rules(_rc(figure_id)):
         size = (spec.get("width_cm", WIDTH_CM) * CM, spec.get("height_cm", HEIGHT_CM) * CM)
         fig = Figure(figsize=size, layout="constrained")
-        kinds[kind](fig, spec)
+        axes = fig.subplots(1, len(panels), squeeze=False,
+                            width_ratios=spec.get("widths"))[0]
+        for ax, panel in zip(axes, panels):
+            if panel.get("kind") not in KINDS:
+                raise ValueError(f"unknown panel kind {panel.get('kind')!r}; expected "
+                                 f"one of {', '.join(KINDS)}")
+            KINDS[panel["kind"]](ax, panel)
+            if panel.get("title"):
+                ax.set_title(panel["title"])
         svg = save_svg(fig, image_dpi=IMAGE_DPI)
     return inline_svg(svg, prefix=figure_id, label=spec.get("alt"))
 
@@ -223,7 +233,7 @@ def content_id(*parts) -> str:
 # --- kind "lines" -------------------------------------------------------------
 
 
-def draw_lines(fig, spec):
+def draw_lines(ax, spec):
     """Curves against a shared x axis, e.g. loss against epoch.
 
     spec keys: ``xlabel``, ``ylabel``, ``xscale``/``yscale`` ("linear" or
@@ -239,7 +249,6 @@ def draw_lines(fig, spec):
     Points whose x or y is not finite, or not positive on a log axis, are
     left out; a line breaks there instead of raising.
     """
-    ax = fig.add_subplot()
     xscale, yscale = _scale(spec, "xscale"), _scale(spec, "yscale")
     ax.set_xscale(xscale)
     ax.set_yscale(yscale)
@@ -312,7 +321,7 @@ def _finite(values, scale="linear"):
 # --- kind "heatmap" -----------------------------------------------------------
 
 
-def draw_heatmap(fig, spec):
+def draw_heatmap(ax, spec):
     """A field z(x, y) over a rectangle, e.g. a predicted probability over the
     input square, with labelled data points on top.
 
@@ -334,7 +343,6 @@ def draw_heatmap(fig, spec):
     cmap = spec.get("cmap", "PuOr_r")
     if cmap not in COLORMAPS:
         raise ValueError(f"cmap {cmap!r}: expected one of {', '.join(COLORMAPS)}")
-    ax = fig.add_subplot()
     # imshow rather than pcolormesh: one embedded image instead of one SVG
     # path per cell (tens of thousands of them for a fine grid).
     image = ax.imshow(z, origin="lower", extent=_extent(x, y), cmap=cmap,
@@ -346,11 +354,14 @@ def draw_heatmap(fig, spec):
     if level is not None and z.count() and z.min() < float(level) < z.max():
         ax.contour(x, y, z, levels=[float(level)], colors="#000000", linewidths=1.0)
     _draw_points(ax, spec)
-    bar = fig.colorbar(image, ax=ax, shrink=0.9, pad=0.02)
+    bar = ax.figure.colorbar(image, ax=ax, shrink=0.9, pad=0.03)
     bar.set_label(spec.get("zlabel", ""))
     bar.outline.set_linewidth(0.5)
     ax.set_xlabel(spec.get("xlabel", ""))
     ax.set_ylabel(spec.get("ylabel", ""))
+
+
+KINDS = {"lines": draw_lines, "heatmap": draw_heatmap}
 
 
 def _extent(x, y):
@@ -364,8 +375,9 @@ def _extent(x, y):
 
 
 # Classes differ in shape and in fill, so they stay apart in grey print too.
+POINT_AREA = 64  # points²: markers about 8 pt across at print size
 POINT_STYLES = [dict(marker="o", facecolor="#ffffff", edgecolor="#000000"),
-                dict(marker="^", facecolor="#000000", edgecolor="#ffffff"),
+                dict(marker="^", facecolor="#000000", edgecolor="#000000"),
                 dict(marker="s", facecolor="#E69F00", edgecolor="#000000"),
                 dict(marker="D", facecolor="#56B4E9", edgecolor="#000000")]
 
@@ -381,10 +393,12 @@ def _draw_points(ax, spec):
     for label in sorted(set(labels.tolist())):
         style = POINT_STYLES[label % len(POINT_STYLES)]
         chosen = points[labels == label]
-        ax.scatter(chosen[:, 0], chosen[:, 1], s=28, linewidths=0.8,
+        ax.scatter(chosen[:, 0], chosen[:, 1], s=POINT_AREA, linewidths=1.0,
                    marker=style["marker"], c=style["facecolor"],
                    edgecolors=style["edgecolor"],
                    label=names.get(label, f"class {label}"))
-    # Outside the field, right of the colour bar, so that no point is hidden.
-    ax.figure.legend(loc="outside right upper", markerscale=1.2)
+    # Below the field, so that no point is hidden; the symbols are drawn at
+    # the size and in the colours of the points.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=len(set(labels.tolist())),
+              markerscale=1.0, frameon=False, handletextpad=0.3, columnspacing=1.0)
 

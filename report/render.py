@@ -3,32 +3,27 @@
 The environment is built afresh for every rendering (nothing mutable at
 module level), autoescapes everything, and searches the user's template
 folders before the package's own, so that a user can override ``style.css``
-or a whole template without touching the package.  Named filters turn numbers
-and TeX into text a reader wants to see:
+or a whole template without touching the package.  Its filters:
 
-=====================  =========================================
-``x | sci``            1.58e-4 -> ``1.58 × 10⁻⁴`` (3 significant digits)
-``x | sci(2)``         1.58e-4 -> ``1.6 × 10⁻⁴``
-``x | fixed(3)``       0.5 -> ``0.500``
-``x | percent``        0.934 -> ``93.4 %``; ``percent(0)`` -> ``93 %``
-``tex | math``         inline SVG (``report.mathsvg``)
+======================  ===================================================
+``x | n``               the one number style (report.numbers.fmt):
+                        ``n``, ``n("percent")``, ``n("epoch")`` ...
+``m | measured``        a claim's measurement: its words with each number
+                        in that style
+``text | nbsp``         no line break before "%" or around "×"
+``tex | math``          inline SVG (``report.mathsvg``)
 ``tex | math(display=True)``  a display equation
-=====================  =========================================
+======================  ===================================================
 
 TeX in a template is best written as a block, ``{% filter math %}
 \\frac{a}{b}{% endfilter %}``: Jinja has no raw strings (``r"..."`` is a
 syntax error) and decodes backslash escapes in its string literals
 (``"\\frac"`` holds a form feed), so inside quotes every backslash must be
 doubled.
-
-Numbers use the typographic minus (−), NaN prints as ``nan``, infinities as
-``∞``/``−∞`` and None as an em dash; the space before ``%`` and around ``×``
-is a no-break space, so a number never breaks across lines.
 """
 from __future__ import annotations
 
 import collections
-import math
 from pathlib import Path
 
 import jinja2
@@ -37,11 +32,7 @@ from markupsafe import Markup
 
 import report
 from report.errors import UserError
-
-MINUS = "\u2212"
-NBSP = "\u00a0"
-MISSING = "\u2014"
-SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+from report.numbers import NBSP, filled, fmt
 
 
 def templates_dir() -> Path:
@@ -80,7 +71,7 @@ def make_environment(user_dirs=(), *, typeset=None) -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(sci=sci, fixed=fixed, percent=percent, math=make_math_filter(typeset))
+    env.filters.update(n=fmt, measured=measured, nbsp=nbsp, math=make_math_filter(typeset))
     env.globals["pygments_css"] = Markup(pygments_css())
     return env
 
@@ -167,57 +158,16 @@ def _one_line(text):
 # --- filters ------------------------------------------------------------------
 
 
-def _special(x):
-    """The text for None, NaN or ±∞, or None for an ordinary number."""
-    if x is None:
-        return MISSING
-    x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "∞" if x > 0 else MINUS + "∞"
-    return None
+def measured(measurement) -> str:
+    """A claim's measurement, {"pattern": "{} of {}", "values": [[v, kind], ...]},
+    as text in the report's number style."""
+    return filled(measurement["pattern"], measurement["values"])
 
 
-def _minus(text):
-    return text.replace("-", MINUS)
-
-
-def fixed(x, digits: int = 2) -> str:
-    """``x`` with ``digits`` digits after the point: fixed(0.5, 3) -> 0.500."""
-    special = _special(x)
-    if special is not None:
-        return special
-    text = f"{float(x):.{digits}f}"
-    if float(text) == 0:  # no "−0.00"
-        text = text.lstrip("-")
-    return _minus(text)
-
-
-def percent(x, digits: int = 1) -> str:
-    """The fraction ``x`` as a percentage: percent(0.934) -> 93.4 %."""
-    special = _special(x)
-    if special is not None:
-        return special
-    return fixed(100 * float(x), digits) + NBSP + "%"
-
-
-def sci(x, digits: int = 3) -> str:
-    """``x`` in scientific notation with ``digits`` significant digits and a
-    real superscript exponent: sci(1.58e-4) -> 1.58 × 10⁻⁴.  An exponent of
-    0 is left out (sci(2.5) -> 2.50), and 0 prints as 0."""
-    special = _special(x)
-    if special is not None:
-        return special
-    x = float(x)
-    if x == 0:
-        return "0"
-    mantissa, _, exponent = f"{x:.{max(digits, 1) - 1}e}".partition("e")
-    exponent = int(exponent)
-    if exponent == 0:
-        return _minus(mantissa)
-    return (_minus(mantissa) + NBSP + "×" + NBSP + "10"
-            + str(exponent).translate(SUPERSCRIPT))
+def nbsp(text) -> str:
+    """``text`` with no-break spaces before "%" and around "×", so that
+    "90 %" and "1.58 × 10⁻⁴" never break across lines."""
+    return (str(text).replace(" %", NBSP + "%").replace(" × ", NBSP + "×" + NBSP))
 
 
 def make_math_filter(typeset=None):

@@ -18,7 +18,7 @@ from conftest import invoke
 QUICK = ["--set", "epochs=300", "--set", "print_every=100", "--set", "studies.seeds=2",
          "--set", "studies.reliability_seeds=3", "--set", "studies.workers=1"]
 SECTIONS = ["Aim", "Objectives", "Algorithm", "Pseudocode", "Program", "Output",
-            "Gradient check", "Figures", "Studies", "Observations", "Conclusion"]
+            "Studies", "Observations", "Conclusion"]
 
 
 def build(out, *args, cache=None):
@@ -53,7 +53,7 @@ def visible(html_text):
 def test_a_build_writes_the_report_its_data_and_each_figure(quick_build):
     names = {p.name for p in quick_build.iterdir()}
     assert {"report.html", "report.pdf", "log.csv", "metrics.json",
-            "loss.svg", "accuracy.svg", "boundary.svg"} <= names
+            "training.svg", "learning-rate.svg", "loss-curves.svg"} <= names
     log = (quick_build / "log.csv").read_text().splitlines()
     assert log[0] == "epoch,loss,accuracy" and len(log) == 301
 
@@ -65,6 +65,7 @@ def test_the_html_has_every_section_the_epoch_log_and_the_gradient_check(html):
     for epoch in (100, 200, 300):
         assert f" {epoch} " in text
     assert "Relative error" in text and "W1" in text and "b3" in text
+    assert "Gradient check" in text
 
 
 def test_the_pdf_text_has_every_section_the_epochs_and_page_numbers(pdf_text):
@@ -94,8 +95,12 @@ def test_every_number_in_the_prose_is_the_runs(quick_build, html):
 
     metrics = json.loads((quick_build / "metrics.json").read_text())
     assert metrics["config"]["epochs"] == 300
-    assert f"{metrics['final_accuracy'] * 100:.1f}" in visible(html).replace("\u202f", " ")
-    assert "5000 epochs" not in visible(html)  # the default, not this run's budget
+    from report.numbers import fmt
+
+    text = visible(html)
+    assert f"final loss {fmt(metrics['final_loss'])}" in text or fmt(metrics["final_loss"]) in text
+    assert f"{metrics['config']['epochs']} epochs" in text
+    assert "5000 epochs" not in text  # the default, not this run's budget
 
 
 def test_a_value_with_markup_comes_out_escaped(tmp_path, monkeypatch):
@@ -105,7 +110,7 @@ def test_a_value_with_markup_comes_out_escaped(tmp_path, monkeypatch):
 
     def with_markup(result, studies=None):
         context = real(result, studies)
-        context["config"]["init"] = "<script>alert(1)</script>"
+        context["config"]["init_name"] = "<script>alert(1)</script>"
         return context
 
     monkeypatch.setattr(exp6, "report", with_markup)
@@ -141,9 +146,9 @@ def test_a_bad_setting_writes_nothing(tmp_path):
 def test_without_a_hidden_layer_the_text_says_xor_is_not_solved(tmp_path):
     assert build(tmp_path, "--set", "layers=2,2", "--set", "studies=none").exit_code == 0
     text = visible((tmp_path / "exp6" / "report.html").read_text())
-    assert "linear softmax classifier" in text
+    assert "Without a hidden layer the network is a linear classifier" in text
     assert "classify all four XOR points" not in text
-    assert "cannot solve XOR" in text
+    assert "gradient descent cannot solve XOR" in text
 
 
 def test_a_claim_that_fails_is_warned_marked_and_fails_strict(tmp_path):
@@ -209,8 +214,9 @@ def test_a_diverging_run_still_builds_a_report_that_says_so(tmp_path):
     result = build(tmp_path, "--set", "lr=50", "--set", "studies=none")
     assert result.exit_code == 0, result.stderr
     text = visible((tmp_path / "exp6" / "report.html").read_text())
-    assert "Training diverged at epoch 2" in text
-    assert "diverged at epoch 2: each step overshot" in text
+    assert "diverged at epoch 2 (loss=" in text     # the program's output
+    assert "the run diverged: by epoch 2 the loss had risen" in text
+    assert "gradient descent diverged: each step overshot" in text
 
 
 def test_the_program_section_is_the_source_that_ran(html):

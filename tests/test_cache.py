@@ -353,7 +353,8 @@ CHANGES = {
     "run and figures: the learning rate": lambda tmp_path: (["--set", "lr=0.2"], DATE),
     "studies: seeds per setting": lambda tmp_path: (["--set", "studies.seeds=3"], DATE),
     "math, html and pdf: an equation of the template": lambda tmp_path: (
-        template_with(tmp_path, r"\eta{% endfilter %}", r"\eta_0{% endfilter %}"), DATE),
+        template_with(tmp_path, r"m = \max_k z_k{% endfilter %}", r"m = \max_j z_j{% endfilter %}"),
+        DATE),
     "pdf: the source date, an hour later on the same day": lambda tmp_path: ([], DATE + 3600),
 }
 

@@ -10,6 +10,7 @@ import shutil
 import pytest
 
 from conftest import invoke
+from report.serialize import json_bytes
 from report import build
 from test_build import QUICK
 from test_compare import (add_open_action_and_author, add_script_to_svg, add_space_to_json,
@@ -69,9 +70,9 @@ def test_each_planted_change_is_reported_readably(outputs, one_rebuild):
     (outputs / "metrics.json").write_text(json.dumps(metrics, indent=2))
     html = (outputs / "report.html").read_text()
     (outputs / "report.html").write_text(html.replace("<h2>Aim</h2>", "<h2>Aims</h2>"))
-    svg = (outputs / "accuracy.svg").read_text()
-    (outputs / "accuracy.svg").write_text(svg.replace('stroke="#0072b2"', 'stroke="#d55e00"'))
-    (outputs / "loss.svg").unlink()
+    svg = (outputs / "learning-rate.svg").read_text()
+    (outputs / "learning-rate.svg").write_text(svg.replace('stroke="#0072b2"', 'stroke="#d55e00"'))
+    (outputs / "training.svg").unlink()
     (outputs / "notes.md").write_text("a student's own notes")
 
     result = check(outputs)
@@ -86,17 +87,17 @@ def test_each_planted_change_is_reported_readably(outputs, one_rebuild):
     # the HTML: a diff of the visible text
     assert "-Aims" in report and "+Aim" in report
     # figures: which one, by how much; a missing one
-    assert "accuracy.svg: changed, RMS" in report
-    assert "loss.svg: added" in report
+    assert "learning-rate.svg: changed, RMS" in report
+    assert "training.svg: added" in report
     # the student's file is theirs, not a difference
     assert "notes.md" not in report
 
 
 def test_the_planted_changes_fail_even_with_both_tolerances(outputs, one_rebuild):
     add_open_action_and_author(outputs / "report.pdf")
-    add_script_to_svg(outputs / "loss.svg")
+    add_script_to_svg(outputs / "training.svg")
     add_space_to_json(outputs / "metrics.json")
-    edit(outputs / "accuracy.svg", '<path d="M 0 ', '<path d="M 1 ')  # the background
+    edit(outputs / "learning-rate.svg", '<path d="M 0 ', '<path d="M 1 ')  # the background
 
     result = check(outputs, "--rtol", "1e-6", "--rendering-rms", "2")
 
@@ -104,10 +105,10 @@ def test_the_planted_changes_fail_even_with_both_tolerances(outputs, one_rebuild
     assert result.stdout.startswith("outputs differ: 4 changed, 0 added, 0 deleted, ")
     for line in ["report.pdf: changed, bytes differ, rendering and text identical; ",
                  "; added: /OpenAction (JavaScript), /Author",
-                 "loss.svg: changed, bytes differ, rendering identical; ",
+                 "training.svg: changed, bytes differ, rendering identical; ",
                  "; added: <script>",
                  "metrics.json: changed, formatting differs (whitespace), values identical",
-                 "accuracy.svg: changed, bytes differ, rendering identical; "
+                 "learning-rate.svg: changed, bytes differ, rendering identical; "
                  "a changed element is not drawn: <path d=\"M 1 "]:
         assert line in result.stdout
 
@@ -115,7 +116,7 @@ def test_the_planted_changes_fail_even_with_both_tolerances(outputs, one_rebuild
 def test_a_last_bit_change_passes_with_rtol_and_says_within_rtol(outputs, one_rebuild):
     metrics = json.loads((outputs / "metrics.json").read_text())
     metrics["final_loss"] *= 1 + 2 ** -52
-    (outputs / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (outputs / "metrics.json").write_bytes(json_bytes(metrics))
     files = len((outputs / ".labreport-files").read_text().split()) + 1
 
     assert check(outputs).exit_code == 1
@@ -136,7 +137,7 @@ def test_the_machine_and_the_source_are_named_when_outputs_differ(outputs, one_r
     metrics = json.loads((outputs / "metrics.json").read_text())
     metrics["provenance"].update(numpy="1.26.4", commit="0123456789ab", modified=False)
     metrics["provenance"]["environment"]["numpy"] = "1.26.4"
-    (outputs / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (outputs / "metrics.json").write_bytes(json_bytes(metrics))
 
     report = check(outputs).stdout
 
@@ -148,7 +149,7 @@ def test_the_machine_and_the_source_are_named_when_outputs_differ(outputs, one_r
 
 def test_write_replaces_differing_outputs_says_what_and_keeps_the_users_files(
         outputs, one_rebuild):
-    (outputs / "loss.svg").unlink()
+    (outputs / "training.svg").unlink()
     add_space_to_json(outputs / "metrics.json")
     (outputs / "notes.md").write_text("a student's own notes")
 
@@ -156,7 +157,7 @@ def test_write_replaces_differing_outputs_says_what_and_keeps_the_users_files(
 
     assert result.exit_code == 0
     assert result.stdout.strip().endswith(f"updated {outputs}: 1 file changed, 1 added")
-    assert (outputs / "loss.svg").exists()
+    assert (outputs / "training.svg").exists()
     assert (outputs / "notes.md").read_text() == "a student's own notes"
     assert check(outputs).exit_code == 0
 

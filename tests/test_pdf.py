@@ -22,7 +22,7 @@ TEMPLATE = """{% extends "base.html.j2" %}{% block content %}
 <pre class="highlight"><code>def relu(z):
     return np.maximum(z, 0.0)</code></pre>
 <table class="numbers"><thead><tr><th>Epoch</th><th>Loss</th></tr></thead>
-<tbody><tr><td>1</td><td>{{ 0.693 | fixed(3) }}</td></tr></tbody></table>
+<tbody><tr><td>1</td><td>{{ 0.693 | n }}</td></tr></tbody></table>
 {% endblock %}"""
 CONTEXT = {"number": 6, "title": "Implement gradient descent", "date": "1 January 2026",
            "provenance": {"commit": "0123456789ab", "seed": 42}}

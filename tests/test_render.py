@@ -2,7 +2,6 @@
 first, numbers formatted for reading, a self-contained page."""
 from __future__ import annotations
 
-import math
 import re
 import subprocess
 import sys
@@ -11,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from report.errors import UserError
-from report.render import (fixed, make_environment, percent, render_html, sci,
-                           templates_dir)
+from report.render import make_environment, render_html, templates_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = {
@@ -114,32 +112,17 @@ def test_the_math_filter_gives_each_occurrence_its_own_ids(user_dir):
     assert len(found) == len(set(found))
 
 
-@pytest.mark.parametrize("value, text", [
-    (1.58e-4, "1.58\u00a0×\u00a010⁻⁴"), (-2.5e12, "−2.50\u00a0×\u00a010¹²"),
-    (2.5, "2.50"), (0.0, "0"), (math.nan, "nan"), (math.inf, "∞"), (-math.inf, "−∞"),
-    (None, "—"),
-])
-def test_sci(value, text):
-    assert sci(value) == text
+def test_the_number_filter_is_the_one_number_style(user_dir):
+    folder = user_dir("n.html.j2", '{{ a | n }}; {{ b | n("percent") }}; {{ c | n("epoch") }}')
+    html = render_html("n.html.j2", {"a": 1.58e-4, "b": 0.992, "c": 98}, user_dirs=[folder])
+    assert html == "1.58\u00a0×\u00a010⁻⁴; 99\u00a0%; 98"
 
 
-def test_sci_with_fewer_digits():
-    assert sci(1.58e-4, 2) == "1.6\u00a0×\u00a010⁻⁴"
-
-
-@pytest.mark.parametrize("value, digits, text", [
-    (0.5, 3, "0.500"), (-1.25, 1, "−1.2"), (-0.0001, 2, "0.00"), (math.nan, 2, "nan"),
-    (math.inf, 2, "∞"),
-])
-def test_fixed(value, digits, text):
-    assert fixed(value, digits) == text
-
-
-@pytest.mark.parametrize("value, digits, text", [
-    (0.934, 1, "93.4\u00a0%"), (1.0, 0, "100\u00a0%"), (math.nan, 1, "nan"),
-])
-def test_percent(value, digits, text):
-    assert percent(value, digits) == text
+def test_a_claims_measurement_is_formatted_in_the_same_style(user_dir):
+    folder = user_dir("c.html.j2", "{{ m | measured }}")
+    html = render_html("c.html.j2", {"m": {"pattern": "{} of {} ({})", "values": [
+        [127, "count"], [128, "count"], [127 / 128, "percent"]]}}, user_dirs=[folder])
+    assert html == "127 of 128 (99\u00a0%)"
 
 
 def test_importing_the_renderers_does_not_import_matplotlib_or_weasyprint():

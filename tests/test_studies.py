@@ -203,8 +203,11 @@ def test_every_claim_is_a_sentence_with_its_measurement(small_studies):
     found = claims(small_studies)
     assert len({c["id"] for c in found}) == len(found) >= 10
     for claim in found:
-        assert set(claim) == {"id", "text", "holds", "measured"}
-        assert isinstance(claim["holds"], bool) and claim["text"].endswith(".")
+        assert set(claim) == {"id", "statement", "holds", "measured"}
+        assert isinstance(claim["holds"], bool) and claim["statement"].endswith(".")
+        pattern, values = claim["measured"]["pattern"], claim["measured"]["values"]
+        assert pattern.count("{}") == len(values) >= 1
+        assert not any(ch.isdigit() for ch in pattern.replace("ln 2", "")), pattern
 
 
 def claim(found, id):
@@ -235,8 +238,8 @@ def test_reliability_is_measured_not_assumed(small_studies):
     flipped = copy.deepcopy(small_studies)
     flipped["reliability"]["variants"][0].update(solved=2, fraction_solved=0.5)
     found = claim(flipped, "reliable")
-    assert not found["holds"] and found["measured"]["fraction"] == 0.5
-    assert "2/4" in found["text"]
+    assert not found["holds"]
+    assert found["measured"]["values"] == [[2, "count"], [4, "count"], [0.5, "percent"]]
 
 
 def test_fewer_epochs_can_make_the_sheets_claims_fail():

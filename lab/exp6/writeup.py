@@ -1,125 +1,248 @@
-"""What the exp6 write-up shows: the template context built from a run.
+"""What the exp6 record says, decided from the runs: the template's context.
 
-Numbers only, taken from the run and the studies; the words are in
-``templates/exp6.html.j2``, which branches on these numbers so that the text
-stays true when the configuration changes.
+The words are in ``templates/exp6.html.j2``; every decision they depend on is
+made here, from the numbers, and handed over as a named value (``outcome``,
+``gradient.verdict``, ``reliability.main_place`` ...), so that the text stays
+true under any ``--set``.  Numbers are handed over raw and formatted by the
+report in its one style.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from lab.exp6.claims import claims as study_claims
-from lab.exp6.view import studies_metrics, studies_view
+from lab.exp6 import claims as checks
+from lab.exp6.study_plan import (HIDDEN_WIDTH, PLATEAU_MEANINGS, PLATEAUS, SHEET,
+                                 plateau)
+from lab.exp6.view import main_figure, studies_metrics, study_figures, summary_table
+from lab.studies import lower_median, variant
 
-LN2 = float(np.log(2.0))
-GRADIENT_TOLERANCE = 1e-6
+LN2 = math.log(2)
+INIT_NAMES = {"he": "He", "xavier": "Xavier (Glorot)", "normal": "small random (std 0.01)",
+              "zeros": "zero"}
+ACTIVATION_NAMES = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid"}
+LEAVES_PLATEAU = 0.9 * LN2  # a loss 10 % below ln 2 has left the starting plateau
+
 
 def report(result, studies=None, metrics=None):
-    """The template context for one run (and its studies, if any); ``metrics``
-    (the run's summary) goes to metrics.json with the studies' numbers."""
-    cfg = result["config"]
+    """The template context for one run and its studies (None when left out);
+    ``metrics`` (the run's summary) goes to metrics.json with the studies'."""
+    config = result["config"]
+    run = run_numbers(result)
+    claims = (checks.claims(studies) if studies else []) + [
+        checks.gradient_claim(result["gradient_check"])]
+    figures = [main_figure(result, config["print_every"])]
+    figures += study_figures(studies) if studies else []
     epochs = np.arange(1, result["epochs_run"] + 1)
-    run = _run_numbers(result)
-    view, study_figures = studies_view(studies) if studies else (None, [])
-    claims = (study_claims(studies) if studies else []) + _run_claims(run)
     return {
         "template": "exp6.html.j2",
         "number": 6,
         "title": "Implement gradient descent",
-        "subtitle": "Back-propagation for a multi-layer perceptron, from scratch in numpy, on XOR",
-        "config": {**cfg, "layers": "-".join(map(str, cfg["layers"]))},
-        "hidden_layers": len(cfg["layers"]) - 2,
+        "subtitle": "Back-propagation for a multi-layer perceptron, from scratch in numpy, "
+                    "trained on XOR",
+        "config": display_config(config),
         "run": run,
-        "figures": _figures(result, epochs) + study_figures,
-        "program": result["program"],
-        "studies": view,
+        "studies": studies_numbers(studies, result) if studies else None,
+        "summary_table": summary_table(studies) if studies else None,
         "claims": claims,
-        "claim_by_id": {c["id"]: c for c in claims},
-        "failed_claims": [c for c in claims if not c["holds"]],
+        "figures": figures,
+        "program": result["program"],
         "metrics": {**(metrics or {}),
                     "studies": studies_metrics(studies) if studies else None},
-        "files": {
-            "log.csv": {"columns": ["epoch", "loss", "accuracy"],
-                        "rows": [epochs, result["loss"], result["accuracy"]]},
-        },
+        "files": {"log.csv": {"columns": ["epoch", "loss", "accuracy"],
+                              "rows": [epochs, result["loss"], result["accuracy"]]}},
     }
 
 
-def _run_numbers(result):
+def display_config(config):
+    layers = list(config["layers"])
+    return {**config, "layers": "-".join(map(str, layers)), "hidden_layers": len(layers) - 2,
+            "hidden_widths": layers[1:-1], "rows": 4 * config["repeats"],
+            "init_name": INIT_NAMES[config["init"]],
+            "activation_name": ACTIVATION_NAMES[config["activation"]],
+            "is_sheet": is_sheet_network(config) and config["seed"] == 42}
+
+
+def is_sheet_network(config):
+    """The configured network is the sheet's (layers, init, activation, lr)."""
+    return (tuple(config["layers"]) == tuple(SHEET["layers"])
+            and all(config[k] == SHEET[k] for k in ("init", "activation", "lr")))
+
+
+# --- the main run ---------------------------------------------------------------------
+
+
+def run_numbers(result):
+    """The main run's numbers and the decisions its paragraphs branch on."""
     loss, acc = result["loss"], result["accuracy"]
-    logged = result["logged_epochs"]
-    grad = result["gradient_check"]
     finite = np.isfinite(loss)
+    solved = result["final_accuracy"] == 1.0
+    stuck = None if solved else plateau(result["final_loss"])
+    hidden = len(result["config"]["layers"]) - 2
+    if result["diverged_at"]:
+        outcome = "diverged"
+    elif solved:
+        outcome = "solved"
+    elif hidden == 0:
+        outcome = "linear"
+    elif stuck:
+        outcome = "plateau"
+    else:
+        outcome = "unsolved"
+    reached = result["epochs_to_full_accuracy"]
+    rises = int(np.sum(np.diff(loss[finite]) > 0))
     return {
-        "log": [{"epoch": e, "loss": float(loss[e - 1]), "accuracy": float(acc[e - 1])}
-                for e in logged],
+        "outcome": outcome,
+        "log": result["log"],
         "epochs_run": result["epochs_run"],
-        "stop_reason": result["stop_reason"],
-        "stopped_early": result["epochs_run"] < result["config"]["epochs"],
+        "stopped_by_rule": result["stop_reason"].startswith("stopping rule"),
         "diverged_at": result["diverged_at"],
         "first_loss": float(loss[0]),
         "final_loss": result["final_loss"],
         "final_accuracy": result["final_accuracy"],
-        "min_loss": float(np.min(loss[finite])) if finite.any() else float("nan"),
-        "solved": result["final_accuracy"] == 1.0,
-        "epochs_to_full_accuracy": result["epochs_to_full_accuracy"],
-        "stays_solved": bool(result["epochs_to_full_accuracy"]
-                             and np.all(acc[result["epochs_to_full_accuracy"] - 1:] == 1.0)),
+        "epochs_to_full": reached,
+        "stays_solved": bool(reached and np.all(acc[reached - 1:] == 1.0)),
+        "loss_rises": rises,
         "all_finite": bool(finite.all()),
-        "loss_at_divergence": (float(loss[result["diverged_at"] - 1])
-                               if result["diverged_at"] else None),
-        "monotone": bool(np.all(np.diff(loss[finite]) <= 0)),
-        "loss_rises": int(np.sum(np.diff(loss[finite]) > 0)),
-        "near_ln2": bool(abs(result["final_loss"] - LN2) < 1e-3),
-        "ln2": LN2,
+        "plateau": stuck and {"name": stuck, "value": PLATEAUS[stuck],
+                              "meaning": PLATEAU_MEANINGS[stuck]},
+        "near_sheet_loss": bool(solved and 5e-5 < result["final_loss"] < 5e-4),
         "predictions": result["predictions"],
         "truths": result["truths"],
         "correct_shown": sum(p == t for p, t in zip(result["predictions"], result["truths"])),
-        "gradient_check": grad,
-        "max_gradient_error": max(row["relative_error"] for row in grad),
-        "gradient_tolerance": GRADIENT_TOLERANCE,
+        "gradient": gradient_numbers(result["gradient_check"]),
+        "loss_at_divergence": (float(loss[result["diverged_at"] - 1])
+                               if result["diverged_at"] else None),
     }
 
 
-def _run_claims(run):
-    """Statements about the main run that the text relies on, checked."""
-    return [{
-        "id": "gradient-check",
-        "text": (f"Back-propagation agrees with central differences to a relative "
-                 f"error of {run['max_gradient_error']:.1e}, below the tolerance of "
-                 f"{GRADIENT_TOLERANCE:.0e}."),
-        "holds": run["max_gradient_error"] < GRADIENT_TOLERANCE,
-        "measured": run["max_gradient_error"],
-    }]
+def gradient_numbers(rows):
+    """The gradient check's verdict: "agrees", "disagrees", or "cannot judge"
+    when no array had gradients large enough to compare."""
+    judged = [row for row in rows if row["judged"]]
+    largest = max((row["relative_error"] for row in judged), default=None)
+    verdict = ("cannot judge" if not judged
+               else "agrees" if largest < checks.GRADIENT_TOLERANCE else "disagrees")
+    return {"rows": rows, "verdict": verdict, "largest_error": largest,
+            "judged": len(judged), "arrays": len(rows),
+            "unjudged": [row["name"] for row in rows if not row["judged"]],
+            "tolerance": checks.GRADIENT_TOLERANCE}
 
 
-def _figures(result, epochs):
-    loss, acc = result["loss"], result["accuracy"]
-    boundary = result["boundary"]
-    logged = result["logged_epochs"]
-    shown = np.asarray(logged, dtype=np.int64) - 1
-    return [
-        {"id": "loss", "kind": "lines",
-         "caption": "Training loss (cross-entropy, mean over samples) at every epoch, "
-                    "log scale; dots mark the logged epochs.",
-         "xlabel": "epoch", "ylabel": "loss", "xscale": "linear", "yscale": "log",
-         "ylim": None,
-         "series": [{"x": epochs, "y": loss, "label": "every epoch", "style": "line"},
-                    {"x": epochs[shown], "y": loss[shown], "label": "logged",
-                     "style": "markers"}]},
-        {"id": "accuracy", "kind": "lines",
-         "caption": "Training accuracy at every epoch.",
-         "xlabel": "epoch", "ylabel": "accuracy", "xscale": "linear", "yscale": "linear",
-         "ylim": [0, 1.05],
-         "series": [{"x": epochs, "y": acc, "label": "every epoch", "style": "line"},
-                    {"x": epochs[shown], "y": acc[shown], "label": "logged",
-                     "style": "markers"}]},
-        {"id": "boundary", "kind": "heatmap",
-         "caption": "The learned decision boundary: predicted probability of class 1 "
-                    "over the input square, the 0.5 contour, and the four XOR points "
-                    "(circles class 0, triangles class 1).",
-         "x": boundary["axis"], "y": boundary["axis"], "z": boundary["p1"],
-         "zlabel": "P(class 1)", "xlabel": "x₁", "ylabel": "x₂", "vmin": 0.0, "vmax": 1.0,
-         "contour": 0.5, "points": boundary["points"].tolist(),
-         "point_labels": boundary["labels"].tolist()},
-    ]
+# --- the studies -------------------------------------------------------------------------
+
+
+def studies_numbers(studies, result):
+    """The numbers the studies' paragraphs name, and their decisions."""
+    return {
+        "sheet": {"layers": "-".join(map(str, SHEET["layers"])), "lr": SHEET["lr"],
+                  "init": INIT_NAMES[SHEET["init"]], "activation": SHEET["activation"]},
+        "epochs": studies["reliability"]["epochs"],
+        "seeds": len(studies["learning_rate"]["seeds"]),
+        "reliability": reliability_numbers(studies["reliability"], result),
+        "learning_rate": learning_rate_numbers(studies["learning_rate"]),
+        "initialisation": initialisation_numbers(studies["initialisation"]),
+        "depth": depth_numbers(studies["depth"]),
+        "activation": activation_numbers(studies["activation"]),
+    }
+
+
+def reliability_numbers(study, result):
+    v = study["variants"][0]
+    spread = v["epochs_to_full"]
+    main = None
+    config = result["config"]
+    seeds = [int(s) for s in study["seeds"]]
+    if (is_sheet_network(config) and config["seed"] in seeds
+            and result["epochs_to_full_accuracy"]):
+        solved = study["epochs_to_full"][0][study["final_accuracy"][0] == 1.0]
+        epochs = result["epochs_to_full_accuracy"]
+        slower_than = float(np.mean(solved < epochs)) if solved.size else 0.0
+        main = {"seed": config["seed"], "epochs": epochs, "slower_than": slower_than,
+                "place": ("slow" if slower_than >= 0.75 else
+                          "fast" if slower_than <= 0.25 else "middle")}
+    failures = study["failures"]
+    example = study["example_failure"]
+    return {
+        "seeds": v["seeds"], "solved": v["solved"], "fraction": v["fraction_solved"],
+        "spread": spread, "main": main, "failed": len(failures),
+        "example": example and {
+            "seed": example["seed"], "final_accuracy": example["final_accuracy"],
+            "final_loss": example["final_loss"], "dead_units": example["dead_units"],
+            "plateau": example["plateau"],
+            "meaning": PLATEAU_MEANINGS.get(example["plateau"]),
+            "diverged_at": example["diverged_at"]},
+    }
+
+
+def learning_rate_numbers(study):
+    rows = study["variants"]
+    most = [v["lr"] for v in rows if v["fraction_solved"] > 0.5]
+    every = [v["lr"] for v in rows if v["fraction_solved"] == 1.0]
+    small, large = rows[0], rows[-1]
+    sheet = variant(study, lr=SHEET["lr"])
+    i = len(rows) - 1
+    rising = int(lower_median(study["rising_epochs"][i]))
+    return {
+        "count": len(rows), "smallest": small["lr"], "largest": large["lr"],
+        "most": [min(most), max(most)] if most else None,
+        "every": [min(every), max(every)] if every else None,
+        "small": _row(small), "sheet": _row(sheet), "large": _row(large),
+        # Large steps either oscillate (the loss rises on many epochs) or
+        # knock the ReLU units dead in a few steps and stall.
+        "large_behaviour": "oscillates" if rising > 0.01 * study["epochs"] else "stalls",
+        "large_rising_epochs": rising,
+        "large_dead_units": int(lower_median(study["dead_units"][i])),
+        "hidden_units": sum(rows[-1]["layers"][1:-1]),
+    }
+
+
+def _row(v):
+    return {"lr": v["lr"], "solved": v["solved"], "seeds": v["seeds"],
+            "diverged": v["diverged"], "median_epochs": v["median_epochs_to_full"],
+            "median_loss": v["loss_median"]}
+
+
+def initialisation_numbers(study):
+    exits = {}
+    for i, v in enumerate(study["variants"]):
+        below = np.flatnonzero(study["median_curve"][:, i] < LEAVES_PLATEAU)
+        exits[v["init"]] = int(study["curve_epochs"][below[0]]) if below.size else None
+    zeros, normal, he = (variant(study, init=k) for k in ("zeros", "normal", "he"))
+    xavier = variant(study, init="xavier")
+    return {
+        "zeros": {"solved": zeros["solved"] > 0, "final_loss": zeros["loss_median"],
+                  "plateau": plateau(zeros["loss_median"]),
+                  "symmetric": zeros["symmetry_gap_max"] == 0.0,
+                  "hidden_moved": zeros["hidden_weights_moved"]},
+        "normal": _init_row(normal, exits), "xavier": _init_row(xavier, exits),
+        "he": _init_row(he, exits),
+        "ln2_plateau": LN2,
+    }
+
+
+def _init_row(v, exits):
+    return {"solved": v["solved"], "seeds": v["seeds"], "median_epochs":
+            v["median_epochs_to_full"], "leaves_plateau": exits[v["init"]]}
+
+
+def depth_numbers(study):
+    rows = {v["hidden_layers"]: v for v in study["variants"]}
+    linear = rows[0]
+    return {
+        "width": HIDDEN_WIDTH,
+        "linear": {"best_accuracy": linear["best_accuracy"],
+                   "median_loss": linear["loss_median"],
+                   "at_ln2": bool(abs(linear["loss_median"] - LN2) < 1e-3)},
+        "one": {"solved": rows[1]["solved"], "seeds": rows[1]["seeds"]} if 1 in rows else None,
+        "deeper": {"least_solved": min(v["solved"] for h, v in rows.items() if h > 1),
+                   "seeds": rows[max(rows)]["seeds"], "from": min(h for h in rows if h > 1),
+                   "to": max(rows)} if max(rows) > 1 else None,
+    }
+
+
+def activation_numbers(study):
+    return {v["activation"]: {"solved": v["solved"], "seeds": v["seeds"],
+                              "median_epochs": v["median_epochs_to_full"]}
+            for v in study["variants"]}

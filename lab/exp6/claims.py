@@ -18,9 +18,10 @@ import numpy as np
 from lab.exp6.study_plan import HIDDEN_WIDTH, SHEET
 from lab.studies import quartiles, variant, variant_index
 
+from lab.exp6.experiment import GRADIENT_TOLERANCE
+
 RELIABLE = 0.9          # "learns XOR reliably": at least this fraction of seeds
 SHEET_LOSS = (1e-5, 1e-3)  # "≈ 10⁻⁴": within a decade either side
-GRADIENT_TOLERANCE = 1e-6
 
 
 def _claim(id, holds, statement, pattern, *values):

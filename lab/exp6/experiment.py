@@ -29,7 +29,8 @@ SAMPLES_SHOWN = 8
 BOUNDARY_GRID = 101  # points per side of the decision-boundary grid
 INITIALISERS = ("he", "xavier", "normal", "zeros")
 DIVERGENCE_FACTOR = 10  # the program's: a loss above 10 × the first has diverged
-GRADIENT_FLOOR = 1e-10  # gradients smaller than this are zero up to rounding
+GRADIENT_TOLERANCE = 1e-6  # the relative error a correct gradient stays below
+KINK_MARGIN = 1e-5  # a ReLU input closer than this to 0 may cross it within ±h
 
 
 @dataclass(frozen=True)
@@ -210,28 +211,41 @@ def gradient_check(params, activation, h=1e-6):
     error to mean something; near convergence they fall to rounding).
 
     One row per parameter array: its name, shape, largest |gradient|,
-    largest |difference|, the relative error and whether the array's
-    gradients are large enough to judge (above GRADIENT_FLOOR): an array whose
-    gradients are all zero agrees with any code that returns zeros."""
+    largest |difference|, the relative error, and whether the array can be
+    judged at all, with the reason when not: "small", gradients below what a
+    central difference measures to GRADIENT_TOLERANCE (its rounding error,
+    about ε·|L|/h, over the tolerance; all-zero gradients agree with any code
+    returning zeros), or "kink", a ReLU input within KINK_MARGIN of 0 that a
+    step of ±h in this array can push across the kink, where the difference
+    is not the derivative."""
     X, Y, _ = gradient_check_inputs()
     params = {k: np.array(v) for k, v in params.items()}
     g, g_grad = program.ACTIVATIONS[activation]
-    yhat, _, cache = program.forward(X, params, g)
+    yhat, log_yhat, cache = program.forward(X, params, g)
     grads = program.backward(yhat, Y, cache, params, g_grad)
 
     def loss():
         return -np.sum(Y * program.forward(X, params, g)[1]) / Y.shape[1]
 
+    floor = 2 * np.finfo(float).eps * max(abs(loss()), 1e-3) / h / GRADIENT_TOLERANCE
+    # A parameter of layer l moves z of layers l and above; a kink in layer k
+    # spoils the differences of every layer up to k.
+    kinked = 0
+    if activation == "relu":
+        kinked = max((l for l, (_, z) in enumerate(cache[:-1], start=1)
+                      if np.min(np.abs(z)) < KINK_MARGIN), default=0)
     rows = []
     for name, value in params.items():
         analytical = grads["d" + name]
         numerical = numerical_gradient(loss, value, h)
         largest = float(np.max(np.abs(analytical)))
+        reason = ("kink" if int(name[1:]) <= kinked
+                  else "small" if largest < floor else None)
         rows.append({"name": name, "shape": list(value.shape),
                      "max_abs_gradient": largest,
                      "max_abs_difference": float(np.max(np.abs(analytical - numerical))),
                      "relative_error": relative_error(analytical, numerical),
-                     "judged": largest > GRADIENT_FLOOR})
+                     "judged": reason is None, "reason": reason})
     return rows
 
 

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from lab.exp6 import claims as checks
+from lab.exp6.experiment import KINK_MARGIN
 from lab.exp6.study_plan import (HIDDEN_WIDTH, PLATEAU_MEANINGS, PLATEAUS, SHEET,
                                  plateau)
 from lab.exp6.view import main_figure, studies_metrics, study_figures, summary_table
@@ -126,8 +127,9 @@ def gradient_numbers(rows):
                else "agrees" if largest < checks.GRADIENT_TOLERANCE else "disagrees")
     return {"rows": rows, "verdict": verdict, "largest_error": largest,
             "judged": len(judged), "arrays": len(rows),
-            "unjudged": [row["name"] for row in rows if not row["judged"]],
-            "tolerance": checks.GRADIENT_TOLERANCE}
+            "small": [row["name"] for row in rows if row["reason"] == "small"],
+            "kink": [row["name"] for row in rows if row["reason"] == "kink"],
+            "tolerance": checks.GRADIENT_TOLERANCE, "kink_margin": KINK_MARGIN}
 
 
 # --- the studies -------------------------------------------------------------------------

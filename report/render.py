@@ -11,6 +11,7 @@ or a whole template without touching the package.  Its filters:
 ``m | measured``        a claim's measurement: its words with each number
                         in that style
 ``text | nbsp``         no line break before "%" or around "×"
+``names | series``      ["W1", "b1", "W2"] -> "W1, b1 and W2"
 ``tex | math``          inline SVG (``report.mathsvg``)
 ``tex | math(display=True)``  a display equation
 ======================  ===================================================
@@ -71,7 +72,8 @@ def make_environment(user_dirs=(), *, typeset=None) -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(n=fmt, measured=measured, nbsp=nbsp, math=make_math_filter(typeset))
+    env.filters.update(n=fmt, measured=measured, nbsp=nbsp, series=series,
+                       math=make_math_filter(typeset))
     env.globals["pygments_css"] = Markup(pygments_css())
     return env
 
@@ -162,6 +164,14 @@ def measured(measurement) -> str:
     """A claim's measurement, {"pattern": "{} of {}", "values": [[v, kind], ...]},
     as text in the report's number style."""
     return filled(measurement["pattern"], measurement["values"])
+
+
+def series(items, conjunction="and") -> str:
+    """["W1", "b1", "W2"] -> "W1, b1 and W2": a list as a sentence names it."""
+    items = [str(item) for item in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
 
 
 def nbsp(text) -> str:

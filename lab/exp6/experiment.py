@@ -146,6 +146,7 @@ def run(config, progress=None):
                                  np.random.RandomState(config.seed))
     with np.errstate(all="ignore"):
         checked = gradient_check(params, config.activation)
+    start = {k: np.array(v) for k, v in params.items()}
     lines = []
 
     def log(line):
@@ -187,8 +188,22 @@ def run(config, progress=None):
         "truths": y[:SAMPLES_SHOWN].tolist(),
         "gradient_check": checked,
         "boundary": decision_boundary(params, g),
+        "hidden_units": hidden_units(start, params),
         "program": program_source(config),
     }
+
+
+def hidden_units(start, params):
+    """Whether the hidden layers' weights moved in training, and whether their
+    units are still all alike (same incoming weights and bias): what zero
+    initialisation does to them.  None without a hidden layer."""
+    hidden = range(1, len(params) // 2)
+    if not hidden:
+        return None
+    moved = any(np.any(params[k] != start[k]) for l in hidden for k in (f"W{l}", f"b{l}"))
+    alike = all(np.all(np.hstack([params[f"W{l}"], params[f"b{l}"]])
+                       == np.hstack([params[f"W{l}"], params[f"b{l}"]])[:1]) for l in hidden)
+    return {"moved": bool(moved), "alike": bool(alike)}
 
 
 def gradient_check_inputs():

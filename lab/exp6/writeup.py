@@ -93,8 +93,15 @@ def run_numbers(result):
         outcome = "unsolved"
     reached = result["epochs_to_full_accuracy"]
     rises = int(np.sum(np.diff(loss[finite]) > 0))
+    first, final = float(loss[0]), result["final_loss"]
     return {
         "outcome": outcome,
+        # A loss that ends within 1 % of where it began has barely moved, and a
+        # run "solved" at a loss near ln 2 is right only by a hair.
+        "barely_moved": bool(np.isfinite(final) and abs(final - first) < 0.01 * first),
+        "barely_right": bool(solved and final > 0.5),
+        "zero_init": result["config"]["init"] == "zeros",
+        "hidden_units": result["hidden_units"],
         "log": result["log"],
         "epochs_run": result["epochs_run"],
         "stopped_by_rule": result["stop_reason"].startswith("stopping rule"),

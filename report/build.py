@@ -85,20 +85,31 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     """Every output file of one build, as {file name: bytes}, in memory."""
     timings, cached = {}, {}
     lap = stopwatch(timings)
-    with lap("training"):
-        result, cached["run"] = cache.memo(
-            "run", run_key(name, config, "run", experiment),
-            interrupt.checked(lambda: experiment.run(config, progress)),
-            validate=caching.of_type(dict))
+    def main_run():
+        with lap("training"):
+            return cache.memo(
+                "run", run_key(name, config, "run", experiment),
+                interrupt.checked(lambda: experiment.run(config, _interruptible(progress))),
+                validate=caching.of_type(dict))
+
     studies = None
     if hasattr(experiment, "studies"):
-        with lap("studies"):
-            studies, hit = cache.memo(
-                "studies", run_key(name, config, "studies", experiment),
-                interrupt.checked(lambda: _run_studies(experiment, config, progress)),
-                validate=caching.of_type(dict, type(None)))
+        # The main run trains in a thread of this process while the studies'
+        # batches train in the worker processes: on two cores the one fills
+        # the gaps the other leaves.  Ctrl-C lands in this (main) thread,
+        # which stops the workers; the main run stops at its next progress
+        # report.
+        with pool.in_background(main_run) as running:
+            with lap("studies"):
+                studies, hit = cache.memo(
+                    "studies", run_key(name, config, "studies", experiment),
+                    interrupt.checked(lambda: _run_studies(experiment, config, progress)),
+                    validate=caching.of_type(dict, type(None)))
+            result, cached["run"] = running.result()
         if studies is not None:
             cached["studies"] = hit
+    else:
+        result, cached["run"] = main_run()
     context = dict(experiment.report(result, studies))
     prov = provenance.provenance(asdict(config), getattr(config, "seed", None))
     context.update(date=provenance.format_date(provenance.source_date_epoch()),
@@ -141,6 +152,16 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     failed = [c for c in context.get("claims", []) if c["holds"] is False]
     warnings = [problem] if (problem := provenance.git_problem()) else []
     return Build(files, context, timings, cached, failed, warnings=warnings)
+
+
+def _interruptible(progress):
+    """``progress`` that also stops the work it reports on once a signal has
+    arrived (for work in a thread, where no signal lands)."""
+    def report(*args, **kwargs):
+        interrupt.check()
+        if progress is not None:
+            progress(*args, **kwargs)
+    return report
 
 
 def _run_studies(experiment, config, progress):

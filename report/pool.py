@@ -93,6 +93,37 @@ class Workers:
             process.join(timeout=5)
 
 
+class in_background:
+    """``function()`` in a daemon thread of this process, for the duration of
+    a ``with`` block: ``result()`` waits for it and returns its value or
+    raises its exception.  A daemon thread never keeps an interrupted
+    process alive."""
+
+    def __init__(self, function):
+        self._function, self._value, self._error = function, None, None
+        self._thread = threading.Thread(target=self._run, daemon=True,
+                                        name="labreport-background")
+
+    def _run(self):
+        try:
+            self._value = self._function()
+        except BaseException as e:  # noqa: BLE001 - handed to result()
+            self._error = e
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        return False
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 def run_all(function, items, *, workers=1, on_done=None, order=None):
     """``[function(item) for item in items]``, in ``workers`` processes (1: in
     this one).  ``on_done(index)`` after each item; ``order``: the indices in

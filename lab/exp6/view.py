@@ -20,6 +20,29 @@ STUDY_NAMES = {"reliability": "Reliability", "learning_rate": "Learning rate η"
                "activation": "Activation"}
 
 
+DRAWN_POINTS = 600  # per curve: a 5 cm panel shows no more, and a PDF draws them all
+
+
+def thin(x, y, points=DRAWN_POINTS):
+    """(x, y) cut to about ``points`` points that draw the same line: in each
+    of points/2 bins, the first, the lowest and the highest point, in order,
+    so that no spike or step is lost."""
+    x, y = np.asarray(x), np.asarray(y)
+    if len(x) <= points:
+        return x, y
+    keep = set()
+    for part in np.array_split(np.arange(len(x)), points // 2):
+        values = y[part]
+        finite = np.isfinite(values)
+        keep.add(int(part[0]))
+        if finite.any():
+            keep.add(int(part[np.nanargmin(np.where(finite, values, np.nan))]))
+            keep.add(int(part[np.nanargmax(np.where(finite, values, np.nan))]))
+    keep.add(len(x) - 1)
+    index = np.array(sorted(keep))
+    return x[index], y[index]
+
+
 # --- the main run -------------------------------------------------------------------
 
 
@@ -27,6 +50,8 @@ def main_figure(result, print_every):
     """Loss and accuracy at every epoch, and the decision boundary."""
     loss, acc = result["loss"], result["accuracy"]
     epochs = np.arange(1, len(loss) + 1)
+    loss_x, loss_y = thin(epochs, loss)
+    acc_x, acc_y = thin(epochs, acc)
     logged = np.asarray(result["logged_epochs"], dtype=np.int64)
     boundary = result["boundary"]
     shown = logged - 1
@@ -40,12 +65,12 @@ def main_figure(result, print_every):
         "panels": [
             {"kind": "lines", "title": "loss", "xlabel": "epoch", "ylabel": "loss",
              "xscale": "linear", "yscale": "log", "ylim": None,
-             "series": [{"x": epochs, "y": loss, "label": "", "style": "line"},
+             "series": [{"x": loss_x, "y": loss_y, "label": "", "style": "line"},
                         {"x": epochs[shown], "y": loss[shown], "label": "",
                          "style": "markers"}]},
             {"kind": "lines", "title": "accuracy", "xlabel": "epoch", "ylabel": "accuracy",
              "xscale": "linear", "yscale": "linear", "ylim": [0, 1.05],
-             "series": [{"x": epochs, "y": acc, "label": "", "style": "line"},
+             "series": [{"x": acc_x, "y": acc_y, "label": "", "style": "line"},
                         {"x": epochs[shown], "y": acc[shown], "label": "",
                          "style": "markers"}]},
             {"kind": "heatmap", "title": "decision boundary",

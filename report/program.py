@@ -36,13 +36,15 @@ def listing(source: str) -> Markup:
 
 
 def _top_level_blocks(source):
-    """``source`` cut before each unindented line that follows a blank line;
-    the pieces join back to ``source``."""
+    """``source`` cut before each unindented line that follows a blank line
+    and is not inside a string (a docstring's second paragraph, say); the
+    pieces join back to ``source``."""
     lines = source.splitlines(keepends=True)
+    inside = _lines_inside_strings(source)
     blocks, current = [], []
     for i, line in enumerate(lines):
         starts = (line.strip() and not line[0].isspace() and i > 0
-                  and not lines[i - 1].strip() and current)
+                  and not lines[i - 1].strip() and current and (i + 1) not in inside)
         if starts:
             blocks.append("".join(current))
             current = []
@@ -50,6 +52,21 @@ def _top_level_blocks(source):
     if current:
         blocks.append("".join(current))
     return blocks
+
+
+def _lines_inside_strings(source):
+    """The 1-based numbers of the lines that continue a multi-line string."""
+    import io
+    import tokenize
+
+    inside = set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.STRING and token.end[0] > token.start[0]:
+                inside.update(range(token.start[0] + 1, token.end[0] + 1))
+    except (tokenize.TokenError, SyntaxError):
+        pass  # not Python: cut at blank lines alone
+    return inside
 
 
 def _drop_plain_spans(body):

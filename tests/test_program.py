@@ -57,3 +57,11 @@ def test_the_css_colours_the_tokens_within_listings_only():
     css = pygments_css()
     assert ".highlight .k {" in css
     assert all(rule.startswith(".highlight .") for rule in css.splitlines())
+
+
+def test_a_docstring_with_paragraphs_is_never_cut():
+    source = '"""A docstring.\n\nIts second paragraph.\n"""\nimport numpy as np\n\n\nX = 1\n'
+    blocks = re.findall(r'<span class="block">', str(listing(source)))
+    assert len(blocks) == 2
+    assert text_of(listing(source)) == source
+    assert '<span class="kn">import</span>' in listing(source)  # still lexed as code

@@ -18,6 +18,7 @@ import report
 from report import cache as caching
 from report import environment, experiments, interrupt, pool, provenance, serialize, settings
 from report import limits as limits_
+from report.contract import check_context
 from report.errors import UserError
 from report.outputs import usable_target, write_outputs
 
@@ -110,7 +111,9 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
             cached["studies"] = hit
     else:
         result, cached["run"] = main_run()
-    context = dict(experiment.report(result, studies))
+    context = dict(check_context(experiment, experiment.report(result, studies)))
+    context["claim_by_id"] = {c["id"]: c for c in context["claims"]}
+    context["failed_claims"] = [c for c in context["claims"] if c["holds"] is False]
     prov = provenance.provenance(asdict(config), getattr(config, "seed", None))
     context.update(date=provenance.format_date(provenance.source_date_epoch()),
                    provenance=prov, experiment=name)
@@ -121,7 +124,7 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
         from report.program import listing
         from report.render import render_html
 
-        with FigureJobs(context.get("figures", []), cache,
+        with FigureJobs(context["figures"], cache,
                         lambda spec: render_key("figure", spec)) as figures:
             context["figures"] = figures.for_template()
             if "program" in context:
@@ -141,15 +144,15 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
                                         validate=_is_pdf)
     files["report.html"] = html.encode("utf-8")
     files["report.pdf"] = pdf
-    for file_name, table in context.get("files", {}).items():
+    for file_name, table in context["files"].items():
         files[file_name] = serialize.csv_bytes(table["columns"], table["rows"])
-    metrics = dict(context.get("metrics", {}))
+    metrics = dict(context["metrics"])
     metrics["config"] = asdict(config)  # the whole of it, not what a stage kept
     metrics["provenance"] = prov
     metrics["claims"] = [{k: c[k] for k in ("id", "statement", "measured", "holds")}
-                         for c in context.get("claims", [])]
+                         for c in context["claims"]]
     files["metrics.json"] = serialize.json_bytes(metrics)
-    failed = [c for c in context.get("claims", []) if c["holds"] is False]
+    failed = context["failed_claims"]
     warnings = [problem] if (problem := provenance.git_problem()) else []
     return Build(files, context, timings, cached, failed, warnings=warnings)
 

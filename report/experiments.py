@@ -1,19 +1,9 @@
 """Finding and loading experiments.
 
-An experiment is a module ``lab/<name>.py`` whose name is ``exp`` followed by a
-number.  It provides:
-
-- ``TITLE``: a one-line title;
-- ``Config``: a frozen dataclass of its settings, validating itself;
-- ``run(config, progress) -> result``: plain data (numbers, arrays, lists);
-- ``log_lines(result)`` and ``summary(result)``: the result as text lines and
-  as a JSON-ready dict, for ``labreport run``;
-- optionally ``studies(config, progress) -> studies``: extra runs for the report;
-- ``report(result, studies) -> dict``: the template context, with the name of
-  the template under the key ``template``.
-
-Adding an experiment means adding its module and its template; nothing here
-lists them.
+An experiment is a package ``lab/<name>/`` (or a module ``lab/<name>.py``)
+whose name is ``exp`` followed by a number, keeping the contract of
+``report.contract``.  Adding an experiment means adding its package and its
+template (``labreport new`` writes both); nothing here lists them.
 """
 from __future__ import annotations
 
@@ -22,6 +12,7 @@ import pkgutil
 import re
 
 import lab
+from report.contract import check_experiment
 from report.errors import UserError
 
 NAME = re.compile(r"exp\d+")
@@ -44,4 +35,4 @@ def load(name):
     imported, so a name cannot reach outside ``lab/``."""
     if name not in names():
         raise UnknownExperiment(name)
-    return importlib.import_module(f"lab.{name}")
+    return check_experiment(importlib.import_module(f"lab.{name}"))

@@ -1,0 +1,84 @@
+"""The contract between an experiment and the generator: every experiment keeps
+it, and one that does not is a one-line error naming the module and the field."""
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass
+
+import pytest
+
+from report import contract, experiments
+from report.contract import ContractError, check_context, check_experiment
+
+
+@dataclass(frozen=True)
+class Config:
+    seed: int = 0
+
+
+def module(**changes):
+    fields = {"TITLE": "A title", "Config": Config, "run": lambda c, p=None: {},
+              "summary": lambda r: {}, "log_lines": lambda r: [],
+              "report": lambda r, s=None: {}}
+    fields.update(changes)
+    made = types.ModuleType("lab.exp99")
+    for name, value in fields.items():
+        if value is not None:
+            setattr(made, name, value)
+    return made
+
+
+def context(**changes):
+    found = {"template": "exp99.html.j2", "number": 99, "title": "T", "figures": [],
+             "claims": [], "metrics": {}, "files": {}}
+    found.update(changes)
+    return {k: v for k, v in found.items() if v is not None}
+
+
+@pytest.mark.parametrize("name", experiments.names())
+def test_every_experiment_keeps_the_contract(name):
+    check_experiment(experiments.load(name))
+
+
+@pytest.mark.parametrize("changes, named", [
+    ({"run": None}, "lab.exp99: no run"),
+    ({"TITLE": 6}, "lab.exp99.TITLE: expected a str"),
+    ({"Config": dict}, "lab.exp99.Config: expected a dataclass"),
+    ({"report": "report"}, "lab.exp99.report: expected a function"),
+    ({"studies": 3}, "lab.exp99.studies: expected a function"),
+])
+def test_a_module_that_breaks_the_contract_is_named_with_its_field(changes, named):
+    with pytest.raises(ContractError) as caught:
+        check_experiment(module(**changes))
+    assert str(caught.value).startswith(named) and "\n" not in str(caught.value)
+
+
+def test_a_setting_without_a_default_is_named():
+    @dataclass(frozen=True)
+    class NoDefault:
+        seed: int
+
+    with pytest.raises(ContractError, match="Config.seed: every setting needs a default"):
+        check_experiment(module(Config=NoDefault))
+
+
+@pytest.mark.parametrize("changes, named", [
+    ({"template": None}, "no 'template'"),
+    ({"claims": "none"}, "['claims']: expected list, got str"),
+    ({"claims": [{"id": "x", "statement": "s", "measured": {}}]}, "['claims'][0]: expected 'holds'"),
+    ({"figures": [{"caption": "no id"}]}, "['figures'][0]"),
+    ({"files": {"log.csv": {"rows": []}}}, "['files']['log.csv']"),
+    ({"subtitle": 3}, "['subtitle']: expected str"),
+])
+def test_a_context_that_breaks_the_contract_is_named_with_its_key(changes, named):
+    with pytest.raises(ContractError) as caught:
+        check_context(module(), context(**changes))
+    assert named in str(caught.value) and "lab.exp99.report()" in str(caught.value)
+
+
+def test_a_context_may_hold_more_than_the_contract_names():
+    assert check_context(module(), context(anything="else"))["anything"] == "else"
+
+
+def test_the_contract_is_documented_where_the_error_points():
+    assert "``run``" in contract.__doc__ and "progress(stage" in contract.__doc__

@@ -16,7 +16,8 @@ from pathlib import Path
 import lab
 import report
 from report import cache as caching
-from report import environment, experiments, interrupt, pool, provenance, serialize, settings
+from report import (environment, experiments, interrupt, pool, provenance, serialize,
+                    settings, sources)
 from report import limits as limits_
 from report.contract import check_context
 from report.errors import UserError
@@ -55,7 +56,8 @@ def run_key(name, config, stage, experiment=None):
     return caching.fingerprint({
         "stage": stage, "experiment": name,
         "config": inputs(config, stage) if inputs else asdict(config),
-        "lab": caching.source_digest(lab),
+        "lab": caching.files_digest(Path(lab.__file__).resolve().parent.parent,
+                                    sources.lab_files(name)),
         "numpy": caching.versions("numpy"), "python": platform.python_version(),
     })
 
@@ -114,9 +116,9 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     context = dict(check_context(experiment, experiment.report(result, studies)))
     context["claim_by_id"] = {c["id"]: c for c in context["claims"]}
     context["failed_claims"] = [c for c in context["claims"] if c["holds"] is False]
-    prov = provenance.provenance(asdict(config), getattr(config, "seed", None))
-    context.update(date=provenance.format_date(provenance.source_date_epoch()),
-                   provenance=prov, experiment=name)
+    prov = provenance.provenance(name, asdict(config), getattr(config, "seed", None))
+    created = provenance.source_date_epoch(name)
+    context.update(date=provenance.format_date(created), provenance=prov, experiment=name)
     tell = progress or (lambda *args: None)
     tell("rendering figures, equations and HTML")
     with lap("figures and html"):
@@ -135,7 +137,6 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
         cached["figures"] = figures.all_cached
     interrupt.check()
     tell("rendering the PDF")
-    created = provenance.source_date_epoch()
     with lap("pdf"):
         # The PDF's creation date is the source date to the second; the HTML
         # shows only its day.
@@ -210,7 +211,7 @@ def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=T
     target = Path(out) / name
     usable_target(target)  # a folder that cannot be written: say so now, not after the work
     environment.require_font_subsetter()
-    provenance.pin_source_date()
+    provenance.source_date_epoch(name)  # a bad SOURCE_DATE_EPOCH: say so before the work
     cache = caching.Deferred(caching.Cache(cache_dir, enabled=use_cache))
     made = make(name, experiment, config, cache=cache, progress=progress,
                 user_templates=tuple(user_templates))

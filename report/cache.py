@@ -86,6 +86,18 @@ def source_digest(*packages):
     return _digest_files(tuple(files))
 
 
+def files_digest(root, paths):
+    """A hash of the contents of ``paths`` and of their names relative to
+    ``root`` (so the same files hash alike wherever the project sits), each
+    re-read only when its size or modification time changes."""
+    entries = []
+    for path in paths:
+        stat = path.stat()
+        entries.append((str(root), path.relative_to(root).as_posix(), stat.st_mtime_ns,
+                        stat.st_size))
+    return _digest_files(tuple(entries))
+
+
 @lru_cache(maxsize=64)
 def _digest_files(files):
     """Keyed on paths, sizes and modification times: files are read again

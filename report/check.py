@@ -32,7 +32,7 @@ def check(name, target, *, tolerance=EXACT, write=False, assignments=(), user_te
     target = Path(target)
     _check_target(target, name, write)
     environment.require_font_subsetter()
-    provenance.pin_source_date()
+    provenance.source_date_epoch(name)  # a bad SOURCE_DATE_EPOCH: say so before the work
     cache = caching.Deferred(caching.Cache(enabled=False))
     made = build.make(name, experiment, config, cache=cache,
                       progress=progress, user_templates=tuple(user_templates))

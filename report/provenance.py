@@ -4,9 +4,11 @@ that produced it.
 The date in a report is the date of its source, not of the build, so that
 rebuilding the same source gives the same bytes: ``SOURCE_DATE_EPOCH`` if set,
 else the date of the last commit that changed the source, else FALLBACK_EPOCH.
-"The source" is what the outputs are made from (SOURCE_PATHS); a commit that
-only adds rebuilt outputs does not change it, so outputs built from a commit
-and committed after it still match a rebuild of the later commit.
+"The source" is the experiment's source set (report.sources): its own package,
+the shared modules it imports, the generator and its templates.  A commit
+that only adds rebuilt outputs, or changes another experiment, does not
+change it, so outputs built from a commit and committed after it still match
+a rebuild of the later commit.
 """
 from __future__ import annotations
 
@@ -23,7 +25,6 @@ from report.errors import UserError
 
 FALLBACK_EPOCH = 1767225600  # 2026-01-01T00:00:00Z, when no source date is known
 LATEST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: the last date a PDF can write
-SOURCE_PATHS = ("lab", "report", "templates", "pyproject.toml")
 PROJECT_ROOT = Path(report.__file__).resolve().parent.parent
 
 
@@ -64,18 +65,31 @@ def git_problem():
             f"'unknown' and its date {format_date(FALLBACK_EPOCH)}")
 
 
-def source_commit():
-    """(commit, modified) of the last commit that changed the source, with
-    whether the source differs from it; (None, False) outside a git tree."""
+def source_paths(name):
+    """Experiment ``name``'s source set as git pathspecs, relative to the
+    project root (its files outside the project are left out)."""
+    from report import sources
+
+    root = PROJECT_ROOT.resolve()
+    return [path.relative_to(root).as_posix() for path in sources.files(name)
+            if path.is_relative_to(root)]
+
+
+def source_commit(name):
+    """(commit, modified) of the last commit that changed experiment
+    ``name``'s source, with whether the source differs from it; (None, False)
+    outside a git tree."""
     if _git("rev-parse", "--is-inside-work-tree") != "true":
         return None, False
-    commit = _git("log", "-1", "--format=%H", "--", *SOURCE_PATHS) or None
-    status = _git("status", "--porcelain", "--", *SOURCE_PATHS)
+    paths = source_paths(name)
+    commit = _git("log", "-1", "--format=%H", "--", *paths) or None
+    status = _git("status", "--porcelain", "--untracked-files=all", "--", *paths)
     return commit, bool(status)
 
 
-def source_date_epoch():
-    """Seconds since 1970 that date the source (see the module docstring)."""
+def source_date_epoch(name):
+    """Seconds since 1970 that date experiment ``name``'s source (see the
+    module docstring)."""
     given = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if given:
         try:
@@ -86,16 +100,8 @@ def source_date_epoch():
             raise UserError(f"SOURCE_DATE_EPOCH={given!r}: expected a whole number of "
                             f"seconds since 1970, from 0 to {LATEST_EPOCH}") from None
         return epoch
-    committed = _git("log", "-1", "--format=%ct", "--", *SOURCE_PATHS)
+    committed = _git("log", "-1", "--format=%ct", "--", *source_paths(name))
     return int(committed) if committed else FALLBACK_EPOCH
-
-
-def pin_source_date():
-    """Set SOURCE_DATE_EPOCH for this process (fontTools and others read it)
-    unless the user set it; returns the epoch."""
-    epoch = source_date_epoch()
-    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
-    return epoch
 
 
 def format_date(epoch):
@@ -125,11 +131,12 @@ def environment():
             **text_libraries()}
 
 
-def provenance(config_dict, seed=None):
-    """What produced a build, for the report's footer and metrics.json."""
+def provenance(name, config_dict, seed=None):
+    """What produced a build of experiment ``name``, for the report's footer
+    and metrics.json."""
     import numpy
 
-    commit, modified = source_commit()
+    commit, modified = source_commit(name)
     return {
         "labreport": report.__version__,
         "commit": commit[:12] if commit else "unknown",

@@ -63,12 +63,23 @@ def test_the_source_digest_changes_when_the_lab_code_changes_and_only_then(tmp_p
     assert caching.source_digest(package) != before
 
 
-def test_the_run_key_changes_when_the_lab_code_changes(tmp_path, monkeypatch):
+def test_the_run_key_follows_the_experiments_own_source_set(tmp_path, monkeypatch):
+    from report import sources
+
     key = run_key("exp6", Config(), "run")
     root, package = copy_of_lab(tmp_path)
-    (root / "train.py").write_text((root / "train.py").read_text() + "\n# edited\n")
     monkeypatch.setattr("report.build.lab", package)
-    assert run_key("exp6", Config(), "run") != key
+    monkeypatch.setattr(sources, "_lab_root", lambda: root)
+    sources.lab_files.cache_clear()
+    try:
+        assert run_key("exp6", Config(), "run") == key  # the same files, elsewhere
+        (root / "exp7").mkdir()
+        (root / "exp7" / "__init__.py").write_text("TITLE = 'another experiment'\n")
+        assert run_key("exp6", Config(), "run") == key  # not exp6's source
+        (root / "train.py").write_text((root / "train.py").read_text() + "\n# edited\n")
+        assert run_key("exp6", Config(), "run") != key  # a shared module exp6 imports
+    finally:
+        sources.lab_files.cache_clear()
 
 
 def test_a_stored_value_comes_back_and_a_disabled_cache_always_misses(tmp_path):

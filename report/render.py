@@ -182,7 +182,8 @@ def nbsp(text) -> str:
 
 def make_math_filter(typeset=None):
     """The ``math`` filter: TeX (without dollar signs) as inline SVG, or a
-    display equation with ``math(display=True)``.
+    display equation with ``math(display=True)``, wrapped with its plain
+    text for the PDF's text layer (report.mathhtml).
 
     It counts the equations it has typeset, so that an equation repeated in
     a page gets ids of its own each time (see report.mathsvg).  Jinja string
@@ -190,6 +191,9 @@ def make_math_filter(typeset=None):
     know no r"..." prefix, so TeX is best written as a block,
     ``{% filter math %}\\frac{a}{b}{% endfilter %}``, or with doubled
     backslashes.  Line breaks in the TeX count as spaces."""
+    from report.mathhtml import equation_html
+    from report.mathtext import plain_text
+
     if typeset is None:
         from report.mathsvg import tex_to_svg
 
@@ -206,6 +210,8 @@ def make_math_filter(typeset=None):
         tex = " ".join(str(tex).split())
         occurrence = seen[tex, display]
         seen[tex, display] += 1
-        return Markup(typeset(tex, display, occurrence))
+        svg = typeset(tex, display, occurrence)
+        # With its text laid over it: the PDF prints the SVG as paths.
+        return Markup(equation_html(svg, plain_text(tex), display=display))
 
     return math

@@ -177,7 +177,7 @@ def _run_studies(experiment, config, progress):
 
 
 def _cached_typesetting(cache):
-    """Equations from the cache, typeset by matplotlib only when missing."""
+    """Equations from the cache, typeset (report.mathsvg) only when missing."""
     def typeset(tex, display, occurrence):
         def compute():
             from report.mathsvg import tex_to_svg

@@ -116,7 +116,8 @@ def config_hash(config_dict):
 
 # The Python packages whose versions reach a build's bytes (constraints.txt pins them).
 PACKAGES = ("numpy", "matplotlib", "weasyprint", "pydyf", "fonttools", "jinja2",
-            "pygments", "markupsafe", "tinycss2", "cssselect2", "pillow", "pypdfium2")
+            "pygments", "markupsafe", "tinycss2", "cssselect2", "pillow", "pypdfium2",
+            "ziamath", "ziafont", "latex2mathml")
 
 
 def environment():

@@ -4,8 +4,8 @@
 <head> apart from its <title>, whitespace collapsed, one line per block
 element and table cells joined by " | ".  An inline <svg> is a picture,
 compared as one, but an equation is also text: an SVG with an
-``aria-label`` (the TeX of an equation, see report.mathsvg) reads as
-``$TeX$`` where it stands, so "the layer of $a^{[l]}$ computes" keeps its
+``aria-label`` (an equation's plain text, see report.mathsvg) reads as
+``$text$`` where it stands, so "the layer of $a[l]$ computes" keeps its
 math.
 
 Not here: rasterising the SVGs (see report.raster).
@@ -29,7 +29,7 @@ _HIDDEN = frozenset(("style", "script", "template", "head"))
 class Page:
     """An HTML page read by ``read_page``.  ``lines``: its visible text, one
     line per block; ``svgs``: each outermost inline <svg> element in order,
-    with a name for it, its ``id`` or ``aria-label`` (the TeX of an
+    with a name for it, its ``id`` or ``aria-label`` (the text of an
     equation): ``[(name or None, markup), ...]``; ``outside_svgs``: the page's
     source with each of those elements cut out, leaving ``<svg/>``."""
     lines: list

@@ -21,7 +21,7 @@ from report import (environment, experiments, interrupt, pool, provenance, seria
 from report import limits as limits_
 from report.contract import check_context
 from report.errors import UserError
-from report.outputs import usable_target, write_outputs
+from report.outputs import experiment_folder, usable_target, write_outputs
 
 RENDER_LIBRARIES = tuple(p for p in provenance.PACKAGES if p != "numpy")
 
@@ -88,31 +88,33 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     """Every output file of one build, as {file name: bytes}, in memory."""
     timings, cached = {}, {}
     lap = stopwatch(timings)
-    def main_run():
-        with lap("training"):
-            return cache.memo(
-                "run", run_key(name, config, "run", experiment),
-                interrupt.checked(lambda: experiment.run(config, _interruptible(progress))),
-                validate=caching.of_type(dict))
-
+    run_id = run_key(name, config, "run", experiment)
+    valid_run = caching.of_type(dict)
     studies = None
-    if hasattr(experiment, "studies"):
-        # The main run trains in a thread of this process while the studies'
-        # batches train in the worker processes: on two cores the one fills
-        # the gaps the other leaves.  Ctrl-C lands in this (main) thread,
-        # which stops the workers; the main run stops at its next progress
-        # report.
-        with pool.in_background(main_run) as running:
-            with lap("studies"):
-                studies, hit = cache.memo(
-                    "studies", run_key(name, config, "studies", experiment),
-                    interrupt.checked(lambda: _run_studies(experiment, config, progress)),
-                    validate=caching.of_type(dict, type(None)))
-            result, cached["run"] = running.result()
+    if not hasattr(experiment, "studies"):
+        with lap("training"):
+            result, cached["run"] = cache.memo(
+                "run", run_id, interrupt.checked(lambda: experiment.run(config, progress)),
+                validate=valid_run)
+    else:
+        # The main run and the studies' batches share one pool of worker
+        # processes, so that on two cores the one fills the gaps the other
+        # leaves.  (Not a thread: forking the studies' workers while a thread
+        # is inside numpy could copy a held lock into them.)
+        with pool.Workers(pool.cpu_count()) as workers, lap("training and studies"):
+            known = cache.get("run", run_id, valid_run)
+            running = (None if known is not None
+                       else workers.submit(run_in_worker, (name, config)))
+            studies, hit = cache.memo(
+                "studies", run_key(name, config, "studies", experiment),
+                interrupt.checked(lambda: _run_studies(experiment, config, progress,
+                                                       workers.run_all)),
+                validate=caching.of_type(dict, type(None)))
+            result, cached["run"] = cache.memo(
+                "run", run_id, interrupt.checked(lambda: running.result()),
+                validate=valid_run) if known is None else (known, True)
         if studies is not None:
             cached["studies"] = hit
-    else:
-        result, cached["run"] = main_run()
     context = dict(check_context(experiment, experiment.report(result, studies)))
     context["claim_by_id"] = {c["id"]: c for c in context["claims"]}
     context["failed_claims"] = [c for c in context["claims"] if c["holds"] is False]
@@ -158,21 +160,17 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     return Build(files, context, timings, cached, failed, warnings=warnings)
 
 
-def _interruptible(progress):
-    """``progress`` that also stops the work it reports on once a signal has
-    arrived (for work in a thread, where no signal lands)."""
-    def report(*args, **kwargs):
-        interrupt.check()
-        if progress is not None:
-            progress(*args, **kwargs)
-    return report
+def run_in_worker(task):
+    """``experiment.run(config)`` for a worker process: task is (name, config)."""
+    name, config = task
+    return experiments.load(name).run(config, None)
 
 
-def _run_studies(experiment, config, progress):
+def _run_studies(experiment, config, progress, run_all):
     """The experiment's studies, their batches mapped onto worker processes
     when the hook takes a ``run_all`` (see report.pool)."""
     if "run_all" in inspect.signature(experiment.studies).parameters:
-        return experiment.studies(config, progress, run_all=pool.run_all)
+        return experiment.studies(config, progress, run_all=run_all)
     return experiment.studies(config, progress)
 
 
@@ -208,7 +206,7 @@ def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=T
     experiment, config = configure(name, assignments, limits=limits)
     if not str(out):
         raise UserError("--out '': expected a folder (the default is outputs)")
-    target = Path(out) / name
+    target = experiment_folder(out, name)
     usable_target(target)  # a folder that cannot be written: say so now, not after the work
     environment.require_font_subsetter()
     provenance.source_date_epoch(name)  # a bad SOURCE_DATE_EPOCH: say so before the work

@@ -13,7 +13,8 @@ from pathlib import Path
 from report import build, environment, explain, interrupt, provenance
 from report import cache as caching
 from report.errors import UserError
-from report.outputs import MANIFEST, read_manifest, write_outputs
+from report import experiments
+from report.outputs import MANIFEST, experiment_folder, read_manifest, write_outputs
 from report.tolerance import EXACT
 
 FRESH = "a fresh build"
@@ -55,6 +56,30 @@ def check(name, target, *, tolerance=EXACT, write=False, assignments=(), user_te
     interrupt.check()
     cache.commit()
     return comparison.passes, text
+
+
+def committed(root):
+    """The experiments that have outputs under ``root``, in order."""
+    return [name for name in experiments.names()
+            if experiment_folder(root, name).is_dir()]
+
+
+def check_all(root, names=None, **options):
+    """(passes, text): ``check`` of each experiment of ``names`` (default: every
+    one with outputs under ``root``), one line each, then what differs."""
+    names = list(names) if names else committed(root)
+    if not names:
+        raise UserError(f"{root}: no experiment's outputs to compare with "
+                        "(build them with labreport build --all)")
+    lines, details, passes = [], [], True
+    for name in names:
+        ok, text = check(name, experiment_folder(root, name), **options)
+        passes &= ok
+        first, _, rest = text.partition("\n")
+        lines.append(f"{name}: {first}")
+        if rest.strip():
+            details.append(f"== {name}\n{text}")
+    return passes, "\n".join(lines + ([""] + details if details else []))
 
 
 def _check_target(target, name, write):

@@ -52,6 +52,8 @@ def cli():
     labreport run exp6             train and print the epoch log
     labreport build exp6           write outputs/exp6/: HTML, PDF, CSV, JSON, SVG
     labreport check exp6           rebuild and compare with outputs/exp6/
+    labreport check                the same for every experiment with outputs
+    labreport new exp7 "Title"     write a new experiment that builds as it is
     """
 
 
@@ -121,11 +123,24 @@ def _cache_notes(made, progress):
         progress.note(f"{stage}: {'from the cache' if hit else 'computed'}")
 
 
+def _names(experiment, every):
+    """The experiments a command was asked for: EXPERIMENT, or --all."""
+    if experiment and every:
+        raise click.UsageError("give an EXPERIMENT or --all, not both")
+    if every:
+        return experiments.names()
+    if not experiment:
+        raise click.UsageError("give an EXPERIMENT (see labreport list) or --all")
+    return [experiment]
+
+
 @cli.command("build", cls=SettingsHelp, short_help="Write the report and its data.")
-@click.argument("experiment")
+@click.argument("experiment", required=False)
+@click.option("--all", "every", is_flag=True, help="Build every experiment, one after another.")
 @click.option("--out", default="outputs", show_default=True, metavar="DIR",
               type=click.Path(file_okay=False),
-              help="Write the outputs into DIR/EXPERIMENT/.")
+              help="Write the outputs into DIR/EXPERIMENT/ (DIR may also be the "
+                   "experiment's folder itself).")
 @set_option
 @templates_option
 @click.option("--no-cache", is_flag=True, help="Recompute every stage.")
@@ -133,33 +148,38 @@ def _cache_notes(made, progress):
               help="Exit with status 1 if a claim of the report does not hold.")
 @quiet_option
 @limits_options
-def build_command(experiment, out, assignments, user_templates, no_cache, strict, quiet,
-                  max_gib, max_minutes):
-    """Run EXPERIMENT and write its report (HTML, PDF) and data to DIR/EXPERIMENT/.
+def build_command(experiment, every, out, assignments, user_templates, no_cache, strict,
+                  quiet, max_gib, max_minutes):
+    """Run EXPERIMENT (or --all of them) and write its report (HTML, PDF) and
+    data to DIR/EXPERIMENT/.
 
     Files in that folder that labreport did not write are kept.
     """
-    progress = Progress(quiet=quiet)
-    made = build(experiment, out=out, assignments=assignments,
-                 user_templates=user_templates, use_cache=not no_cache,
-                 progress=progress, limits=limits.Limits(max_gib, max_minutes))
-    _cache_notes(made, progress)
-    for warning in made.warnings:
-        click.echo(f"Warning: {warning}", err=True)
-    for claim in made.failed_claims:
-        click.echo(f"Warning: claim {claim['id']!r} does not hold: {claim['statement']} "
-                   f"(measured: {measured(claim['measured'])})", err=True)
-    click.echo(f"wrote {os.path.join(made.target, '')} ({', '.join(sorted(made.files))})")
-    if strict and made.failed_claims:
-        return 1
-    return 0
+    failed = False
+    for name in _names(experiment, every):
+        progress = Progress(quiet=quiet)
+        made = build(name, out=out, assignments=assignments,
+                     user_templates=user_templates, use_cache=not no_cache,
+                     progress=progress, limits=limits.Limits(max_gib, max_minutes))
+        _cache_notes(made, progress)
+        for warning in made.warnings:
+            click.echo(f"Warning: {warning}", err=True)
+        for claim in made.failed_claims:
+            click.echo(f"Warning: claim {claim['id']!r} of {name} does not hold: "
+                       f"{claim['statement']} (measured: {measured(claim['measured'])})",
+                       err=True)
+        click.echo(f"wrote {os.path.join(made.target, '')} ({', '.join(sorted(made.files))})")
+        failed |= bool(made.failed_claims)
+    return 1 if strict and failed else 0
 
 
 @cli.command("check", cls=SettingsHelp,
              short_help="Rebuild and compare with committed outputs.")
-@click.argument("experiment")
-@click.option("--against", metavar="DIR", type=click.Path(),
-              help="The outputs to compare with [default: outputs/EXPERIMENT].")
+@click.argument("experiment", required=False)
+@click.option("--against", metavar="DIR", type=click.Path(), default="outputs",
+              show_default=True,
+              help="The folder holding the committed outputs, DIR/EXPERIMENT/ (DIR may "
+                   "also be the experiment's folder itself).")
 @click.option("--rtol", default=0.0, show_default=True, type=float, metavar="X",
               callback=lambda _ctx, _param, value: tolerance.checked_rtol(value),
               help="Forgive numbers that differ by at most X relative (|new - old| <= "
@@ -182,7 +202,8 @@ def build_command(experiment, out, assignments, user_templates, no_cache, strict
 @limits_options
 def check_command(experiment, against, rtol, rendering_rms, write, assignments,
                   user_templates, quiet, max_gib, max_minutes):
-    """Rebuild EXPERIMENT from scratch and compare with its committed outputs.
+    """Rebuild EXPERIMENT from scratch and compare with its committed outputs;
+    without EXPERIMENT, every experiment that has outputs in DIR, one line each.
 
     Exit status 0 if every file's bytes are equal, or if every difference is
     forgiven by a tolerance given (then the report says within what, never
@@ -195,17 +216,40 @@ def check_command(experiment, against, rtol, rendering_rms, write, assignments,
     /Producer included), changed markup or formatting, or an SVG change that
     is not drawn.
     """
-    from report.check import check
+    from report.check import check, check_all
+    from report.outputs import experiment_folder
 
+    if os.path.exists(against) and not os.path.isdir(against):
+        raise UserError(f"{against}: not a folder")
     progress = Progress(quiet=quiet)
-    target = against or f"outputs/{experiment}"
-    passes, text = check(experiment, target,
-                         tolerance=tolerance.Tolerance(rtol, rendering_rms), write=write,
-                         assignments=assignments, user_templates=user_templates,
-                         progress=progress, limits=limits.Limits(max_gib, max_minutes))
+    options = dict(tolerance=tolerance.Tolerance(rtol, rendering_rms), write=write,
+                   assignments=assignments, user_templates=user_templates,
+                   progress=progress, limits=limits.Limits(max_gib, max_minutes))
+    if experiment:
+        experiments.load(experiment)  # an unknown name: say so before anything else
+        passes, text = check(experiment, experiment_folder(against, experiment), **options)
+    else:
+        passes, text = check_all(against, **options)
     progress.finish()
     click.echo(text)
     return 0 if passes or write else 1
+
+
+@cli.command("new", short_help="Write a new experiment that builds as it is.")
+@click.argument("experiment")
+@click.argument("title")
+def new_command(experiment, title):
+    """Write a new EXPERIMENT (e.g. exp7) titled TITLE: its package in lab/,
+    its template in templates/ and its tests in tests/, an example that
+    builds, checks and passes its tests as it is, to make one's own.
+    """
+    from report.scaffold import new_experiment, project_root
+
+    root = project_root()
+    for path in new_experiment(experiment, title, root):
+        click.echo(f"wrote {path.relative_to(root)}")
+    click.echo(f"next: labreport build {experiment}, then edit lab/{experiment}/program.py")
+    return 0
 
 
 def main():

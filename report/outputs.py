@@ -31,6 +31,17 @@ MANIFEST = ".labreport-files"  # the files the last build wrote, one per line
 _TEMP_MARK = ".labreport-tmp-"
 
 
+def experiment_folder(root, name):
+    """The folder of experiment ``name``'s outputs given ``root``, the folder
+    that holds experiments' folders (``outputs``): ``root/name``, or ``root``
+    itself when it plainly is that experiment's folder already (named
+    ``name``, holding labreport's manifest, and no ``name`` folder inside)."""
+    root = Path(root)
+    if root.name == name and (root / MANIFEST).is_file() and not (root / name).exists():
+        return root
+    return root / name
+
+
 def read_manifest(directory):
     """The names labreport wrote into ``directory`` last time (empty if none)."""
     try:

@@ -16,6 +16,7 @@ Units of work are plain functions of plain data, so that another engine
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -80,6 +81,12 @@ class Workers:
         """Wait for the tasks submitted, then let the workers go."""
         self._pool.shutdown(wait=True)
 
+    def run_all(self, function, items, *, workers=1, on_done=None, order=None):
+        """``run_all`` on this pool's processes (at most ``workers`` of them
+        busy with these items; 1: in this process)."""
+        return run_all(function, items, workers=workers, on_done=on_done, order=order,
+                       pool=self)
+
     def kill(self):
         """Stop now: cancel what has not started and kill what has."""
         processes = list((getattr(self._pool, "_processes", None) or {}).values())
@@ -93,42 +100,12 @@ class Workers:
             process.join(timeout=5)
 
 
-class in_background:
-    """``function()`` in a daemon thread of this process, for the duration of
-    a ``with`` block: ``result()`` waits for it and returns its value or
-    raises its exception.  A daemon thread never keeps an interrupted
-    process alive."""
-
-    def __init__(self, function):
-        self._function, self._value, self._error = function, None, None
-        self._thread = threading.Thread(target=self._run, daemon=True,
-                                        name="labreport-background")
-
-    def _run(self):
-        try:
-            self._value = self._function()
-        except BaseException as e:  # noqa: BLE001 - handed to result()
-            self._error = e
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, kind, error, traceback):
-        return False
-
-    def result(self):
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
-
-
-def run_all(function, items, *, workers=1, on_done=None, order=None):
+def run_all(function, items, *, workers=1, on_done=None, order=None, pool=None):
     """``[function(item) for item in items]``, in ``workers`` processes (1: in
-    this one).  ``on_done(index)`` after each item; ``order``: the indices in
-    the order to start them (longest first keeps every worker busy to the
-    end).  Where an item runs never changes its result."""
+    this one), of ``pool`` if given.  ``on_done(index)`` after each item;
+    ``order``: the indices in the order to start them (longest first keeps
+    every worker busy to the end).  Where an item runs never changes its
+    result."""
     results = [None] * len(items)
     order = list(range(len(items))) if order is None else list(order)
     if workers <= 1 or len(items) <= 1 or cpu_count() == 1:
@@ -137,7 +114,9 @@ def run_all(function, items, *, workers=1, on_done=None, order=None):
             if on_done is not None:
                 on_done(i)
         return results
-    with Workers(min(workers, len(items))) as pool:
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(Workers(min(workers, len(items))))
         futures = {pool.submit(function, items[i]): i for i in order}
         for future in as_completed(futures):
             results[futures[future]] = future.result()

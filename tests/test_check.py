@@ -175,7 +175,7 @@ def test_a_folder_that_does_not_exist_is_a_one_line_error(tmp_path):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"Error: {tmp_path / 'nothing'}: no outputs to compare with "
+        f"Error: {tmp_path / 'nothing' / 'exp6'}: no outputs to compare with "
         "(build them with labreport build exp6)"]
 
 

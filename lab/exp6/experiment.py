@@ -11,12 +11,11 @@ and compared.
 """
 from __future__ import annotations
 
-import inspect
-import re
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from lab import listing
 from lab.config import is_int, is_number, require, setting
 from lab.exp6 import program
 from lab.exp6.study_plan import StudiesConfig
@@ -281,34 +280,12 @@ PROGRAM_SETTINGS = {"SEED": "seed", "LAYERS": "layers", "INIT": "init",
                     "ACTIVATION": "activation", "LR": "lr", "EPOCHS": "epochs",
                     "REPEATS": "repeats", "PRINT_EVERY": "print_every",
                     "LOSS_TOL": "loss_tol", "ACC_TARGET": "acc_target"}
-SETTING = re.compile(r"^(?P<name>[A-Z_]+) = (?P<value>.*?)(?P<comment>\s+#.*)?$")
 
 
 def program_source(config):
-    """The text of program.py with its settings block holding ``config``'s
-    values: the program as this run ran it, runnable on its own."""
-    lines = inspect.getsource(program).splitlines(keepends=True)
-    start = lines.index("# Settings\n") + 1
-    for i in range(start, len(lines)):
-        match = SETTING.match(lines[i].rstrip("\n"))
-        if not match:
-            break
-        assignment = f"{match['name']} = {_literal(getattr(config, PROGRAM_SETTINGS[match['name']]))}"
-        if match["comment"]:
-            column = lines[i].index("#")  # keep the comments in their column
-            gap = max(2, column - len(assignment))
-            assignment += " " * gap + match["comment"].strip()
-        lines[i] = assignment + "\n"
-    return "".join(lines)
-
-
-def _literal(value):
-    """``value`` written as the program writes its settings."""
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, tuple):
-        return repr(list(value))
-    return repr(value)
+    """program.py as this run ran it (lab.listing): runnable on its own."""
+    return listing.program_source(program, {name: getattr(config, field)
+                                            for name, field in PROGRAM_SETTINGS.items()})
 
 
 def log_lines(result):

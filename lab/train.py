@@ -10,6 +10,12 @@ DIVERGENCE_FACTOR times its first epoch's loss.  Full-batch descent with a small
 enough step never raises the loss, so a tenfold rise means the step is too
 large; the softmax here is stabilised, so a run that blows up usually kills its
 ReLU units and settles at a large finite loss rather than reaching inf or nan.
+
+The epochs run in ``_Stack``, lab.mlp's maths laid out for speed: the studies
+train hundreds of networks of a few units on 4 points, where numpy's time goes
+to the number of calls and allocations, not to arithmetic.  It makes the same
+operations as the program in the same order (only the order of the terms of a
+sum may differ), and a test holds its loss history to the program's.
 """
 from __future__ import annotations
 
@@ -17,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lab.mlp import accuracy, backward, cross_entropy, forward, update
+from lab.mlp import depth, lookup
 
 DIVERGENCE_FACTOR = 10.0
 
@@ -51,49 +57,39 @@ def train(X, Y, y, params, *, lr, epochs, activation="relu",
     is called now and then for long runs.
     """
     batch = np.shape(params["b1"])[:-2]
-    losses = np.empty((epochs,) + batch)
-    accs = np.empty((epochs,) + batch)
-    diverged_at = np.zeros(batch, dtype=np.int64)
+    stack = _Stack(X, Y, y, params, lr, activation)
+    losses = np.empty((epochs, stack.K))
+    counts = np.empty((epochs, stack.K))  # correct samples, less a constant (see _Stack)
+    diverged_at = np.zeros(stack.K, dtype=np.int64)
     reason = "completed all epochs"
     epoch = 0
-    frozen = None  # networks of a batch that have diverged, once any has
-    stopping_rule = loss_tol is not None or acc_target is not None
+    frozen = None  # indices of the networks that have diverged, once any has
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(1, epochs + 1):
-            loss, accs[epoch - 1] = _step(X, Y, y, params, lr, activation, frozen)
-            losses[epoch - 1] = loss
+            loss = losses[epoch - 1]
+            stack.epoch(loss, counts[epoch - 1], frozen)
             # As the program does (lab/exp6/program.py): the epoch's update
             # is made, then training ends if the loss diverged or the rule is met.
             if epoch == 1:
-                limit = DIVERGENCE_FACTOR * loss
-            if not np.all(loss <= limit):  # nan compares False
+                limit, within = DIVERGENCE_FACTOR * loss, np.empty(stack.K, dtype=bool)
+            if not np.less_equal(loss, limit, out=within).all():  # nan compares False
                 diverged_at[~(loss <= limit) & (diverged_at == 0)] = epoch
                 if np.all(diverged_at > 0):
                     reason = f"diverged at epoch {epoch}"
                     break
                 # A diverged network in a batch stops where it would alone.
-                frozen = (diverged_at > 0)[..., None, None]
-            if stopping_rule and _stopping_rule_met(loss, accs[epoch - 1],
-                                                    loss_tol, acc_target):
+                frozen = np.flatnonzero(diverged_at)
+            if (loss_tol is not None or acc_target is not None) and _stopping_rule_met(
+                    loss, stack.accuracy(counts[epoch - 1]), loss_tol, acc_target):
                 reason = f"stopping rule met at epoch {epoch}"
                 break
             if progress is not None and epoch % 250 == 0:
-                progress(epoch, loss)
-    return History(losses[:epoch], accs[:epoch], diverged_at, epoch, reason)
-
-
-def _step(X, Y, y, params, lr, activation, frozen):
-    """One epoch: (loss, accuracy) of the forward pass, then the update
-    (none for the networks in ``frozen``).  A function, so that the epoch's
-    arrays are freed before the next epoch allocates its own."""
-    yhat, log_yhat, cache = forward(X, params, activation)
-    loss = cross_entropy(log_yhat, Y)
-    acc = accuracy(yhat, y)
-    grads = backward(yhat, Y, cache, params, activation)
-    if frozen is not None:
-        grads = {k: np.where(frozen, 0.0, g) for k, g in grads.items()}
-    update(params, grads, lr)
-    return loss, acc
+                progress(epoch, loss.reshape(batch)[()])
+    stack.unload(params)
+    run = slice(0, epoch)
+    accuracy = stack.accuracy(counts[run], out=counts[run])
+    return History(losses[run].reshape((epoch,) + batch), accuracy.reshape((epoch,) + batch),
+                   diverged_at.reshape(batch), epoch, reason)
 
 
 def _stopping_rule_met(loss, acc, loss_tol, acc_target):
@@ -112,3 +108,201 @@ def first_epoch_reaching(accuracy_log, target=1.0):
     """
     hit = accuracy_log >= target
     return np.where(hit.any(axis=0), hit.argmax(axis=0) + 1, 0)
+
+
+# --- the engine: K networks, every array allocated once ---------------------------
+
+
+class _Stack:
+    """K networks of one shape, trained by lab.mlp's maths with few numpy calls.
+
+    Every array is allocated once, and every view an epoch uses made once, here.
+    Layout, for network k:
+
+    - all parameters in one (K, P) array, so the update is two calls; layer l's
+      weights and bias are one block ``Wb`` (K, fan_in + 1, fan_out), the bias
+      its last row, and a[l-1] carries a column of ones, so that one matmul
+      gives z[l] = [a[l-1], 1] Wb and one dW and db together;
+    - a hidden layer writes z into the first columns of ``A`` (K, N, fan_out + 1),
+      whose last column holds the ones, g acts on it in place, and ``gT``
+      keeps g'(z) transposed, (K, fan_out, N), as the backward pass keeps dz:
+      numpy's batched matmul is fast for a b, aᵀ b and aᵀ bᵀ, slow for a bᵀ,
+      and so neither dW = aᵀ dz nor daᵀ = W dzᵀ needs it;
+    - the output layer writes z class-major, (C, K, N), so that softmax, loss,
+      accuracy and dz = (ŷ − Y)/N run along K·N contiguous numbers.
+
+    The loss is a product with −Y/N and the accuracy, for two classes, a
+    product with ±1 per label: ``accuracy`` finishes the count.
+    """
+
+    def __init__(self, X, Y, y, params, lr, activation):
+        X, Y, y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64), np.asarray(y)
+        batch = np.shape(params["b1"])[:-2]
+        K, (N, C) = int(np.prod(batch, dtype=np.int64)), Y.shape
+        shapes = [np.shape(params[f"W{l}"])[-2:] for l in range(1, depth(params) + 1)]
+        sizes = [(fan_in + 1) * fan_out for fan_in, fan_out in shapes]
+        self.K, self.N = K, N
+        self.g = lookup(_G_IN_PLACE, activation, "activation")
+        self.theta = np.empty((K, sum(sizes)))
+        self.grad = np.empty_like(self.theta)
+        # lr for every parameter: an update without broadcasting is twice as fast
+        self.lr = np.repeat(np.broadcast_to(np.asarray(lr, dtype=np.float64),
+                                            batch + (1, 1)).reshape(K, 1),
+                            self.theta.shape[1], axis=1)
+        self.layers, end, zeros = [], 0, {}
+        for l, (fan_in, fan_out) in enumerate(shapes, start=1):
+            layer = _Layer()
+            layer.Wb = self.theta[:, end:end + sizes[l - 1]].reshape(K, fan_in + 1, fan_out)
+            layer.dWb = self.grad[:, end:end + sizes[l - 1]].reshape(K, fan_in + 1, fan_out)
+            layer.W = layer.Wb[:, :-1]
+            layer.Wb[:, :-1] = np.reshape(params[f"W{l}"], (K, fan_in, fan_out))
+            layer.Wb[:, -1] = np.reshape(params[f"b{l}"], (K, fan_out))
+            end += sizes[l - 1]
+            if l < len(shapes):
+                layer.A = np.ones((K, N, fan_out + 1))
+                layer.z = layer.A[..., :-1]
+                layer.zero = zeros.setdefault(layer.A.shape, np.zeros(layer.A.shape))
+                layer.aT = layer.A.transpose(0, 2, 1)  # [a, 1]ᵀ
+                layer.gT = np.empty((K, fan_out, N))
+                layer.dzT = np.empty((K, fan_out, N))
+            self.layers.append(layer)
+        X1 = np.hstack([X, np.ones((N, 1))])
+        for below, layer in zip([None] + self.layers, self.layers):
+            layer.a = X1 if below is None else below.A  # [a[l-1], 1]
+            layer.a_T = layer.a.swapaxes(-1, -2)
+        # the output layer, class-major: zC[c] is (K, N)
+        self.zC = np.empty((C, K, N))  # z, then z − max, then log ŷ
+        self.yC = np.empty((C, K, N))
+        self.dzC = np.empty((C, K, N))
+        self.YC = np.ascontiguousarray(np.broadcast_to(Y.T[:, None, :], (C, K, N)))
+        self.m = np.empty((K, N))  # max over classes, then Σ exp, then its log
+        out = self.layers[-1]
+        out.z, out.dz, out.dzT = (self.zC.transpose(1, 2, 0), self.dzC.transpose(1, 2, 0),
+                                  self.dzC.transpose(1, 0, 2))
+        for layer in self.layers[:-1]:
+            layer.dz = layer.dzT.swapaxes(-1, -2)
+        self.minus_YC_over_N = (-Y.T / N)[:, :, None]  # (C, N, 1)
+        self.loss_by_class = np.empty((C, K, 1))
+        self.hit = np.empty((K, N))
+        if C == 2:
+            # argmax ŷ = 1 exactly when ŷ1 > ŷ0 (np.argmax takes the first on ties)
+            self.label_sign = (y == 1).astype(np.float64) - (y == 0)
+            self.count_offset = np.sum(y == 0)
+        else:
+            self.labels, self.ones, self.count_offset = y, np.ones(N), 0
+
+    def epoch(self, loss, count, frozen):
+        """One epoch: the forward pass's loss and count of correct samples into
+        ``loss`` and ``count`` (K,), then the update, none for the networks at
+        the indices ``frozen``."""
+        self.forward()
+        self.loss_and_count(loss, count)
+        self.backward()
+        np.multiply(self.grad, self.lr, out=self.grad)  # w ← w − η·dw
+        if frozen is not None:
+            self.grad[frozen] = 0.0
+        np.subtract(self.theta, self.grad, out=self.theta)
+
+    def forward(self):
+        for layer in self.layers:
+            np.matmul(layer.a, layer.Wb, out=layer.z)  # z = [a, 1] Wb
+            if layer is not self.layers[-1]:
+                self.g(layer)
+        # softmax and log-softmax, as lab.mlp.softmax: ŷ = exp(z − m)/s and
+        # log ŷ = (z − m) − log s, with m = max and s = Σ over classes.
+        zC, yC, m = self.zC, self.yC, self.m
+        _over_classes(np.maximum, zC, out=m)
+        np.subtract(zC, m, out=zC)
+        np.exp(zC, out=yC)
+        _over_classes(np.add, yC, out=m)
+        np.divide(yC, m, out=yC)
+        np.log(m, out=m)
+        np.subtract(zC, m, out=zC)
+
+    def loss_and_count(self, loss, count):
+        """Mean cross-entropy −Σ Y log ŷ / N, and correct samples less
+        ``count_offset``."""
+        np.matmul(self.zC, self.minus_YC_over_N, out=self.loss_by_class)
+        _over_classes(np.add, self.loss_by_class[..., 0], out=loss)
+        yC, hit = self.yC, self.hit
+        if len(yC) == 2:
+            np.greater(yC[1], yC[0], out=hit)
+            np.matmul(hit, self.label_sign, out=count)
+        else:
+            best, index = yC[0].copy(), np.zeros(hit.shape, dtype=np.intp)
+            for c in range(1, len(yC)):
+                index[yC[c] > best] = c
+                np.maximum(best, yC[c], out=best)
+            np.equal(index, self.labels, out=hit)
+            np.matmul(hit, self.ones, out=count)
+
+    def accuracy(self, count, out=None):
+        """Fraction of samples classified right, from counts of ``loss_and_count``."""
+        out = np.add(count, self.count_offset, out=out)
+        return np.divide(out, self.N, out=out)
+
+    def backward(self):
+        np.subtract(self.yC, self.YC, out=self.dzC)
+        np.divide(self.dzC, self.N, out=self.dzC)  # δ = (ŷ − y)/N
+        above = None
+        for layer in reversed(self.layers):
+            if above is not None:
+                np.matmul(above.W, above.dzT, out=layer.dzT)  # daᵀ = W dzᵀ
+                np.multiply(layer.dzT, layer.gT, out=layer.dzT)  # dz = da ⊙ g'(z)
+            np.matmul(layer.a_T, layer.dz, out=layer.dWb)  # [a, 1]ᵀ dz
+            above = layer
+
+    def unload(self, params):
+        """Write the parameters back into the caller's arrays."""
+        for l, layer in enumerate(self.layers, start=1):
+            W, b = params[f"W{l}"], params[f"b{l}"]
+            W[...] = layer.W.reshape(W.shape)
+            b[...] = layer.Wb[:, -1].reshape(b.shape)
+
+
+class _Layer:
+    """The arrays and views of one layer of a _Stack."""
+
+
+def _over_classes(ufunc, a, out):
+    """ufunc(…ufunc(a[0], a[1])…, a[C-1]) into out: a max or a sum over the
+    few classes of a class-major array, one class after the other, as numpy
+    sums them."""
+    if len(a) == 1:
+        np.copyto(out, a[0])
+        return
+    ufunc(a[0], a[1], out=out)
+    for c in range(2, len(a)):
+        ufunc(out, a[c], out=out)
+
+
+# g on a hidden layer's A in place (its last column of ones kept), and g'(z)
+# transposed into gT: the operations of lab.mlp's g and g' (the program's).
+
+
+def _relu(layer):
+    np.greater(layer.aT[:, :-1], 0.0, out=layer.gT)  # g'(0) = 0, as the sheet's drelu
+    np.maximum(layer.A, layer.zero, out=layer.A)  # relu(1) = 1: the ones stay
+
+
+def _tanh(layer):
+    A = layer.A
+    np.tanh(A, out=A)
+    np.multiply(layer.aT[:, :-1], layer.aT[:, :-1], out=layer.gT)
+    np.subtract(1.0, layer.gT, out=layer.gT)  # 1 − tanh²
+    A[..., -1] = 1.0
+
+
+def _sigmoid(layer):
+    A, gT = layer.A, layer.gT
+    np.multiply(A, 0.5, out=A)
+    np.tanh(A, out=A)  # t = tanh(z/2)
+    np.multiply(layer.aT[:, :-1], layer.aT[:, :-1], out=gT)
+    np.subtract(1.0, gT, out=gT)
+    np.multiply(gT, 0.25, out=gT)  # (1 − t²)/4
+    np.add(A, 1.0, out=A)
+    np.multiply(A, 0.5, out=A)  # (1 + t)/2
+    A[..., -1] = 1.0
+
+
+_G_IN_PLACE = {"relu": _relu, "tanh": _tanh, "sigmoid": _sigmoid}  # lab.mlp.ACTIVATIONS' names

@@ -117,17 +117,22 @@ class _Stack:
     """K networks of one shape, trained by lab.mlp's maths with few numpy calls.
 
     Every array is allocated once, and every view an epoch uses made once, here.
-    Layout, for network k:
+    Layout:
 
-    - all parameters in one (K, P) array, so the update is two calls; layer l's
-      weights and bias are one block ``Wb`` (K, fan_in + 1, fan_out), the bias
-      its last row, and a[l-1] carries a column of ones, so that one matmul
-      gives z[l] = [a[l-1], 1] Wb and one dW and db together;
-    - a hidden layer writes z into the first columns of ``A`` (K, N, fan_out + 1),
-      whose last column holds the ones, g acts on it in place, and ``gT``
-      keeps g'(z) transposed, (K, fan_out, N), as the backward pass keeps dz:
-      numpy's batched matmul is fast for a b, aᵀ b and aᵀ bᵀ, slow for a bᵀ,
-      and so neither dW = aᵀ dz nor daᵀ = W dzᵀ needs it;
+    - all parameters in one array, so that the update is two calls; a layer's
+      weights and bias are one block ``Wb``, the bias its last row, and
+      a[l-1] carries a column of ones, so that one matmul gives z[l] =
+      [a[l-1], 1] Wb and one dW and db together;
+    - layer 1, when hidden, is one product for all K networks, since they
+      share X: its block is (d + 1, K, fan_out + 1), its arrays (N, K,
+      fan_out + 1), and an extra unit (weights 0, bias 1, never trained:
+      its dz is 0) makes the column of ones that layer 2 needs;
+    - a later hidden layer is (K, fan_in + 1, fan_out) and one matmul per
+      network: it writes z into the first columns of A (K, N, fan_out + 1),
+      whose last column holds the ones, g acts on A in place, and g'(z) is
+      kept transposed, (K, fan_out, N), as dz is: numpy's batched matmul is
+      fast for a b, aᵀ b and aᵀ bᵀ, slow for a bᵀ, and so neither
+      dW = aᵀ dz nor daᵀ = W dzᵀ needs it;
     - the output layer writes z class-major, (C, K, N), so that softmax, loss,
       accuracy and dz = (ŷ − Y)/N run along K·N contiguous numbers.
 
@@ -138,49 +143,86 @@ class _Stack:
     def __init__(self, X, Y, y, params, lr, activation):
         X, Y, y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64), np.asarray(y)
         batch = np.shape(params["b1"])[:-2]
-        K, (N, C) = int(np.prod(batch, dtype=np.int64)), Y.shape
-        shapes = [np.shape(params[f"W{l}"])[-2:] for l in range(1, depth(params) + 1)]
-        sizes = [(fan_in + 1) * fan_out for fan_in, fan_out in shapes]
-        self.K, self.N = K, N
+        self.K, (self.N, C) = int(np.prod(batch, dtype=np.int64)), Y.shape
         self.g = lookup(_G_IN_PLACE, activation, "activation")
-        self.theta = np.empty((K, sum(sizes)))
+        shapes = [np.shape(params[f"W{l}"])[-2:] for l in range(1, depth(params) + 1)]
+        self.layers = [_Layer() for _ in shapes]
+        lr = np.broadcast_to(np.asarray(lr, dtype=np.float64), batch + (1, 1))
+        self._parameters(params, shapes, lr.reshape(self.K, 1, 1))
+        a = np.hstack([X, np.ones((self.N, 1))])  # [X, 1]
+        for l, layer in enumerate(self.layers[:-1]):
+            a = self._hidden(layer, a, shapes[l][1], shared=l == 0)
+        self._output(a, Y, y)
+
+    def _parameters(self, params, shapes, lr):
+        """theta, grad and lr, one number per parameter, and each layer's
+        blocks Wb and dWb in them, with Wb_k and dWb_k (K, fan_in + 1, ...)
+        views of them, network first."""
+        K, shared = self.K, len(shapes) > 1  # layer 1 hidden: one product for all K
+        blocks = [(fan_in + 1, K, fan_out + 1) if l == 0 and shared else (K, fan_in + 1, fan_out)
+                  for l, (fan_in, fan_out) in enumerate(shapes)]
+        self.theta = np.empty(sum(np.prod(block) for block in blocks))
         self.grad = np.empty_like(self.theta)
-        # lr for every parameter: an update without broadcasting is twice as fast
-        self.lr = np.repeat(np.broadcast_to(np.asarray(lr, dtype=np.float64),
-                                            batch + (1, 1)).reshape(K, 1),
-                            self.theta.shape[1], axis=1)
-        self.layers, end, zeros = [], 0, {}
-        for l, (fan_in, fan_out) in enumerate(shapes, start=1):
-            layer = _Layer()
-            layer.Wb = self.theta[:, end:end + sizes[l - 1]].reshape(K, fan_in + 1, fan_out)
-            layer.dWb = self.grad[:, end:end + sizes[l - 1]].reshape(K, fan_in + 1, fan_out)
-            layer.W = layer.Wb[:, :-1]
-            layer.Wb[:, :-1] = np.reshape(params[f"W{l}"], (K, fan_in, fan_out))
-            layer.Wb[:, -1] = np.reshape(params[f"b{l}"], (K, fan_out))
-            end += sizes[l - 1]
-            if l < len(shapes):
-                layer.A = np.ones((K, N, fan_out + 1))
-                layer.z = layer.A[..., :-1]
-                layer.zero = zeros.setdefault(layer.A.shape, np.zeros(layer.A.shape))
-                layer.aT = layer.A.transpose(0, 2, 1)  # [a, 1]ᵀ
-                layer.gT = np.empty((K, fan_out, N))
-                layer.dzT = np.empty((K, fan_out, N))
-            self.layers.append(layer)
-        X1 = np.hstack([X, np.ones((N, 1))])
-        for below, layer in zip([None] + self.layers, self.layers):
-            layer.a = X1 if below is None else below.A  # [a[l-1], 1]
-            layer.a_T = layer.a.swapaxes(-1, -2)
-        # the output layer, class-major: zC[c] is (K, N)
+        self.lr = np.empty_like(self.theta)  # no broadcasting in the update: twice as fast
+        end = 0
+        for l, (layer, block, (fan_in, fan_out)) in enumerate(zip(self.layers, blocks, shapes)):
+            extra_unit = l == 0 and shared
+            size, network_first = np.prod(block), (1, 0, 2) if extra_unit else (0, 1, 2)
+            layer.Wb, layer.dWb, lr_block = (a[end:end + size].reshape(block)
+                                             for a in (self.theta, self.grad, self.lr))
+            end += size
+            layer.Wb_k, layer.dWb_k = (layer.Wb.transpose(network_first),
+                                       layer.dWb.transpose(network_first))
+            lr_block.transpose(network_first)[...] = lr
+            layer.Wb_k[:, :fan_in, :fan_out] = np.reshape(params[f"W{l + 1}"], (K, fan_in, fan_out))
+            layer.Wb_k[:, fan_in, :fan_out] = np.reshape(params[f"b{l + 1}"], (K, fan_out))
+            if extra_unit:  # layer 1's, making the ones of [a, 1]: z = 0·x + 1
+                layer.Wb_k[:, :fan_in, fan_out], layer.Wb_k[:, fan_in, fan_out] = 0.0, 1.0
+            layer.W = layer.Wb_k[:, :fan_in]
+
+    def _hidden(self, layer, a, fan_out, shared):
+        """A hidden layer's arrays, fed by ``a`` ([a[l-1], 1], network first,
+        or [X, 1] when ``shared``); returns its own [a, 1], network first."""
+        K, N = self.K, self.N
+        layer.shared = shared
+        if shared:  # z = [X, 1] Wb: (N, d+1) @ (d+1, K·(fan_out+1))
+            layer.A = np.empty((N, K, fan_out + 1))
+            layer.a, layer.z = a, layer.A.reshape(N, -1)
+            layer.Wb, layer.dWb = layer.Wb.reshape(len(a.T), -1), layer.dWb.reshape(len(a.T), -1)
+            layer.g_of = layer.A  # g'(z) in A's layout
+            layer.delta = np.zeros_like(layer.A)  # the extra unit's column stays 0
+            layer.da = layer.delta[..., :-1].transpose(1, 0, 2)
+            layer.a_T, layer.dz = a.T, layer.delta.reshape(N, -1)
+            a_next = layer.A.transpose(1, 0, 2)
+        else:
+            layer.A = np.ones((K, N, fan_out + 1))
+            layer.a, layer.z = a, layer.A[..., :-1]
+            layer.g_of = layer.A.transpose(0, 2, 1)[:, :-1]  # g'(z) transposed, as dz
+            layer.delta = layer.da = np.empty((K, fan_out, N))
+            layer.a_T, layer.dz = a.swapaxes(-1, -2), layer.delta.swapaxes(-1, -2)
+            a_next = layer.A
+        layer.gprime = np.empty(layer.g_of.shape)
+        layer.ones = layer.A[..., -1]
+        layer.zero = np.zeros(layer.A.shape)
+        return a_next
+
+    def _output(self, a, Y, y):
+        """The output layer's arrays, class-major, fed by ``a``; where each
+        hidden layer's da comes from; the loss's and the accuracy's weights."""
+        K, N, C = self.K, self.N, Y.shape[1]
+        out = self.layers[-1]
         self.zC = np.empty((C, K, N))  # z, then z − max, then log ŷ
         self.yC = np.empty((C, K, N))
         self.dzC = np.empty((C, K, N))
+        out.a, out.a_T, out.z = a, a.swapaxes(-1, -2), self.zC.transpose(1, 2, 0)
+        out.dz, out.delta = self.dzC.transpose(1, 2, 0), self.dzC.transpose(1, 0, 2)
+        # da of a hidden layer: daᵀ = W dzᵀ of the layer above, transposed as
+        # its dz; for layer 1 shared, da = dz Wᵀ, sample-major as its dz
+        for layer, above in zip(self.layers, self.layers[1:]):
+            layer.da_product = ((above.dz, above.W.swapaxes(-1, -2)) if layer.shared
+                                else (above.W, above.delta))
         self.YC = np.ascontiguousarray(np.broadcast_to(Y.T[:, None, :], (C, K, N)))
         self.m = np.empty((K, N))  # max over classes, then Σ exp, then its log
-        out = self.layers[-1]
-        out.z, out.dz, out.dzT = (self.zC.transpose(1, 2, 0), self.dzC.transpose(1, 2, 0),
-                                  self.dzC.transpose(1, 0, 2))
-        for layer in self.layers[:-1]:
-            layer.dz = layer.dzT.swapaxes(-1, -2)
         self.minus_YC_over_N = (-Y.T / N)[:, :, None]  # (C, N, 1)
         self.loss_by_class = np.empty((C, K, 1))
         self.hit = np.empty((K, N))
@@ -200,14 +242,16 @@ class _Stack:
         self.backward()
         np.multiply(self.grad, self.lr, out=self.grad)  # w ← w − η·dw
         if frozen is not None:
-            self.grad[frozen] = 0.0
+            for layer in self.layers:
+                layer.dWb_k[frozen] = 0.0
         np.subtract(self.theta, self.grad, out=self.theta)
 
     def forward(self):
-        for layer in self.layers:
+        for layer in self.layers[:-1]:
             np.matmul(layer.a, layer.Wb, out=layer.z)  # z = [a, 1] Wb
-            if layer is not self.layers[-1]:
-                self.g(layer)
+            self.g(layer)
+        out = self.layers[-1]
+        np.matmul(out.a, out.Wb, out=out.z)
         # softmax and log-softmax, as lab.mlp.softmax: ŷ = exp(z − m)/s and
         # log ŷ = (z − m) − log s, with m = max and s = Σ over classes.
         zC, yC, m = self.zC, self.yC, self.m
@@ -244,24 +288,28 @@ class _Stack:
     def backward(self):
         np.subtract(self.yC, self.YC, out=self.dzC)
         np.divide(self.dzC, self.N, out=self.dzC)  # δ = (ŷ − y)/N
-        above = None
-        for layer in reversed(self.layers):
-            if above is not None:
-                np.matmul(above.W, above.dzT, out=layer.dzT)  # daᵀ = W dzᵀ
-                np.multiply(layer.dzT, layer.gT, out=layer.dzT)  # dz = da ⊙ g'(z)
-            np.matmul(layer.a_T, layer.dz, out=layer.dWb)  # [a, 1]ᵀ dz
-            above = layer
+        out = self.layers[-1]
+        np.matmul(out.a_T, out.dz, out=out.dWb)  # [a, 1]ᵀ dz
+        for layer in reversed(self.layers[:-1]):
+            np.matmul(*layer.da_product, out=layer.da)
+            np.multiply(layer.delta, layer.gprime, out=layer.delta)  # dz = da ⊙ g'(z)
+            np.matmul(layer.a_T, layer.dz, out=layer.dWb)
 
     def unload(self, params):
         """Write the parameters back into the caller's arrays."""
         for l, layer in enumerate(self.layers, start=1):
             W, b = params[f"W{l}"], params[f"b{l}"]
-            W[...] = layer.W.reshape(W.shape)
-            b[...] = layer.Wb[:, -1].reshape(b.shape)
+            fan_in, fan_out = W.shape[-2:]
+            W[...] = layer.Wb_k[:, :fan_in, :fan_out].reshape(W.shape)
+            b[...] = layer.Wb_k[:, fan_in, :fan_out].reshape(b.shape)
 
 
 class _Layer:
-    """The arrays and views of one layer of a _Stack."""
+    """The arrays and views of one layer of a _Stack: its parameter blocks Wb
+    and dWb (and Wb_k, dWb_k, W, network first); the product z = a Wb (a, z);
+    for a hidden layer A ([a, 1] after g), gprime (g'(z), from the view g_of
+    of A), delta (dz as kept, da written into it through the view da by
+    da_product); and dWb = a_T dz."""
 
 
 def _over_classes(ufunc, a, out):
@@ -276,33 +324,33 @@ def _over_classes(ufunc, a, out):
         ufunc(out, a[c], out=out)
 
 
-# g on a hidden layer's A in place (its last column of ones kept), and g'(z)
-# transposed into gT: the operations of lab.mlp's g and g' (the program's).
+# g on a hidden layer's A in place (its column of ones kept), and g'(z) into
+# gprime from the view g_of of A: the operations of lab.mlp's g and g' (the
+# program's), so the same numbers.
 
 
 def _relu(layer):
-    np.greater(layer.aT[:, :-1], 0.0, out=layer.gT)  # g'(0) = 0, as the sheet's drelu
+    np.greater(layer.g_of, 0.0, out=layer.gprime)  # g'(0) = 0, as the sheet's drelu
     np.maximum(layer.A, layer.zero, out=layer.A)  # relu(1) = 1: the ones stay
 
 
 def _tanh(layer):
-    A = layer.A
-    np.tanh(A, out=A)
-    np.multiply(layer.aT[:, :-1], layer.aT[:, :-1], out=layer.gT)
-    np.subtract(1.0, layer.gT, out=layer.gT)  # 1 − tanh²
-    A[..., -1] = 1.0
+    np.tanh(layer.A, out=layer.A)
+    np.square(layer.g_of, out=layer.gprime)
+    np.subtract(1.0, layer.gprime, out=layer.gprime)  # 1 − tanh²
+    layer.ones[...] = 1.0
 
 
 def _sigmoid(layer):
-    A, gT = layer.A, layer.gT
+    A, gprime = layer.A, layer.gprime
     np.multiply(A, 0.5, out=A)
     np.tanh(A, out=A)  # t = tanh(z/2)
-    np.multiply(layer.aT[:, :-1], layer.aT[:, :-1], out=gT)
-    np.subtract(1.0, gT, out=gT)
-    np.multiply(gT, 0.25, out=gT)  # (1 − t²)/4
+    np.square(layer.g_of, out=gprime)
+    np.subtract(1.0, gprime, out=gprime)
+    np.multiply(gprime, 0.25, out=gprime)  # (1 − t²)/4
     np.add(A, 1.0, out=A)
     np.multiply(A, 0.5, out=A)  # (1 + t)/2
-    A[..., -1] = 1.0
+    layer.ones[...] = 1.0
 
 
 _G_IN_PLACE = {"relu": _relu, "tanh": _tanh, "sigmoid": _sigmoid}  # lab.mlp.ACTIVATIONS' names

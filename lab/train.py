@@ -13,9 +13,10 @@ ReLU units and settles at a large finite loss rather than reaching inf or nan.
 
 The epochs run in ``_Stack``, lab.mlp's maths laid out for speed: the studies
 train hundreds of networks of a few units on 4 points, where numpy's time goes
-to the number of calls and allocations, not to arithmetic.  It makes the same
-operations as the program in the same order (only the order of the terms of a
-sum may differ), and a test holds its loss history to the program's.
+to the number of calls and allocations, not to arithmetic.  It makes the
+program's operations in the program's order, except that a bias is one more
+term of its matmul's sum and the loss's terms are divided by N before they are
+summed; tests hold its loss history to the program's and to lab.mlp's steps.
 """
 from __future__ import annotations
 
@@ -72,8 +73,11 @@ def train(X, Y, y, params, *, lr, epochs, activation="relu",
             # is made, then training ends if the loss diverged or the rule is met.
             if epoch == 1:
                 limit, within = DIVERGENCE_FACTOR * loss, np.empty(stack.K, dtype=bool)
-            if not np.less_equal(loss, limit, out=within).all():  # nan compares False
-                diverged_at[~(loss <= limit) & (diverged_at == 0)] = epoch
+            np.less_equal(loss, limit, out=within)  # nan compares False
+            if frozen is not None:
+                within[frozen] = True  # counted once, at the first epoch beyond
+            if not within.all():
+                diverged_at[~within] = epoch
                 if np.all(diverged_at > 0):
                     reason = f"diverged at epoch {epoch}"
                     break

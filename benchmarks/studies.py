@@ -16,7 +16,12 @@ this invocation, so that the ratios mean the same on a faster or busier machine.
 Before and after alternate, and every figure is the best of a few repeats,
 since the machine may be shared.
 
+With --against-program, also how far each engine's loss histories are from
+lab/exp6/program.py's on the same 4 points, for the studies' 608 networks of
+the sheet's shape (a minute or two).
+
     python benchmarks/studies.py [--epochs 2000] [--repeats 5] [--skip-studies]
+                                 [--against-program]
 """
 from __future__ import annotations
 
@@ -138,6 +143,42 @@ def studies_wall(repeats):
           + ", ".join(f"{key} {gap:.1e}" for key, gap in gaps.items()))
 
 
+def program_agreement(epochs=5000):
+    """How far each engine's loss history is from lab/exp6/program.py's, run
+    on the same 4 points, for every network of the default studies' sheet
+    shape (2-8-8-2 ReLU): the largest relative difference and the count of
+    networks beyond 1e-12.  About a minute."""
+    from lab.exp6 import program
+    from lab.exp6.study_plan import StudiesConfig, plan
+
+    specs = [s for s in plan(StudiesConfig(), epochs)[0] if tuple(s["layers"]) == SHEET
+             and s["activation"] == "relu"]
+    X, y = np.array(specs[0]["X"]), np.array(specs[0]["y"])
+    Y = np.eye(2)[y]
+    worst, beyond, networks = dict.fromkeys(ENGINES, 0.0), dict.fromkeys(ENGINES, 0), 0
+    for spec in specs:
+        starts = [(init, lr, seed) for init, lr, seed in zip(spec["inits"], spec["lrs"], spec["seeds"])]
+        many = [mlp.init_params(list(SHEET), init, np.random.RandomState(seed))
+                for init, _, seed in starts]
+        lr = np.array(spec["lrs"]).reshape(-1, 1, 1)
+        losses = {name: train(X, Y, y, mlp.stack_params(many), lr=lr, epochs=epochs).loss
+                  for name, train in ENGINES.items()}
+        for k, (init, rate, seed) in enumerate(starts):
+            alone = program.init_params(list(SHEET), init, np.random.RandomState(seed))
+            with np.errstate(all="ignore"):
+                expected, _ = program.train(X.T, Y.T, y, alone, rate, epochs, "relu", epochs + 1,
+                                            log=lambda line: None)
+                for name, loss in losses.items():
+                    gap = np.nanmax(np.abs(loss[:len(expected), k] - expected) / np.abs(expected))
+                    worst[name], beyond[name] = max(worst[name], gap), beyond[name] + (gap > 1e-12)
+            networks += 1
+    print(f"\nloss histories against lab/exp6/program.py on the same 4 points, {networks} "
+          f"networks 2-8-8-2 ReLU of the default studies, {epochs} epochs:")
+    for name in ENGINES:
+        print(f"  {name:<8}largest relative difference {worst[name]:.1e}, "
+              f"{beyond[name]} networks beyond 1e-12")
+
+
 def _cpu_seconds():
     """CPU time of this process and of its finished children (the workers)."""
     return sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
@@ -149,6 +190,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--skip-studies", action="store_true")
+    parser.add_argument("--against-program", action="store_true",
+                        help="also compare both engines' loss histories with the program's")
     args = parser.parse_args(argv)
     epochs, repeats = args.epochs, args.repeats
 
@@ -173,6 +216,8 @@ def main(argv=None):
 
     if not args.skip_studies:
         studies_wall(max(2, repeats // 2))
+    if args.against_program:
+        program_agreement()
 
 
 if __name__ == "__main__":

@@ -157,7 +157,7 @@ def program_agreement(epochs=5000):
     Y = np.eye(2)[y]
     worst, beyond, networks = dict.fromkeys(ENGINES, 0.0), dict.fromkeys(ENGINES, 0), 0
     for spec in specs:
-        starts = [(init, lr, seed) for init, lr, seed in zip(spec["inits"], spec["lrs"], spec["seeds"])]
+        starts = list(zip(spec["inits"], spec["lrs"], spec["seeds"]))
         many = [mlp.init_params(list(SHEET), init, np.random.RandomState(seed))
                 for init, _, seed in starts]
         lr = np.array(spec["lrs"]).reshape(-1, 1, 1)

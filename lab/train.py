@@ -147,7 +147,7 @@ class _Stack:
     def __init__(self, X, Y, y, params, lr, activation):
         X, Y, y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64), np.asarray(y)
         batch = np.shape(params["b1"])[:-2]
-        self.K, (self.N, C) = int(np.prod(batch, dtype=np.int64)), Y.shape
+        self.K, self.N = int(np.prod(batch, dtype=np.int64)), len(Y)
         self.g = lookup(_G_IN_PLACE, activation, "activation")
         shapes = [np.shape(params[f"W{l}"])[-2:] for l in range(1, depth(params) + 1)]
         self.layers = [_Layer() for _ in shapes]

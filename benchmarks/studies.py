@@ -215,7 +215,7 @@ def main(argv=None):
                     layers=layers, activation=activation)
 
     if not args.skip_studies:
-        studies_wall(max(2, repeats // 2))
+        studies_wall(max(3, repeats // 2))
     if args.against_program:
         program_agreement()
 

@@ -1,77 +1,223 @@
-"""How fast the studies train: the batched trainer against one network at a time.
+"""How fast the studies train: lab/'s batched engine against the engine as it
+was (benchmarks/engine_before/, frozen at commit a17cf5f), both measured in
+this invocation, so that the ratios mean the same on a faster or busier machine.
 
-Network-epochs per second of ``lab.train.train`` on the 4 XOR points, for one
-network with 2-D parameters (the main run's shape) and for stacks of K networks
-(the studies' shape), each as a ratio to the single network; then the wall
-time of ``run_studies`` with its defaults.  Best of a few repeats, since the
-machine may be shared.
+- the sheet's 2-8-8-2 ReLU network on the 4 XOR points: one network with 2-D
+  parameters, and stacks of K = 1, 8, 64, 256: network-epochs per second and
+  µs per network-epoch, before and after;
+- the shapes the default studies train (0-5 hidden layers of 8, relu, tanh,
+  sigmoid) at K = 64 and 256;
+- minor page faults per epoch (resource.getrusage) at K = 256, from epoch 250
+  on: what each epoch costs beside writing the loss and accuracy logs;
+- the wall time of ``run_studies(StudiesConfig(), epochs=5000)`` in 2 worker
+  processes (report.pool.run_all), before and after, and how far apart
+  their numbers are.
 
-    python benchmarks/studies.py [--epochs 2000] [--repeats 3] [--skip-studies]
+Before and after alternate, and every figure is the best of a few repeats,
+since the machine may be shared.
+
+With --against-program, also how far each engine's loss histories are from
+lab/exp6/program.py's on the same 4 points, for the studies' 608 networks of
+the sheet's shape (a minute or two).
+
+    python benchmarks/studies.py [--epochs 2000] [--repeats 5] [--skip-studies]
+                                 [--against-program]
 """
 from __future__ import annotations
 
 import argparse
 import os
 import resource
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from lab import mlp
-from lab.data import xor
-from lab.studies import SHEET, StudiesConfig, run_studies
-from lab.train import train
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import engine_before  # noqa: E402
+import engine_before.studies  # noqa: E402
+import engine_before.train  # noqa: E402
+
+import lab.studies  # noqa: E402
+import lab.train  # noqa: E402
+from lab import mlp  # noqa: E402
+from lab.data import xor  # noqa: E402
+
+SHEET = (2, 8, 8, 2)
 STACKS = (1, 8, 64, 256)
+SHAPES = [((2, 2), "relu"), ((2, 8, 2), "relu"), (SHEET, "relu"), ((2, 8, 8, 8, 2), "relu"),
+          ((2,) + (8,) * 5 + (2,), "relu"), (SHEET, "tanh"), (SHEET, "sigmoid")]
+ENGINES = {"before": engine_before.train.train, "after": lab.train.train}
 
 
-def seconds(K, epochs):
-    """Time to train K networks of the sheet's shape; K=None is one network
-    with unbatched (fan_in, fan_out) parameters and a scalar learning rate."""
+def run(train, K, epochs, layers=SHEET, activation="relu"):
+    """(seconds, minor page faults per epoch) to train K networks of
+    ``layers`` on the 4 XOR points; K=None is one network with 2-D parameters
+    and a scalar lr.  Faults are counted from epoch 250 on (train's progress
+    calls), so as to see what each epoch costs rather than setting up."""
     X, Y, y = xor(1)
-    many = [mlp.init_params(list(SHEET["layers"]), "he", np.random.RandomState(seed))
+    many = [mlp.init_params(list(layers), "he", np.random.RandomState(seed))
             for seed in range(K or 1)]
     params, lr = (many[0], 0.1) if K is None else (mlp.stack_params(many), np.full((K, 1, 1), 0.1))
+    faults = {}
+
+    def count_faults(epoch, loss):
+        faults[epoch] = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
     start = time.perf_counter()
-    train(X, Y, y, params, lr=lr, epochs=epochs)
-    return time.perf_counter() - start
+    train(X, Y, y, params, lr=lr, epochs=epochs, activation=activation, progress=count_faults)
+    seconds = time.perf_counter() - start
+    first, last = min(faults, default=0), max(faults, default=0)
+    return seconds, (faults[last] - faults[first]) / (last - first) if last > first else np.nan
 
 
-def cpu_seconds():
+def best_of(repeats, **runs):
+    """{name: best (seconds, faults)} over ``repeats`` rounds, the runs of a
+    round one after the other."""
+    best = {}
+    for _ in range(repeats):
+        for name, f in runs.items():
+            seconds, faults = f()
+            if name not in best or seconds < best[name][0]:
+                best[name] = (seconds, faults)
+    return best
+
+
+def compare(label, K, epochs, repeats, **shape):
+    """One table row: µs per network-epoch and network-epochs per second, before
+    and after, and their ratio.  Returns the best runs."""
+    best = best_of(repeats, **{name: (lambda t=train: run(t, K, epochs, **shape))
+                               for name, train in ENGINES.items()})
+    per = {name: seconds / (epochs * (K or 1)) for name, (seconds, _) in best.items()}
+    print(f"{label:<24}{per['before'] * 1e6:>9.3f}{per['after'] * 1e6:>9.3f}"
+          f"{1 / per['before']:>13,.0f}{1 / per['after']:>13,.0f}"
+          f"{per['before'] / per['after']:>8.2f}×")
+    return best
+
+
+def header(first):
+    print(f"{first:<24}{'µs per network-epoch':>18}{'network-epochs/s':>26}{'speed-up':>9}")
+    print(f"{'':<24}{'before':>9}{'after':>9}{'before':>13}{'after':>13}")
+
+
+def studies_wall(repeats):
+    """Wall and CPU time of the default studies, before and after, and the
+    largest difference between their final losses and loss curves."""
+    from lab.exp6.study_plan import StudiesConfig, run_studies
+    from report.pool import run_all
+
+    def with_unit(unit):
+        def run_all_with(function, items, **options):
+            return run_all(unit, items, **options)
+        return run_all_with
+
+    units = {"before": engine_before.studies.train_batch, "after": lab.studies.train_batch}
+    config = StudiesConfig()
+    best, results = {}, {}
+    for _ in range(repeats):
+        for name, unit in units.items():
+            cpu, start = _cpu_seconds(), time.perf_counter()
+            results[name] = run_studies(config, epochs=5000, run_all=with_unit(unit))
+            wall, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
+            if name not in best or wall < best[name][0]:
+                best[name] = (wall, cpu)
+    print(f"\nrun_studies(StudiesConfig(), epochs=5000): seeds {config.seeds}, reliability "
+          f"seeds {config.reliability_seeds}, {config.workers} workers; best of {repeats}")
+    for name, (wall, cpu) in best.items():
+        print(f"  {name:<8}{wall:7.2f} s wall {cpu:7.2f} s CPU")
+    print(f"  speed-up {best['before'][0] / best['after'][0]:.2f}× wall, "
+          f"{best['before'][1] / best['after'][1]:.2f}× CPU")
+    counts, gaps = True, {}
+    for study in results["after"]:
+        for key in lab.studies.PER_NETWORK + ("loss_curves",):
+            a, b = (np.asarray(results[name][study][key], dtype=float) for name in units)
+            if key in ("final_loss", "symmetry_gap", "hidden_change", "loss_curves"):
+                with np.errstate(invalid="ignore"):
+                    gaps[key] = max(gaps.get(key, 0.0), float(np.nanmax(np.abs(a - b))))
+            else:
+                counts &= np.array_equal(a, b)
+    print(f"  before and after, the same counts (accuracy, epochs to 100 %, divergence, "
+          f"rising epochs, dead units): {counts}; largest difference of "
+          + ", ".join(f"{key} {gap:.1e}" for key, gap in gaps.items()))
+
+
+def program_agreement(epochs=5000):
+    """How far each engine's loss history is from lab/exp6/program.py's, run
+    on the same 4 points, for every network of the default studies' sheet
+    shape (2-8-8-2 ReLU): the largest relative difference and the count of
+    networks beyond 1e-12.  About a minute."""
+    from lab.exp6 import program
+    from lab.exp6.study_plan import StudiesConfig, plan
+
+    specs = [s for s in plan(StudiesConfig(), epochs)[0] if tuple(s["layers"]) == SHEET
+             and s["activation"] == "relu"]
+    X, y = np.array(specs[0]["X"]), np.array(specs[0]["y"])
+    Y = np.eye(2)[y]
+    worst, beyond, networks = dict.fromkeys(ENGINES, 0.0), dict.fromkeys(ENGINES, 0), 0
+    for spec in specs:
+        starts = list(zip(spec["inits"], spec["lrs"], spec["seeds"]))
+        many = [mlp.init_params(list(SHEET), init, np.random.RandomState(seed))
+                for init, _, seed in starts]
+        lr = np.array(spec["lrs"]).reshape(-1, 1, 1)
+        losses = {name: train(X, Y, y, mlp.stack_params(many), lr=lr, epochs=epochs).loss
+                  for name, train in ENGINES.items()}
+        for k, (init, rate, seed) in enumerate(starts):
+            alone = program.init_params(list(SHEET), init, np.random.RandomState(seed))
+            with np.errstate(all="ignore"):
+                expected, _ = program.train(X.T, Y.T, y, alone, rate, epochs, "relu", epochs + 1,
+                                            log=lambda line: None)
+                for name, loss in losses.items():
+                    gap = np.nanmax(np.abs(loss[:len(expected), k] - expected) / np.abs(expected))
+                    worst[name], beyond[name] = max(worst[name], gap), beyond[name] + (gap > 1e-12)
+            networks += 1
+    print(f"\nloss histories against lab/exp6/program.py on the same 4 points, {networks} "
+          f"networks 2-8-8-2 ReLU of the default studies, {epochs} epochs:")
+    for name in ENGINES:
+        print(f"  {name:<8}largest relative difference {worst[name]:.1e}, "
+              f"{beyond[name]} networks beyond 1e-12")
+
+
+def _cpu_seconds():
     """CPU time of this process and of its finished children (the workers)."""
     return sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
                for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
 
 
-def best(f, repeats):
-    return min(f() for _ in range(repeats))
-
-
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=2000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--skip-studies", action="store_true")
-    args = parser.parse_args()
+    parser.add_argument("--against-program", action="store_true",
+                        help="also compare both engines' loss histories with the program's")
+    args = parser.parse_args(argv)
+    epochs, repeats = args.epochs, args.repeats
 
-    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; "
-          f"2-8-8-2 ReLU on 4 points, {args.epochs} epochs, best of {args.repeats}")
-    single = args.epochs / best(lambda: seconds(None, args.epochs), args.repeats)
-    print(f"{'trainer':<22}{'network-epochs/s':>18}{'ratio':>8}")
-    print(f"{'single (2-D params)':<22}{single:>18,.0f}{1:>8.2f}")
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; 4 XOR points, "
+          f"{epochs} epochs; before = benchmarks/engine_before, after = lab/; best of {repeats}")
+    header("2-8-8-2 relu")
+    compare("single (2-D params)", None, epochs, repeats)
     for K in STACKS:
-        rate = K * args.epochs / best(lambda: seconds(K, args.epochs), args.repeats)
-        print(f"{f'batched K={K}':<22}{rate:>18,.0f}{rate / single:>8.2f}")
+        best = compare(f"batched K={K}", K, epochs, repeats)
+    faults = {name: f for name, (_, f) in best.items()}
+    print(f"minor page faults per epoch at K=256, from epoch 250 on: before "
+          f"{faults['before']:.2f}, after {faults['after']:.2f} (first writes of the loss and "
+          f"accuracy logs alone: {2 * 256 * 8 / resource.getpagesize():.2f})")
+
+    for K in (64, 256):
+        print()
+        header(f"studies' shapes, K={K}")
+        for layers, activation in SHAPES:
+            label = "-".join(map(str, layers)) if len(layers) < 6 else "2-8x5-2"
+            compare(f"{label} {activation}", K, epochs // 2, repeats,
+                    layers=layers, activation=activation)
 
     if not args.skip_studies:
-        config = StudiesConfig()
-        cpu, start = cpu_seconds(), time.perf_counter()
-        run_studies(config, epochs=5000)
-        wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
-        print(f"\nrun_studies, defaults (seeds {config.seeds}, reliability_seeds "
-              f"{config.reliability_seeds}, workers {config.workers}, 5000 epochs): "
-              f"{wall:.1f} s wall, {cpu:.1f} s CPU; load average now "
-              f"{os.getloadavg()[0]:.2f}")
+        studies_wall(max(3, repeats // 2))
+    if args.against_program:
+        program_agreement()
 
 
 if __name__ == "__main__":

@@ -7,9 +7,10 @@ invocation, so that the figures mean the same on a faster or a busier machine.
 training  in-process: the default exp6 run (2000 rows, 5000 epochs) with lab/
           beside the notebook-style baseline (benchmarks/notebook_style.py);
           per-epoch times and their ratio, and whether the logs agree.
-studies   in-process: network-epochs per second of the batched trainer at
-          K = 1, 8, 64, 256 against the single-network trainer, and the wall
-          time of the default studies (see benchmarks/studies.py).
+studies   in-process: network-epochs per second of lab/'s batched trainer at
+          K = 1, 8, 64, 256 and on the studies' shapes, and the wall time of
+          the default studies, against the engine as it was (frozen in
+          benchmarks/engine_before/); see benchmarks/studies.py.
 build     whole-process: `labreport build exp6` cold (no cache) and warm,
           `labreport --help` and `labreport list`, against a bare
           `python -c "import numpy"`; and the in-process split of a cold build.
@@ -77,7 +78,7 @@ def studies():
     import studies as studies_bench
 
     print("== studies")
-    studies_bench.main()
+    studies_bench.main([])
 
 
 def _wall(cmd, env=None, repeat=3):

@@ -8,8 +8,12 @@ in a dict with matching keys ``{"dW1": ..., "db1": ...}``.
 Every function treats the last two axes of an array as (samples, features) and
 any axes before them as a batch of independent networks.  One network has
 ``W1`` of shape (fan_in, fan_out); a stack of K networks has (K, fan_in,
-fan_out) and is trained by exactly the same code, one matmul per layer for all
-K.  The data X (N, d) is shared and broadcasts against every network.
+fan_out) and goes through the same code, one matmul per layer for all K.  The
+data X (N, d) is shared and broadcasts against every network.
+
+``lab.train`` trains with these maths laid out for speed (its ``_Stack``);
+these functions are its reference, which tests hold it to, and serve the
+gradient check and the studies' summaries.
 
 Left out on purpose: mini-batches, momentum, regularisation.  The sheet asks for
 vanilla full-batch gradient descent and nothing else.

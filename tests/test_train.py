@@ -216,3 +216,95 @@ def test_the_batched_engine_reproduces_the_programs_loss_history(layers, init, a
     np.testing.assert_allclose(history.loss, np.repeat(loss[:, None], 3, axis=1),
                                rtol=1e-12, atol=0)
     np.testing.assert_array_equal(history.accuracy[:, 0], accuracy)
+
+
+# --- the engine takes lab.mlp's steps -------------------------------------------------
+
+
+def steps_of_lab_mlp(X, Y, y, params, lr, epochs, activation):
+    """Gradient descent written with lab.mlp's functions, one per step: the
+    maths that train's engine lays out for speed.  (loss, accuracy) per epoch."""
+    losses, accuracies = [], []
+    for _ in range(epochs):
+        yhat, log_yhat, cache = mlp.forward(X, params, activation)
+        losses.append(mlp.cross_entropy(log_yhat, Y))
+        accuracies.append(mlp.accuracy(yhat, y))
+        mlp.update(params, mlp.backward(yhat, Y, cache, params, activation), lr)
+    return np.array(losses), np.array(accuracies)
+
+
+def assert_same_training(X, Y, y, many, lrs, epochs, activation):
+    # Only the order of the terms of some sums differs: rounding.  Learning
+    # rates near the edge of stability amplify it (1e-15 to 1e-8 in a hundred
+    # epochs, for either trainer and a nudge of 1e-15), so these are moderate.
+    stacked = mlp.stack_params(many)
+    reference = {key: value.copy() for key, value in stacked.items()}
+    lr = np.array(lrs).reshape(-1, 1, 1)
+    with np.errstate(all="ignore"):
+        loss, accuracy = steps_of_lab_mlp(X, Y, y, reference, lr, epochs, activation)
+    history = train(X, Y, y, stacked, lr=lr, epochs=epochs, activation=activation)
+    np.testing.assert_allclose(history.loss, loss, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(history.accuracy, accuracy)
+    for key in stacked:
+        np.testing.assert_allclose(stacked[key], reference[key], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("hidden_layers", [0, 1, 2, 3, 5])
+@pytest.mark.parametrize("activation", sorted(mlp.ACTIVATIONS))
+def test_the_engine_takes_the_steps_of_lab_mlp(activation, hidden_layers):
+    layers = [2] + [8] * hidden_layers + [2]
+    inits = ["he", "xavier", "normal", "zeros", "he"]
+    many = [mlp.init_params(layers, init, np.random.RandomState(seed))
+            for seed, init in enumerate(inits)]
+    assert_same_training(X, Y, y, many, [0.05, 0.1, 0.2, 0.3, 0.5], 300, activation)
+
+
+def test_the_engine_takes_the_steps_of_lab_mlp_with_three_classes():
+    # Argmax over three classes, ties (zero initialisation) going to the first.
+    rng = np.random.RandomState(0)
+    X3, y3 = rng.randn(12, 2), np.tile([0, 1, 2], 4)
+    many = [mlp.init_params([2, 6, 5, 3], init, np.random.RandomState(seed))
+            for seed, init in enumerate(["he", "zeros", "xavier"])]
+    assert_same_training(X3, np.eye(3)[y3], y3, many, [0.1, 0.2, 0.3], 200, "tanh")
+
+
+def test_a_grid_of_networks_trains_like_a_stack():
+    many = [sheet_params(seed=s) for s in range(6)]
+    grid = {key: value.reshape((2, 3) + value.shape[1:])
+            for key, value in mlp.stack_params(many).items()}
+    stacked = mlp.stack_params(many)
+    lrs = np.linspace(0.05, 0.5, 6)
+    in_grid = train(X, Y, y, grid, lr=lrs.reshape(2, 3, 1, 1), epochs=100)
+    in_stack = train(X, Y, y, stacked, lr=lrs.reshape(6, 1, 1), epochs=100)
+    assert in_grid.loss.shape == in_grid.accuracy.shape == (100, 2, 3)
+    assert in_grid.diverged_at.shape == (2, 3)
+    np.testing.assert_array_equal(in_grid.loss.reshape(100, 6), in_stack.loss)
+    for key in stacked:
+        np.testing.assert_array_equal(grid[key].reshape(stacked[key].shape), stacked[key])
+
+
+def test_a_diverged_network_in_a_stack_keeps_the_parameters_it_diverged_with():
+    # Alone, training ends after the diverging epoch's update; in a stack the
+    # network is frozen there and its loss, from then on, is that of those parameters.
+    alone = sheet_params()
+    stopped = train(X, Y, y, alone, lr=50.0, epochs=200).stopped_at
+    stacked = mlp.stack_params([sheet_params(), sheet_params()])
+    history = train(X, Y, y, stacked, lr=np.array([0.1, 50.0]).reshape(-1, 1, 1), epochs=200)
+    assert history.diverged_at[1] == stopped
+    for key, value in mlp.unstack_params(stacked, 1).items():
+        np.testing.assert_allclose(value, alone[key], rtol=0, atol=1e-12)
+    _, log_yhat, _ = mlp.forward(X, alone)
+    np.testing.assert_allclose(history.loss[stopped:, 1], mlp.cross_entropy(log_yhat, Y),
+                               rtol=1e-12)
+
+
+def test_minus_infinity_on_a_class_the_label_does_not_name_makes_the_loss_nan():
+    # As the program's −Σ Y·log ŷ does: 0 · (−inf) is nan, so the run diverged.
+    # The logits (1e308, −1e308) of the point (1, 1) give log ŷ = (0, −inf).
+    X2, y2 = np.array([[1.0, 1.0], [0.0, 0.0]]), np.array([0, 1])
+    params = {"W1": np.array([[1e308, -1e308], [0.0, 0.0]]), "b1": np.zeros((1, 2))}
+    with np.errstate(all="ignore"):
+        _, log_yhat, _ = mlp.forward(X2, params)
+        assert np.isnan(mlp.cross_entropy(log_yhat, np.eye(2)[y2]))
+    history = train(X2, np.eye(2)[y2], y2, params, lr=0.1, epochs=10)
+    assert np.isnan(history.loss[0]) and history.diverged_at == 1

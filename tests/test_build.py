@@ -156,7 +156,7 @@ def test_a_claim_that_fails_is_warned_marked_and_fails_strict(tmp_path):
     args = ["--set", "epochs=20", "--set", "print_every=10"]
     relaxed = build(tmp_path / "a", *args)
     assert relaxed.exit_code == 0
-    assert "Warning: claim 'reliable' does not hold" in relaxed.stderr
+    assert "Warning: claim 'reliable' of exp6 does not hold" in relaxed.stderr
     html = (tmp_path / "a" / "exp6" / "report.html").read_text()
     assert "does not hold" in html
     strict = build(tmp_path / "b", "--strict", *args, cache=tmp_path / "a" / ".cache")

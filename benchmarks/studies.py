@@ -10,7 +10,7 @@ this invocation, so that the ratios mean the same on a faster or busier machine.
 - minor page faults per epoch (resource.getrusage) at K = 256, from epoch 250
   on: what each epoch costs beside writing the loss and accuracy logs;
 - the wall time of ``run_studies(StudiesConfig(), epochs=5000)`` in 2 worker
-  processes (report.pool.run_all), before and after, and how far apart
+  processes (report.pipeline.pool.run_all), before and after, and how far apart
   their numbers are.
 
 Before and after alternate, and every figure is the best of a few repeats,
@@ -106,7 +106,7 @@ def studies_wall(repeats):
     """Wall and CPU time of the default studies, before and after, and the
     largest difference between their final losses and loss curves."""
     from lab.exp6.study_plan import StudiesConfig, run_studies
-    from report.pool import run_all
+    from report.pipeline.pool import run_all
 
     def with_unit(unit):
         def run_all_with(function, items, **options):

@@ -92,8 +92,8 @@ def _wall(cmd, env=None, repeat=3):
 
 
 def build():
-    from report.build import build as build_in_process
-    from report.progress import Progress
+    from report.pipeline.build import build as build_in_process
+    from report.pipeline.progress import Progress
 
     print("== build: whole process (best of 3) and in-process split")
     exe = [

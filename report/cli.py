@@ -8,11 +8,16 @@ import sys
 import click
 
 from lab.config import ConfigError
-from report import __version__, experiments, interrupt, limits, settings, tolerance
-from report.build import build, configure
-from report.render import measured
+from report import __version__
+from report.experiment import registry as experiments
+from report.pipeline import interrupt
+from report.pipeline import limits
+from report.experiment import settings
+from report.compare import tolerance
+from report.pipeline.build import build, configure
+from report.render.html import measured
 from report.errors import UserError
-from report.progress import Progress
+from report.pipeline.progress import Progress
 
 
 class Group(click.Group):
@@ -65,7 +70,7 @@ quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress on 
 
 def limits_options(command):
     """--max-gib and --max-minutes: the bounds a configuration's estimated
-    memory and time must stay within (report.limits)."""
+    memory and time must stay within (report.pipeline.limits)."""
     command = click.option(
         "--max-minutes", type=click.FloatRange(min=0, min_open=True),
         default=limits.DEFAULT_MINUTES, show_default=True, metavar="M",
@@ -216,8 +221,8 @@ def check_command(experiment, against, rtol, rendering_rms, write, assignments,
     /Producer included), changed markup or formatting, or an SVG change that
     is not drawn.
     """
-    from report.check import check, check_all
-    from report.outputs import experiment_folder
+    from report.pipeline.check import check, check_all
+    from report.pipeline.outputs import experiment_folder
 
     if os.path.exists(against) and not os.path.isdir(against):
         raise UserError(f"{against}: not a folder")
@@ -243,7 +248,7 @@ def new_command(experiment, title):
     its template in templates/ and its tests in tests/, an example that
     builds, checks and passes its tests as it is, to make one's own.
     """
-    from report.scaffold import new_experiment, project_root
+    from report.experiment.scaffold import new_experiment, project_root
 
     root = project_root()
     for path in new_experiment(experiment, title, root):

@@ -1,5 +1,7 @@
-"""The system libraries a PDF's bytes depend on, found without importing
-WeasyPrint (a build whose PDF comes from the cache never needs it).
+"""What a build's bytes depend on beyond its source: the versions of Python
+packages (``versions``) and the system libraries a PDF's bytes depend on,
+found without importing WeasyPrint (a build whose PDF comes from the cache
+never needs it).
 
 WeasyPrint lays out text with Pango, which shapes it with HarfBuzz, and
 subsets the embedded fonts with HarfBuzz-Subset when the system has it, or
@@ -14,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 from functools import lru_cache
+from importlib import metadata
 
 from report.errors import UserError
 
@@ -32,6 +35,22 @@ SUBSET_MINIMUM = (4, 1, 0)  # WeasyPrint uses HarfBuzz-Subset from this version 
 
 INSTALL_SUBSETTER = ("Debian/Ubuntu: apt-get install libharfbuzz-subset0; Fedora: "
                      "dnf install harfbuzz; macOS: brew install harfbuzz")
+
+
+def versions(*distributions):
+    """{name: installed version, or None} of the given Python distributions."""
+    return _versions(distributions)
+
+
+@lru_cache(maxsize=None)
+def _versions(distributions):
+    found = {}
+    for name in distributions:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
 
 
 def _load(names):

@@ -95,7 +95,7 @@ def test_every_number_in_the_prose_is_the_runs(quick_build, html):
 
     metrics = json.loads((quick_build / "metrics.json").read_text())
     assert metrics["config"]["epochs"] == 300
-    from report.numbers import fmt
+    from report.render.numbers import fmt
 
     text = visible(html)
     assert f"final loss {fmt(metrics['final_loss'])}" in text or fmt(metrics["final_loss"]) in text
@@ -192,7 +192,7 @@ def test_two_builds_in_two_processes_give_identical_bytes(tmp_path):
 
 
 def test_a_build_killed_mid_way_leaves_the_previous_outputs_as_they_were(tmp_path):
-    from report.outputs import write_outputs
+    from report.pipeline.outputs import write_outputs
 
     target = write_outputs(tmp_path / "exp6", {"report.html": b"previous", "log.csv": b"1"})
     (target / "notes.md").write_text("mine")
@@ -295,7 +295,7 @@ def test_an_empty_out_is_a_one_line_error(tmp_path, monkeypatch):
 
 
 def test_a_repository_git_cannot_read_is_named_in_one_warning(tmp_path, monkeypatch):
-    from report import provenance
+    from report.experiment import provenance
 
     broken = tmp_path / "project"
     (broken / ".git").mkdir(parents=True)  # there, but not a repository git can read
@@ -309,7 +309,7 @@ def test_a_repository_git_cannot_read_is_named_in_one_warning(tmp_path, monkeypa
 
 
 def test_no_warning_outside_a_repository(tmp_path, monkeypatch):
-    from report import provenance
+    from report.experiment import provenance
 
     monkeypatch.setattr(provenance, "PROJECT_ROOT", tmp_path)  # an installed wheel
     assert provenance.git_problem() is None

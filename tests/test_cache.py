@@ -17,8 +17,8 @@ from test_build import QUICK
 
 import lab
 from lab.exp6 import Config
-from report import cache as caching
-from report.build import run_key
+from report.pipeline import cache as caching
+from report.pipeline.build import run_key
 
 
 def test_equal_values_give_equal_fingerprints_whatever_the_dict_order():
@@ -64,11 +64,11 @@ def test_the_source_digest_changes_when_the_lab_code_changes_and_only_then(tmp_p
 
 
 def test_the_run_key_follows_the_experiments_own_source_set(tmp_path, monkeypatch):
-    from report import sources
+    from report.experiment import sources
 
     key = run_key("exp6", Config(), "run")
     root, package = copy_of_lab(tmp_path)
-    monkeypatch.setattr("report.build.lab", package)
+    monkeypatch.setattr("report.pipeline.build.lab", package)
     monkeypatch.setattr(sources, "_lab_root", lambda: root)
     sources.lab_files.cache_clear()
     try:
@@ -349,7 +349,7 @@ def test_math_entries_altered_in_place_are_recomputed(filled, cache_copy, tmp_pa
 
 def template_with(tmp_path, old, new):
     """A user template folder whose exp6.html.j2 has ``old`` replaced by ``new``."""
-    from report.render import templates_dir
+    from report.render.html import templates_dir
 
     text = (templates_dir() / "exp6.html.j2").read_text(encoding="utf-8")
     assert old in text

@@ -10,8 +10,8 @@ import shutil
 import pytest
 
 from conftest import invoke
-from report.serialize import json_bytes
-from report import build
+from report.pipeline.serialize import json_bytes
+from report.pipeline import build
 from test_build import QUICK
 from test_compare import (add_open_action_and_author, add_script_to_svg, add_space_to_json,
                           edit)
@@ -202,7 +202,7 @@ def test_a_tolerance_that_is_not_a_usable_number_is_refused(tmp_path, option, va
 
 def test_a_repository_git_cannot_read_is_given_as_the_likely_cause(outputs, tmp_path,
                                                                    monkeypatch):
-    from report import provenance
+    from report.experiment import provenance
 
     broken = tmp_path / "project"
     (broken / ".git").mkdir(parents=True)

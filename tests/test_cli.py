@@ -10,9 +10,10 @@ import pytest
 
 import report.cli
 from lab import exp6
-from report import __version__, settings
+from report import __version__
+from report.experiment import settings
 from report.cli import cli
-from report.progress import Progress
+from report.pipeline.progress import Progress
 
 SHEET_LOSSES = [0.004159, 0.001368, 0.000765, 0.000516, 0.000384,
                 0.000303, 0.000248, 0.000209, 0.000180, 0.000158]
@@ -277,7 +278,7 @@ def test_a_user_who_means_it_can_raise_the_limits(labreport, monkeypatch):
 
 
 def test_workers_are_never_more_than_the_cpus():
-    from report.pool import Workers, cpu_count
+    from report.pipeline.pool import Workers, cpu_count
 
     with Workers(40) as workers:
         assert workers.count == cpu_count()

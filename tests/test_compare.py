@@ -1,4 +1,4 @@
-"""report.compare finds exactly the change planted in a copy of an outputs dir,
+"""report.compare.dirs finds exactly the change planted in a copy of an outputs dir,
 fails on any byte difference by default, and forgives only what a named
 tolerance says it forgives."""
 import io
@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from report.compare import Change, Tolerance, compare_dirs, format_comparison
+from report.compare.dirs import Change, Tolerance, compare_dirs, format_comparison
 
 RTOL = Tolerance(rtol=1e-6)
 RENDERING = Tolerance(rendering_rms=2)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from report import contract, experiments
-from report.contract import ContractError, check_context, check_experiment
+from report.experiment import contract
+from report.experiment import registry as experiments
+from report.experiment.contract import ContractError, check_context, check_experiment
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
-"""report.explain names what differs in how two builds were made."""
+"""report.compare.explain names what differs in how two builds were made."""
 import json
 
-from report.explain import provenance_notes
+from report.compare.explain import provenance_notes
 
 
 def metrics(**provenance):

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from report.figures import render_figure
+from report.render.figures import render_figure
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,7 +80,7 @@ def test_the_same_spec_gives_the_same_bytes(loss_svg):
 def test_the_same_specs_give_the_same_bytes_in_another_process(loss_svg):
     code = ("import sys; sys.path.insert(0, 'tests');"
             "from test_figures import loss_figure, boundary_figure;"
-            "from report.figures import render_figure;"
+            "from report.render.figures import render_figure;"
             "sys.stdout.write(render_figure(loss_figure()) + render_figure(boundary_figure()))")
     other = subprocess.run([sys.executable, "-c", code], capture_output=True,
                            text=True, check=True, cwd=ROOT).stdout

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from report import interrupt
+from report.pipeline import interrupt
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICK = ["--set", "epochs=300", "--set", "print_every=100", "--set", "studies=none"]
@@ -44,8 +44,8 @@ def files_under(folder):
 # the stage still hands back a complete-looking PDF.
 SWALLOWED = """
 import os, signal, sys, time
-import report.pdf
-real = report.pdf.html_to_pdf
+import report.render.pdf
+real = report.render.pdf.html_to_pdf
 def swallowing(html, **options):
     try:
         os.kill(os.getpid(), signal.{signal})
@@ -53,7 +53,7 @@ def swallowing(html, **options):
     except BaseException:
         pass
     return real(html, **options)
-report.pdf.html_to_pdf = swallowing
+report.render.pdf.html_to_pdf = swallowing
 from report.cli import main
 sys.argv = ["labreport", *sys.argv[1:]]
 main()

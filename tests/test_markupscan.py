@@ -1,8 +1,8 @@
-"""report.markupscan counts what a browser would run or fetch in HTML or SVG,
+"""report.compare.markupscan counts what a browser would run or fetch in HTML or SVG,
 however it is written."""
 import pytest
 
-from report.markupscan import active_content, added
+from report.compare.markupscan import active_content, added
 
 
 def test_a_figure_and_a_page_as_labreport_writes_them_hold_nothing_active():

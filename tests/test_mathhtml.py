@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from report.mathhtml import equation_html, text_width_em
-from report.mathsvg import tex_to_svg
-from report.mathtext import plain_text
-from report.render import render_html
-from report.textdiff import read_page
+from report.render.mathhtml import equation_html, text_width_em
+from report.render.mathsvg import tex_to_svg
+from report.render.mathtext import plain_text
+from report.render.html import render_html
+from report.compare.textdiff import read_page
 
 STYLE = Path(__file__).resolve().parents[1] / "templates" / "style.css"
 DEVIATION = r"\sqrt{2/n_{l-1}}"
@@ -40,7 +40,7 @@ def paragraphs(deviation, loss):
 
 @pytest.fixture(scope="module")
 def pdf():
-    from report.pdf import html_to_pdf
+    from report.render.pdf import html_to_pdf
 
     return html_to_pdf(page(paragraphs(equation(DEVIATION), equation(LOSS, display=True))))
 
@@ -72,7 +72,7 @@ def test_the_math_filter_writes_the_wrapper(tmp_path):
 
 
 def test_a_reader_of_the_html_meets_each_equation_once_as_its_text():
-    # report.textdiff reads the page as a browser shows it; the text layer is
+    # report.compare.textdiff reads the page as a browser shows it; the text layer is
     # generated content, so only the SVG's label speaks.
     lines = read_page(page(paragraphs(equation(DEVIATION), equation(LOSS, display=True)))).lines
     assert "Draw each weight with standard deviation $√(2/n_(l−1))$ (He), and set every " \
@@ -98,8 +98,8 @@ def test_the_pdfs_text_has_the_equations_in_reading_order(pdf):
 def test_the_text_prints_nothing_and_moves_nothing(pdf):
     # The same page with bare SVGs in running text (as before the text layer)
     # and with the display equation's text left empty looks the same.
-    from report.pdf import html_to_pdf
-    from report.raster import pdf_page_images
+    from report.render.pdf import html_to_pdf
+    from report.compare.raster import pdf_page_images
 
     bare = html_to_pdf(page(paragraphs(tex_to_svg(DEVIATION), equation(LOSS, True, text=""))))
     (with_text,), (without,) = pdf_page_images(pdf, dpi=150), pdf_page_images(bare, dpi=150)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from report.errors import UserError
-from report.mathsvg import SCRIPT_MIN, TexError, _tex_to_svg, tex_to_svg
+from report.render.mathsvg import SCRIPT_MIN, TexError, _tex_to_svg, tex_to_svg
 
 DENSE = r"z = a_{\mathrm{prev}} W + b"
 SOFTMAX = r"\hat{y}_c = \frac{e^{z_c}}{\sum_k e^{z_k}}"
@@ -202,7 +202,7 @@ def test_the_same_equation_gives_the_same_bytes_when_typeset_again():
 def test_the_same_equations_give_the_same_bytes_in_another_process():
     equations = template_equations()
     here = [hashlib.sha256(tex_to_svg(t, display=d).encode()).hexdigest() for t, d in equations]
-    code = ("import hashlib, json, sys; from report.mathsvg import tex_to_svg; "
+    code = ("import hashlib, json, sys; from report.render.mathsvg import tex_to_svg; "
             "print(json.dumps([hashlib.sha256(tex_to_svg(t, display=d).encode()).hexdigest()"
             " for t, d in json.loads(sys.argv[1])]))")
     done = subprocess.run([sys.executable, "-c", code, json.dumps(equations)],

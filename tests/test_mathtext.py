@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from report.mathtext import plain_text
+from report.render.mathtext import plain_text
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "exp6.html.j2"
 

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from report.numbers import filled, fmt
+from report.render.numbers import filled, fmt
 
 NB = "\u00a0"
 

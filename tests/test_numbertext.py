@@ -1,8 +1,8 @@
-"""report.numbertext reads numbers as the report spells them, and tells a
+"""report.compare.numbertext reads numbers as the report spells them, and tells a
 text that differs only in numbers from one whose words changed."""
 import pytest
 
-from report.numbertext import compare, split
+from report.compare.numbertext import compare, split
 
 
 @pytest.mark.parametrize("text, value", [

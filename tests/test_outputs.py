@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from report.outputs import (MANIFEST, OutputFolderError, read_manifest, usable_target,
+from report.pipeline.outputs import (MANIFEST, OutputFolderError, read_manifest, usable_target,
                             write_outputs)
 
 
@@ -56,7 +56,7 @@ def test_an_output_name_that_is_not_a_plain_file_name_is_refused(tmp_path, name)
 KILLED_WRITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from report import outputs
+    from report.pipeline import outputs
     real = Path.write_bytes
     def slow(self, data):
         real(self, data)
@@ -130,7 +130,7 @@ def test_a_file_where_the_output_folder_should_be_is_left_alone(tmp_path):
 KILL_AT = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
-    from report import outputs
+    from report.pipeline import outputs
     point, count = sys.argv[2], 0
     real_write, real_swap = Path.write_bytes, outputs._swap
     def write_bytes(self, data):

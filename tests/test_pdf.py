@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from report.render import render_html
+from report.render.html import render_html
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = """{% extends "base.html.j2" %}{% block content %}
@@ -27,7 +27,7 @@ TEMPLATE = """{% extends "base.html.j2" %}{% block content %}
 CONTEXT = {"number": 6, "title": "Implement gradient descent", "date": "1 January 2026",
            "provenance": {"commit": "0123456789ab", "seed": 42}}
 STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
-PRINT_PDF = ("import sys; from report.pdf import html_to_pdf;"
+PRINT_PDF = ("import sys; from report.render.pdf import html_to_pdf;"
              "created = int(sys.argv[1]) if len(sys.argv) > 1 else None;"
              "sys.stdout.buffer.write(html_to_pdf(sys.stdin.read(), created=created))")
 
@@ -87,7 +87,7 @@ def test_without_harfbuzz_subset_the_pdf_is_refused_in_one_line(html, monkeypatc
     from weasyprint.pdf import fonts
 
     from report.environment import MissingSystemLibrary
-    from report.pdf import html_to_pdf
+    from report.render.pdf import html_to_pdf
 
     monkeypatch.setattr(fonts, "harfbuzz_subset", None)
     with pytest.raises(MissingSystemLibrary) as caught:
@@ -103,7 +103,7 @@ def test_the_fonttools_path_would_give_other_bytes(html, pdf, monkeypatch):
     # WeasyPrint, made to subset with fontTools, embeds other font bytes.
     from weasyprint.pdf import fonts
 
-    from report import pdf as pdf_module
+    from report.render import pdf as pdf_module
 
     assert pdf_module.html_to_pdf(html) == pdf  # in-process, with HarfBuzz
     monkeypatch.setattr(pdf_module, "_require_harfbuzz_subset", lambda: None)
@@ -166,7 +166,7 @@ def test_every_font_the_pdf_binds_is_a_file_matplotlib_ships():
     from pathlib import Path
     from urllib.parse import unquote
 
-    from report.pdf import font_face_css
+    from report.render.pdf import font_face_css
 
     urls = re.findall(r'url\("file://([^"]+)"\)', font_face_css())
     assert len(urls) == 12

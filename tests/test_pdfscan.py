@@ -1,4 +1,4 @@
-"""report.pdfscan finds what a PDF holds besides its pages, however it is
+"""report.compare.pdfscan finds what a PDF holds besides its pages, however it is
 spelt or stored, and tells only what a fresh build does not have."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from report import pdfscan
+from report.compare import pdfscan
 
 CATALOG = "<< /Type /Catalog /Pages 2 0 R {} >>"
 PAGES = "<< /Type /Pages /Kids [] /Count 0 >>"

@@ -9,7 +9,7 @@ import re
 from markupsafe import Markup
 
 from lab.exp6 import program
-from report.program import listing, pygments_css
+from report.render.program import listing, pygments_css
 
 SOURCE = '''import numpy as np
 

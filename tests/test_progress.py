@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from report.progress import Progress
+from report.pipeline.progress import Progress
 
 
 class FakeClock:

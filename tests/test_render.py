@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from report.errors import UserError
-from report.render import make_environment, render_html, templates_dir
+from report.render.html import make_environment, render_html, templates_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = {
@@ -38,7 +38,7 @@ def test_context_values_are_escaped(user_dir):
 
 
 def test_the_package_templates_are_found_from_any_directory(tmp_path):
-    code = ("from report.render import render_html;"
+    code = ("from report.render.html import render_html;"
             "print(render_html('base.html.j2', {'number': 1, 'title': 'T'}))")
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path,
                           capture_output=True, text=True, check=True)
@@ -127,8 +127,8 @@ def test_a_claims_measurement_is_formatted_in_the_same_style(user_dir):
 
 def test_importing_the_renderers_does_not_import_matplotlib_or_weasyprint():
     # `labreport --help` must stay fast, and it imports report/.
-    code = ("import sys, report.figures, report.mathsvg, report.render, report.pdf,"
-            " report.program; print(sorted(m for m in ('matplotlib', 'weasyprint')"
+    code = ("import sys, report.render.figures, report.render.mathsvg, report.render.html, report.render.pdf,"
+            " report.render.program; print(sorted(m for m in ('matplotlib', 'weasyprint')"
             " if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
@@ -185,6 +185,6 @@ def test_a_template_cannot_change_the_context_it_is_given(user_dir):
 def test_a_bug_in_python_called_by_no_template_keeps_its_traceback(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
-    monkeypatch.setattr("report.render.make_environment", broken)
+    monkeypatch.setattr("report.render.html.make_environment", broken)
     with pytest.raises(RuntimeError):
         render_html("base.html.j2", PAGE)

@@ -13,7 +13,7 @@ import struct
 import numpy as np
 import pytest
 
-from report.safedata import DecodeError, decode, encode
+from report.pipeline.safedata import DecodeError, decode, encode
 
 
 def assert_identical(got, expected, where="value"):

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import pytest
 
 from lab.config import setting
-from report import settings
-from report.settings import SettingError, apply
+from report.experiment import settings
+from report.experiment.settings import SettingError, apply
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ def test_a_batch_keeps_the_loss_at_log_spaced_epochs():
 
 
 def test_results_do_not_depend_on_the_number_of_workers():
-    from report.pool import run_all
+    from report.pipeline.pool import run_all
 
     one = run_studies(StudiesConfig(seeds=2, reliability_seeds=3, workers=1), epochs=40)
     two = run_studies(StudiesConfig(seeds=2, reliability_seeds=3, workers=2), epochs=40,

@@ -1,9 +1,9 @@
-"""report.svgdiff: a change a pixel tolerance may forgive is one the pixels
+"""report.compare.svgdiff: a change a pixel tolerance may forgive is one the pixels
 show; anything else in an SVG is named."""
 import pytest
 
-from report import raster
-from report.svgdiff import MAX_PROBES, hidden_change, tokens
+from report.compare import raster
+from report.compare.svgdiff import MAX_PROBES, hidden_change, tokens
 
 FIGURE = """<svg xmlns="http://www.w3.org/2000/svg" width="80pt" height="60pt" viewBox="0 0 80 60">
 <defs><path id="tick" d="M 0 0 L 0 3.5" stroke="#000"/><path id="unused" d="M 0 0 L 9 9"/></defs>

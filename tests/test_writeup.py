@@ -12,9 +12,9 @@ import pytest
 from markupsafe import Markup
 
 from lab import exp6
-from report import settings
-from report.program import listing
-from report.render import render_html
+from report.experiment import settings
+from report.render.program import listing
+from report.render.html import render_html
 
 
 def record(*assignments, studies=None):

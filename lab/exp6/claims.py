@@ -3,7 +3,7 @@
 A claim is {"id", "statement": the claim in words, "measured": what was
 measured, as {"pattern": words with a {} per number, "values": [[value,
 kind], ...]} (the report formats the numbers in its one style; kind is one
-of report.numbers' kinds), "holds": True, False, or None when the data
+of report.render.numbers' kinds), "holds": True, False, or None when the data
 cannot decide it}.  Nothing is true by assumption: a claim the data stop
 supporting (other seeds, fewer epochs) comes out ``holds: False``, and the
 build warns and marks it.  Thresholds in a statement are the claim's own

@@ -3,7 +3,7 @@
 Two figures of the main run's (its loss and accuracy by epoch, and the
 decision boundary, side by side) and at most two of the studies' (the
 learning rate; loss curves by initialisation, depth and activation), and one
-table across the studies.  Figure specs are report.figures'; captions hold
+table across the studies.  Figure specs are report.render.figures'; captions hold
 words and whole numbers only (the report formats every other number).
 """
 from __future__ import annotations

@@ -1,0 +1,75 @@
+"""What comparing two output directories found: a status per file, with why.
+
+- unchanged: the bytes are equal;
+- tolerated: the bytes differ, and a tolerance the caller named forgives how
+  (``summary`` says how, and within what);
+- changed: the bytes differ and nothing given forgives it;
+- added / deleted: only the new / only the old directory has the file.
+
+Not here: how files are compared (see report.compare.dirs) or laid out as text
+(see report.compare.format).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from report.compare.tolerance import EXACT, Tolerance
+from report.compare.valuediff import Change
+
+STATUSES = ("unchanged", "tolerated", "changed", "added", "deleted")
+FAILING = ("changed", "added", "deleted")
+
+
+@dataclass
+class FileResult:
+    """What became of one file.  ``summary`` follows the status on the file's
+    header line; ``changes`` are its changed values, located by ``where``
+    tuples whose parts ``where_names`` names; ``details`` are notes and
+    ``diff`` a unified diff."""
+    path: str
+    status: str
+    summary: str = ""
+    details: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    where_names: tuple[str, ...] = ("path",)
+    diff: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Comparison:
+    """Every compared file's FileResult, the tolerance they were judged by,
+    and ``notes`` that may explain the differences (see report.compare.explain)."""
+    old: Path
+    new: Path
+    files: list[FileResult]
+    tolerance: Tolerance = EXACT
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def identical(self) -> bool:
+        """Every file's bytes are equal."""
+        return all(f.status == "unchanged" for f in self.files)
+
+    @property
+    def passes(self) -> bool:
+        """No file changed, was added or was deleted: any difference is
+        forgiven by the tolerance."""
+        return not any(f.status in FAILING for f in self.files)
+
+    def count(self, status):
+        return sum(f.status == status for f in self.files)
+
+    def file(self, path: str) -> FileResult:
+        """The result for ``path``, or KeyError."""
+        for result in self.files:
+            if result.path == path:
+                return result
+        raise KeyError(path)
+
+
+def judged(path, tolerance, *, fails, summary, **extra):
+    """A FileResult for a file whose bytes differ: changed if ``fails`` or if
+    no tolerance is given (then bytes must be equal), else tolerated."""
+    status = "changed" if fails or not tolerance.given else "tolerated"
+    return FileResult(path, status, summary, **extra)

@@ -1,0 +1,204 @@
+"""SVG figures, HTML pages and PDFs compared as a reader sees them, for
+report.compare.dirs.
+
+- SVG: rasterised and compared by pixel RMS; within a tolerance only if its
+  markup is the same apart from numbers and every changed element is drawn
+  (report.compare.svgdiff).
+- HTML: its visible text (a unified diff), the rest of its markup, and each
+  inline SVG as an SVG figure.  Text may differ only in numbers within rtol;
+  other markup not at all.
+- PDF: the text of each page, each page rasterised, and what the PDF holds
+  besides its pages (report.compare.pdfscan).
+
+In SVG and HTML, scripts, event attributes and external references a fresh
+build does not have (report.compare.markupscan) are never forgiven; in a PDF,
+neither are active content, embedded files, metadata, incremental updates,
+data after %%EOF, or a file that cannot be read.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from report.compare import markupscan
+from report.compare import numbertext
+from report.compare import pdfscan
+from report.compare import raster
+from report.compare import svgdiff
+from report.compare import textdiff
+from report.compare.comparison import judged
+
+HTML_DIFF_LINES = 60
+PDF_DIFF_LINES = 30
+
+
+@dataclass(frozen=True)
+class Picture:
+    """How two renderings of an SVG compare.  ``state``: "same" (equal
+    pixels), "within" (a tolerance forgives it), "beyond" (more than it
+    forgives) or "never" (a change no tolerance forgives); ``text`` says so."""
+    state: str
+    text: str
+
+    @property
+    def fails(self):
+        return self.state in ("beyond", "never")
+
+
+def compare_svg(name, a, b, tolerance):
+    old, new = a.decode("utf-8"), b.decode("utf-8")
+    picture = svg_picture(old, new, tolerance)
+    active = _added_markup(old, new)
+    summary = "; ".join(filter(None, [picture.text, active]))
+    return judged(name, tolerance, fails=picture.fails or bool(active), summary=summary)
+
+
+def svg_picture(old, new, tolerance):
+    """The Picture of two SVG documents (str); ``old`` is the compared one."""
+    old_image, new_image = raster.svg_image(old), raster.svg_image(new)
+    if old_image.shape != new_image.shape:
+        (h0, w0), (h1, w1) = old_image.shape, new_image.shape
+        return Picture("beyond", f"size changed ({w0}×{h0} → {w1}×{h1} px)")
+    rms = raster.rms(old_image, new_image)
+    allowed = tolerance.picture_rms
+    if rms > (allowed if allowed is not None else 0):
+        beyond = f", more than {allowed:g}" if allowed is not None else ""
+        return Picture("beyond", f"RMS {rms:.3g} (of 255){beyond}")
+    hidden = svgdiff.hidden_change(old, new, render=raster.svg_image, old_image=old_image)
+    if hidden:
+        look = "bytes differ, rendering identical" if rms == 0 else f"RMS {rms:.2g} (of 255)"
+        return Picture("never", f"{look}; {hidden}")
+    if rms == 0:
+        return Picture("same", f"bytes differ, rendering identical at {raster.SVG_DPI} dpi")
+    return Picture("within", f"rendering differs within RMS {rms:.2g}")
+
+
+def compare_html(name, a, b, tolerance):
+    old_html, new_html = a.decode("utf-8"), b.decode("utf-8")
+    old, new = textdiff.read_page(old_html), textdiff.read_page(new_html)
+    diff = textdiff.unified_diff(old.lines, new.lines, old_name=f"old/{name}",
+                                 new_name=f"new/{name}", limit=HTML_DIFF_LINES)
+    text, text_fails = _page_text(old.outside_svgs, new.outside_svgs, diff, tolerance)
+    notes, svgs_fail = _inline_svgs(old.svgs, new.svgs, tolerance)
+    active = _added_markup(old_html, new_html)
+    svg_summary = ("inline SVGs differ" if svgs_fail else
+                   "inline SVGs within tolerance" if notes else "")
+    summary = "; ".join(filter(None, [", ".join(filter(None, [text, svg_summary])), active]))
+    return judged(name, tolerance, fails=text_fails or svgs_fail or bool(active),
+                  summary=summary, details=notes, diff=diff)
+
+
+def _page_text(old, new, diff, tolerance):
+    """(what to say of the page outside its SVGs, whether that fails)."""
+    if old == new:
+        return "visible text identical", False
+    numbers = numbertext.compare(old, new, tolerance.rtol)
+    if tolerance.rtol > 0 and numbers.only_numbers_within:
+        return (f"{_count(numbers.within, 'number')} in the text within rtol "
+                f"{tolerance.rtol:g} (largest relative change {numbers.largest:.2g})"), False
+    if diff:
+        return "visible text changed", True
+    return "markup changed, visible text identical", True
+
+
+def _inline_svgs(old_svgs, new_svgs, tolerance):
+    """(notes on the inline SVGs that differ, paired in page order; whether
+    any of that fails)."""
+    notes, fails = [], len(old_svgs) != len(new_svgs)
+    if fails:
+        notes.append(f"inline SVGs: {len(old_svgs)} → {len(new_svgs)}")
+    for i, ((old_name, old), (new_name, new)) in enumerate(zip(old_svgs, new_svgs), 1):
+        if old == new:
+            continue
+        picture = svg_picture(old, new, tolerance)
+        fails = fails or picture.fails or not tolerance.given
+        name = new_name or old_name
+        name = f" ({name[:40]}{'…' if len(name) > 40 else ''})" if name else ""
+        status = "changed" if picture.fails or not tolerance.given else "tolerated"
+        notes.append(f"inline SVG #{i}{name}: {status}, {picture.text}")
+    return notes, fails
+
+
+def compare_pdf(name, a, b, tolerance):
+    old_facts, new_facts = pdfscan.scan(a), pdfscan.scan(b)
+    findings = pdfscan.differences(old_facts, new_facts, a, b)
+    if old_facts.error or new_facts.error:
+        return judged(name, tolerance, fails=True, summary="; ".join(findings))
+    old_text, new_text = raster.pdf_page_texts(a), raster.pdf_page_texts(b)
+    diff = textdiff.unified_diff(_page_lines(old_text), _page_lines(new_text),
+                                 old_name=f"old/{name} (text)", new_name=f"new/{name} (text)",
+                                 limit=PDF_DIFF_LINES)
+    text, text_fails = _pdf_text(old_text, new_text, tolerance)
+    pages, notes, pages_fail = _pdf_pages(raster.pdf_page_images(a),
+                                          raster.pdf_page_images(b), tolerance)
+    if pages == "rendering identical" and text == "text identical":
+        look = "bytes differ, rendering and text identical"
+    else:
+        look = ", ".join([pages, text])
+    return judged(name, tolerance, fails=text_fails or pages_fail or bool(findings),
+                  summary="; ".join([look, *findings]), details=notes,
+                  diff=diff if text_fails else [])
+
+
+def _pdf_text(old_pages, new_pages, tolerance):
+    """(what to say of the PDF's text, whether that fails).  Text is compared
+    word by word: line ends are layout, which the pages show."""
+    old = "\f".join(" ".join(page.split()) for page in old_pages)
+    new = "\f".join(" ".join(page.split()) for page in new_pages)
+    if old == new:
+        return "text identical", False
+    numbers = numbertext.compare(old, new, tolerance.rtol)
+    if tolerance.rtol > 0 and numbers.only_numbers_within:
+        return (f"{_count(numbers.within, 'number')} in the text within rtol "
+                f"{tolerance.rtol:g}"), False
+    return "text changed", True
+
+
+def _pdf_pages(old_pages, new_pages, tolerance):
+    """(what to say of the rendering, notes per page, whether that fails)."""
+    notes, worst, differing = [], 0.0, 0
+    fails = len(old_pages) != len(new_pages)
+    if fails:
+        notes.append(f"pages: {len(old_pages)} → {len(new_pages)}")
+    for i, (old, new) in enumerate(zip(old_pages, new_pages), 1):
+        rms = raster.rms(old, new)
+        if rms == 0:
+            continue
+        differing += 1
+        if rms is None:
+            (h0, w0), (h1, w1) = old.shape, new.shape
+            notes.append(f"page {i}: changed, size changed ({w0}×{h0} → {w1}×{h1} px)")
+            fails = True
+            continue
+        worst = max(worst, rms)
+        notes.append(f"page {i}: changed, RMS {rms:.3g} (of 255)")
+    allowed = tolerance.picture_rms
+    fails = fails or (differing and (allowed is None or worst > allowed))
+    shared = min(len(old_pages), len(new_pages))
+    if fails:
+        if len(old_pages) != len(new_pages):
+            return f"{len(old_pages)} → {len(new_pages)} pages", notes, True
+        beyond = (f" (RMS up to {worst:.2g}, more than {allowed:g})"
+                  if allowed is not None and worst > allowed else "")
+        return f"{differing} of {shared} pages look different{beyond}", notes, True
+    if not differing:
+        return "rendering identical", notes, False
+    return (f"rendering differs within RMS {worst:.2g} on {_count(differing, 'page')}",
+            notes, False)
+
+
+def _page_lines(texts):
+    lines = []
+    for number, text in enumerate(texts, 1):
+        lines.append(f"[page {number}]")
+        lines.extend(line.strip() for line in text.splitlines() if line.strip())
+    return lines
+
+
+def _added_markup(old, new):
+    """'added: …' for active or foreign content only ``old`` has, or ""."""
+    added = markupscan.added(markupscan.active_content(old), markupscan.active_content(new))
+    return f"added: {', '.join(added)}" if added else ""
+
+
+def _count(n, one):
+    return f"{n} {one if n == 1 else one + 's'}"

@@ -1,0 +1,102 @@
+"""Plain-text layout of a report.compare.comparison.Comparison, for a terminal or CI log.
+
+- All bytes equal: one line.
+- Differences all forgiven by the tolerance: a line saying the outputs match
+  within it, never "identical", then one line per tolerated file with how it
+  differs, and the notes that may explain why.
+- Otherwise: a count of each status, the two sides, the notes, then for each
+  file that changed, was added or was deleted a header line, an aligned
+  table of changed values (old, new, relative change to 6 significant
+  digits), notes and a unified diff; tolerated files get their header line.
+"""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from report.compare.valuediff import as_number
+
+if TYPE_CHECKING:
+    from report.compare.comparison import Comparison
+
+TABLE_ROWS = 20   # changed values shown per file; the rest are counted
+INDENT = "    "
+
+
+def format_comparison(c: Comparison, *, old_label=None, new_label=None) -> str:
+    """``c`` as plain text.  ``old_label`` and ``new_label`` name the two
+    sides (default: their paths)."""
+    old_label = old_label or str(c.old)
+    new_label = new_label or str(c.new)
+    files = c.files
+    if c.identical:
+        return f"identical: {_plural(len(files), 'file')} compared"
+    notes = [f"  {note}" for note in c.notes]
+    if c.passes:
+        tolerated = [f for f in files if f.status == "tolerated"]
+        head = (f"{old_label}: matches {new_label} within {c.tolerance.describe()}: "
+                f"{len(tolerated)} of {_plural(len(files), 'file')} differ within it")
+        return "\n".join([head, *(f"  {f.path}: {f.summary}" for f in tolerated), *notes])
+    counts = ", ".join(f"{c.count(s)} {s}" for s in ("changed", "added", "deleted", "tolerated",
+                                                      "unchanged")
+                       if s != "tolerated" or c.count(s))
+    sections = ["\n".join([f"outputs differ: {counts}", f"  old: {old_label}",
+                           f"  new: {new_label}", *notes])]
+    sections += [_file_section(f) for f in files if f.status not in ("unchanged", "tolerated")]
+    tolerated = [_header(f) for f in files if f.status == "tolerated"]
+    if tolerated:
+        sections.append("\n".join(tolerated))
+    return "\n\n".join(sections)
+
+
+def _header(result):
+    return f"{result.path}: {result.status}" + (f", {result.summary}" if result.summary else "")
+
+
+def _file_section(result):
+    lines = [_header(result)]
+    if result.changes:
+        lines += [INDENT + row for row in _table(result.changes, result.where_names)]
+    lines += [INDENT + note for note in result.details]
+    lines += [INDENT + line for line in result.diff]
+    return "\n".join(lines)
+
+
+def _table(changes, where_names):
+    """Aligned rows: where…, old, new, rel. change; numbers to the right."""
+    header = [*where_names, "old", "new", "rel. change"]
+    rows = [[*map(str, ch.where), *_old_new(ch.old, ch.new), _rel(ch.rel)]
+            for ch in changes[:TABLE_ROWS]]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    first_number = len(where_names)
+
+    def line(cells):
+        return "  ".join(cell.rjust(w) if i >= first_number else cell.ljust(w)
+                         for i, (cell, w) in enumerate(zip(cells, widths))).rstrip()
+
+    out = [line(header)] + [line(r) for r in rows]
+    if len(changes) > TABLE_ROWS:
+        out.append(f"... and {len(changes) - TABLE_ROWS} more changed values")
+    return out
+
+
+def _old_new(old, new):
+    """Both values to 6 significant digits, or in full if that hides the change."""
+    short = (_value(old, ".6g"), _value(new, ".6g"))
+    return short if short[0] != short[1] else (_value(old, "r"), _value(new, "r"))
+
+
+def _value(value, spec):
+    if isinstance(value, str) and as_number(value) is not None:
+        return value  # "nan", "inf": a number JSON cannot spell
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value) if spec == "r" else format(value, spec)
+    return json.dumps(value)
+
+
+def _rel(rel):
+    return "" if rel is None else f"{rel:+.6g}"
+
+
+def _plural(n, word):
+    return f"{n} {word if n == 1 else word + 's'}"

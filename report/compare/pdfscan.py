@@ -1,0 +1,298 @@
+"""What a PDF holds besides its pages: active content, metadata, revisions.
+
+A PDF can run JavaScript, open a URL, launch a program or carry files without
+its pages looking any different, so ``labreport check`` reads these apart
+from the rendering and never forgives them.  ``scan`` reads:
+
+- active and foreign content, by a label a reader can act on: the catalog's
+  ``/OpenAction`` and any ``/AA`` (with their action types), JavaScript
+  (``/JS``, ``/JavaScript`` actions and name trees), ``/Launch``,
+  ``/SubmitForm``, ``/ImportData``, ``/GoToR``, ``/GoToE``, ``/URI`` (with the
+  address), embedded files (each with a digest of its data),
+  ``/FileAttachment`` annotations, ``/RichMedia`` and ``/XFA``;
+- the Info dictionary's entries and a digest of the XMP metadata;
+- the revisions (an incremental update adds one) and any bytes after the
+  last ``%%EOF``;
+- the objects, counted by kind, so that one nobody draws still shows.
+
+Every indirect object is read with pypdf, those in compressed object streams
+too, and pypdf decodes names (``/Java#53cript`` is ``/JavaScript``).  A
+second, cruder pass reads the file's own bytes (stream data left out) and
+every object stream, inflated, for the same names: an object that no
+cross-reference table lists still counts there.  A PDF that pypdf cannot
+read, or that is encrypted, is reported as such (``PdfFacts.error``), and a
+caller never forgives it.
+
+Not here: pages and text (see report.compare.raster); the caller compares the scan of
+an old file with that of a fresh build, so content a build writes itself
+(an attachment, say) stays fine.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+
+RISKY_ACTIONS = frozenset(("/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToR",
+                           "/GoToE", "/URI", "/RichMediaExecute", "/Rendition", "/Sound",
+                           "/Movie"))
+ACTIVE_NAMES = frozenset(("/JS", "/JavaScript", "/OpenAction", "/AA", "/Launch", "/SubmitForm",
+                          "/ImportData", "/GoToR", "/GoToE", "/URI", "/EmbeddedFile",
+                          "/EmbeddedFiles", "/FileAttachment", "/RichMedia",
+                          "/RichMediaExecute", "/XFA", "/Rendition", "/Sound", "/Movie"))
+
+_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
+_NAME = re.compile(rb"/([^\x00\t\n\f\r /%()<>\[\]{}]*)")
+_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_OBJECT_HEADER = re.compile(rb"(?<![0-9])\d+\s+\d+\s+obj\b")
+_REVISION_END = re.compile(rb"startxref\s+\d+\s+%%EOF")
+_UPDATE = re.compile(rb"startxref|\bxref\b|trailer|\d+\s+\d+\s+obj")
+
+
+@dataclass
+class PdfFacts:
+    """What ``scan`` found; see the module docstring."""
+    active: Counter = field(default_factory=Counter)
+    raw_names: Counter = field(default_factory=Counter)
+    metadata: dict = field(default_factory=dict)
+    objects: Counter = field(default_factory=Counter)
+    revisions: int = 0
+    trailing: int = 0
+    error: str | None = None
+
+
+def scan(data):
+    """The PdfFacts of the PDF ``data`` (bytes)."""
+    facts = PdfFacts(raw_names=_raw_names(data), revisions=len(_REVISION_END.findall(data)),
+                     trailing=_trailing(data))
+    facts.objects["object headers in the file"] = len(
+        _OBJECT_HEADER.findall(_STREAM.sub(b"stream endstream", data)))
+    try:
+        _read_objects(data, facts)
+    except Exception as e:  # noqa: BLE001 - any failure to read is a finding, never a pass
+        facts.error = f"{type(e).__name__}: {e}"
+    return facts
+
+
+def differences(old, fresh, old_bytes, fresh_bytes):
+    """What ``old`` (the compared file) has that a fresh build does not, or
+    lacks, as short readable findings; none of them is ever forgiven."""
+    findings = _revision_findings(old, fresh, old_bytes, fresh_bytes)
+    if old.error or fresh.error:
+        raw = list(_more(old.raw_names, fresh.raw_names))
+        return findings + [f"{who} cannot be read as a PDF ({facts.error})"
+                           for who, facts in (("it", old), ("a fresh build", fresh))
+                           if facts.error] + ([f"added: {', '.join(raw)}"] if raw else [])
+    added = list(_more(old.active, fresh.active))
+    removed = list(_more(fresh.active, old.active))
+    meta_added = [k for k in old.metadata if k not in fresh.metadata]
+    meta_removed = [k for k in fresh.metadata if k not in old.metadata]
+    meta_changed = [k for k in old.metadata
+                    if k in fresh.metadata and old.metadata[k] != fresh.metadata[k]]
+    if added or meta_added:
+        findings.append("added: " + ", ".join(added + meta_added))
+    if removed or meta_removed:
+        findings.append("missing (a fresh build has it): " + ", ".join(removed + meta_removed))
+    if meta_changed:
+        findings.append("metadata changed: " + ", ".join(meta_changed))
+    if not added and not removed:
+        raw = list(_more(old.raw_names, fresh.raw_names))
+        if raw:
+            findings.append("added outside the objects a PDF reader lists: " + ", ".join(raw))
+    if not findings and old.objects != fresh.objects:
+        more, fewer = list(_more(old.objects, fresh.objects)), list(_more(fresh.objects, old.objects))
+        findings.append("objects differ from a fresh build: " + ", ".join(
+            [f"more {k}" for k in more] + [f"fewer {k}" for k in fewer]))
+    return findings
+
+
+def _revision_findings(old, fresh, old_bytes, fresh_bytes):
+    if len(old_bytes) > len(fresh_bytes) and old_bytes.startswith(fresh_bytes):
+        extra = old_bytes[len(fresh_bytes):]
+        kind = " (an incremental update)" if _UPDATE.search(extra) else ""
+        return [f"{len(extra)} bytes appended after %%EOF{kind}"]
+    findings = []
+    if old.revisions > fresh.revisions:
+        findings.append(f"an incremental update a fresh build does not have "
+                        f"({old.revisions} revisions, a fresh build {fresh.revisions})")
+    elif old.revisions < fresh.revisions:
+        findings.append(f"{old.revisions} revisions, a fresh build {fresh.revisions}")
+    if old.trailing > fresh.trailing:
+        findings.append(f"{old.trailing} bytes after the last %%EOF")
+    return findings
+
+
+def _more(counts, than):
+    extra = counts - than
+    for label, n in extra.items():
+        yield label if n == 1 else f"{label} ({n})"
+
+
+# --- pypdf: every indirect object ----------------------------------------------------
+
+def _read_objects(data, facts):
+    import pypdf
+    from pypdf.generic import IndirectObject
+
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    if reader.is_encrypted:
+        raise ValueError("encrypted")
+    numbers = {(n, gen) for gen, table in reader.xref.items() for n in table}
+    numbers |= {(n, 0) for n in reader.xref_objStm}
+    objects = []
+    for number, generation in sorted(numbers):
+        obj = reader.get_object(IndirectObject(number, generation, reader))
+        if obj is not None:
+            objects.append(obj)
+            facts.objects[_kind_of(obj)] += 1
+    facts.active = _active(objects)
+    facts.metadata = _metadata(reader)
+
+
+def _active(objects):
+    dicts = [d for obj in objects for d in _dicts(obj)]
+    labels, told = Counter(), set()  # ids of actions already told as a trigger's
+    for d in dicts:
+        for trigger in ("/OpenAction", "/AA"):
+            if trigger in d:
+                actions = _actions(d[trigger], event_dict=trigger == "/AA")
+                kinds = ", ".join(sorted({_action_kind(a) for a in actions})) or "empty"
+                labels[f"{trigger} ({kinds})"] += 1
+                told.update(id(a) for a in actions)
+    for d in dicts:
+        kind = d.get("/S")
+        if kind in RISKY_ACTIONS and id(d) not in told:
+            labels[_action_label(d)] += 1
+        elif "/JS" in d and id(d) not in told:
+            labels["/JS"] += 1
+        if "/JavaScript" in d:
+            labels["/JavaScript (document scripts)"] += 1
+        if "/EmbeddedFiles" in d:
+            labels["/EmbeddedFiles"] += 1
+        if "/EF" in d:
+            labels[f"embedded file {_text(d.get('/UF') or d.get('/F'))}"] += 1
+        if d.get("/Type") == "/EmbeddedFile":
+            labels[f"embedded file data ({_digest(d.get_data())})"] += 1
+        if d.get("/Subtype") in ("/FileAttachment", "/RichMedia"):
+            labels[f"{d['/Subtype']} annotation"] += 1
+        if "/RichMediaContent" in d:
+            labels["/RichMedia"] += 1
+        if "/XFA" in d:
+            labels["/XFA form"] += 1
+    return labels
+
+
+def _dicts(obj):
+    """``obj`` and the dictionaries nested in it directly (indirect ones are
+    objects of their own)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    stack, found = [obj], []
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            continue
+        if isinstance(item, DictionaryObject):
+            found.append(item)
+            stack.extend(item.values())
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
+    return found
+
+
+def _actions(value, *, event_dict):
+    """The action dictionaries of an /OpenAction (one action or a
+    destination) or of an /AA (event -> action)."""
+    from pypdf.generic import DictionaryObject
+
+    value = value.get_object()
+    if not isinstance(value, DictionaryObject):
+        return [value]  # a destination: a page to open at
+    if not event_dict:
+        return [value]
+    return [action.get_object() for action in value.values()]
+
+
+def _action_kind(action):
+    from pypdf.generic import DictionaryObject
+
+    if not isinstance(action, DictionaryObject):
+        return "destination"
+    return str(action.get("/S", "/?"))[1:]
+
+
+def _action_label(action):
+    kind = _action_kind(action)
+    target = action.get("/URI") or action.get("/F") or action.get("/Win")
+    return f"{kind} action" + (f" {_text(target)[:80]}" if target is not None else "")
+
+
+def _kind_of(obj):
+    from pypdf.generic import DictionaryObject, StreamObject
+
+    if isinstance(obj, DictionaryObject):
+        for key in ("/Type", "/Subtype"):
+            if isinstance(obj.get(key), str) and str(obj[key]).startswith("/"):
+                return str(obj[key])
+        return "stream" if isinstance(obj, StreamObject) else "dictionary"
+    return type(obj).__name__
+
+
+def _metadata(reader):
+    """{Info key: value as text}, and "XMP metadata": a digest of the packet."""
+    info = reader.trailer.get("/Info")
+    entries = {str(k): _text(v) for k, v in (info.get_object().items() if info else ())}
+    xmp = reader.trailer["/Root"].get_object().get("/Metadata")
+    if xmp is not None:
+        entries["XMP metadata"] = _digest(xmp.get_object().get_data())
+    return entries
+
+
+def _text(value):
+    value = value.get_object() if hasattr(value, "get_object") else value
+    if hasattr(value, "get") and value.get("/F") is not None:  # a file specification
+        value = value.get("/UF") or value["/F"]
+    return str(value)
+
+
+def _digest(data):
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+# --- the bytes themselves -------------------------------------------------------------
+
+def _raw_names(data):
+    """Active names in the file's syntax (stream data left out) and in every
+    object stream, inflated."""
+    names = Counter(_active_names(_STREAM.sub(b"stream endstream", data)))
+    for match in _STREAM.finditer(data):
+        header = _decode_escapes(data[data.rfind(b"obj", 0, match.start()):match.start()])
+        if b"/ObjStm" not in header:
+            continue
+        try:
+            inflated = zlib.decompressobj().decompress(match.group(1))
+        except zlib.error:
+            names["(an object stream that cannot be inflated)"] += 1
+            continue
+        names.update(_active_names(inflated))
+    return names
+
+
+def _active_names(chunk):
+    for match in _NAME.finditer(chunk):
+        name = "/" + _decode_escapes(match.group(1)).decode("latin-1")
+        if name in ACTIVE_NAMES:
+            yield name
+
+
+def _decode_escapes(raw):
+    return _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
+
+
+def _trailing(data):
+    """Bytes after the last %%EOF, line ends and blanks aside."""
+    end = data.rfind(b"%%EOF")
+    return 0 if end < 0 else len(data[end + 5:].strip(b"\r\n\t\f \x00"))

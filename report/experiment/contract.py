@@ -1,0 +1,116 @@
+"""The contract between an experiment and the generator, checked at build time.
+
+An experiment is a package ``lab/expN/`` (or a module ``lab/expN.py``) that
+provides:
+
+==================  ============================================================
+``TITLE``           str: a one-line title
+``Config``          a frozen dataclass of its settings, every field with a
+                    default (``lab.config.setting``), validating itself in
+                    ``__post_init__`` by raising ``lab.config.ConfigError``
+``run``             ``run(config, progress=None) -> dict``: the main run as
+                    plain data (numbers, strings, lists, numpy arrays); it is
+                    cached, so nothing else
+``summary``         ``summary(result) -> dict``: the result as JSON-ready data
+                    (``labreport run --json``, and metrics.json)
+``log_lines``       ``log_lines(result) -> list[str]``: the run as printed by
+                    ``labreport run``
+``report``          ``report(result, studies) -> dict``: the template's
+                    context (CONTEXT below)
+``studies``         optional: ``studies(config, progress=None, run_all=None)
+                    -> dict | None``: runs beyond the main one; ``run_all``
+                    maps a plain function over plain data on worker processes
+``cache_inputs``    optional: ``cache_inputs(config, stage) -> dict``: what the
+                    "run" or "studies" stage depends on, when not all of config
+``estimate``        optional: ``estimate(config) -> list[dict]``: the memory and
+                    time of its parts, checked against the limits before any
+                    work (see report.pipeline.limits)
+==================  ============================================================
+
+``progress(stage, done=None, total=None, detail="")`` reports long work:
+``done`` of ``total`` units of ``stage``, or only that ``stage`` began.
+
+The context ``report`` returns holds CONTEXT's keys, and any more that its
+template uses (a template renders with ``StrictUndefined``, so a name it
+misses is an error too).  The build adds ``date``, ``provenance``,
+``experiment``, ``claim_by_id`` and ``failed_claims``, and turns
+``figures`` into {id: {number, caption, svg}} and ``program`` into a listing.
+"""
+from __future__ import annotations
+
+import dataclasses
+import inspect
+
+from report.errors import UserError
+
+REQUIRED = {"TITLE": "a str", "Config": "a dataclass", "run": "a function",
+            "summary": "a function", "log_lines": "a function", "report": "a function"}
+OPTIONAL = ("studies", "cache_inputs", "estimate")
+
+# key -> (what it must be, required?)
+CONTEXT = {
+    "template": ((str,), True, "the template's file name, e.g. exp7.html.j2"),
+    "number": ((int, str), True, "the experiment's number in the course"),
+    "title": ((str,), True, "the record's title"),
+    "subtitle": ((str,), False, "a line under the title"),
+    "figures": ((list,), True, "figure specs (report.render.figures), each with an id and caption"),
+    "claims": ((list,), True, "claims: {id, statement, measured, holds}"),
+    "metrics": ((dict,), True, "JSON-ready numbers for metrics.json"),
+    "files": ((dict,), True, "{file name: {columns, rows}}: CSV files to write"),
+    "program": ((str,), False, "the source of the program that ran, listed whole"),
+}
+CLAIM = {"id": str, "statement": str, "measured": dict, "holds": (bool, type(None))}
+
+
+class ContractError(UserError, TypeError):
+    """An experiment that does not keep the contract; the message names the
+    module and the field."""
+
+
+def check_experiment(module):
+    """Raise ContractError unless ``module`` provides what REQUIRED names."""
+    where = module.__name__
+    for name, what in REQUIRED.items():
+        if not hasattr(module, name):
+            raise ContractError(f"{where}: no {name} ({what}; see report/contract.py)")
+    if not isinstance(module.TITLE, str):
+        raise ContractError(f"{where}.TITLE: expected a str, got {type(module.TITLE).__name__}")
+    if not (inspect.isclass(module.Config) and dataclasses.is_dataclass(module.Config)):
+        raise ContractError(f"{where}.Config: expected a dataclass")
+    for field in dataclasses.fields(module.Config):
+        if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+            raise ContractError(f"{where}.Config.{field.name}: every setting needs a default")
+    for name in [*(n for n in REQUIRED if n not in ("TITLE", "Config")),
+                 *(n for n in OPTIONAL if hasattr(module, n))]:
+        if not callable(getattr(module, name)):
+            raise ContractError(f"{where}.{name}: expected a function")
+    return module
+
+
+def check_context(module, context):
+    """Raise ContractError unless ``context`` (what ``module.report``
+    returned) holds CONTEXT's keys with the right types."""
+    where = f"{module.__name__}.report()"
+    if not isinstance(context, dict):
+        raise ContractError(f"{where}: expected a dict, got {type(context).__name__}")
+    for key, (types, required, what) in CONTEXT.items():
+        if key not in context:
+            if required:
+                raise ContractError(f"{where}: no {key!r} ({what})")
+            continue
+        if not isinstance(context[key], types):
+            names = " or ".join(t.__name__ for t in types)
+            raise ContractError(f"{where}[{key!r}]: expected {names}, got "
+                                f"{type(context[key]).__name__}")
+    for i, figure in enumerate(context["figures"]):
+        if not isinstance(figure, dict) or not isinstance(figure.get("id"), str):
+            raise ContractError(f"{where}['figures'][{i}]: expected a dict with an 'id' str")
+    for i, claim in enumerate(context["claims"]):
+        for key, types in CLAIM.items():
+            if not isinstance(claim, dict) or not isinstance(claim.get(key, ...), types):
+                raise ContractError(f"{where}['claims'][{i}]: expected {key!r} "
+                                    "(claims are {id, statement, measured, holds})")
+    for name, table in context["files"].items():
+        if not (isinstance(table, dict) and {"columns", "rows"} <= set(table)):
+            raise ContractError(f"{where}['files'][{name!r}]: expected {{columns, rows}}")
+    return context

@@ -1,0 +1,38 @@
+"""Finding and loading experiments.
+
+An experiment is a package ``lab/<name>/`` (or a module ``lab/<name>.py``)
+whose name is ``exp`` followed by a number, keeping the contract of
+``report.experiment.contract``.  Adding an experiment means adding its package and its
+template (``labreport new`` writes both); nothing here lists them.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+
+import lab
+from report.experiment.contract import check_experiment
+from report.errors import UserError
+
+NAME = re.compile(r"exp\d+")
+
+
+class UnknownExperiment(UserError, LookupError):
+    def __init__(self, name):
+        available = ", ".join(names()) or "none"
+        super().__init__(f"unknown experiment {name!r}; available: {available}")
+
+
+def names():
+    """The experiments in ``lab/``, in numeric order."""
+    found = [m.name for m in pkgutil.iter_modules(lab.__path__) if NAME.fullmatch(m.name)]
+    return sorted(found, key=lambda n: int(n[3:]))
+
+
+def load(name):
+    """The experiment module called ``name``; only names ``names()`` lists are
+    imported, so a name cannot reach outside ``lab/``."""
+    if name not in names():
+        raise UnknownExperiment(name)
+    return check_experiment(importlib.import_module(f"lab.{name}"))

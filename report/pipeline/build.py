@@ -1,0 +1,238 @@
+"""``labreport build``: run an experiment, render its write-up, write outputs.
+
+A pipeline of stages, each cached under a key of everything it depends on
+(see ``report.pipeline.cache``): run → studies → context → figures → HTML → PDF.
+Only ``report.pipeline.outputs.write_outputs`` writes into the output directory.
+"""
+from __future__ import annotations
+
+import inspect
+import platform
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import lab
+import report
+from report.pipeline import cache as caching
+from report import environment
+from report.experiment import registry as experiments
+from report.pipeline import interrupt
+from report.pipeline import pool
+from report.experiment import provenance
+from report.pipeline import serialize
+from report.experiment import settings
+from report.experiment import sources
+from report.pipeline import limits as limits_
+from report.experiment.contract import check_context
+from report.errors import UserError
+from report.pipeline.outputs import experiment_folder, usable_target, write_outputs
+
+RENDER_LIBRARIES = tuple(p for p in provenance.PACKAGES if p != "numpy")
+
+
+@dataclass
+class Build:
+    """What a build made and how: files, timings per stage, cache use."""
+    files: dict
+    context: dict
+    timings: dict = field(default_factory=dict)
+    cached: dict = field(default_factory=dict)
+    failed_claims: list = field(default_factory=list)
+    target: Path | None = None  # the folder written, as the user named it
+    warnings: list = field(default_factory=list)  # one line each, for stderr
+
+
+def configure(name, assignments=(), *, limits=limits_.Limits(), stages=None):
+    """The experiment module and its configuration with ``--set`` applied,
+    refused if its work is estimated beyond ``limits`` (report.pipeline.limits)."""
+    experiment = experiments.load(name)
+    config = settings.apply(experiment.Config(), assignments)
+    limits_.enforce(experiment, config, limits, stages)
+    return experiment, config
+
+
+def run_key(name, config, stage, experiment=None):
+    """The cache key of an experiment's results: its configuration (or the part
+    of it the stage depends on, if the experiment says so with
+    ``cache_inputs(config, stage)``), the code of lab/ and the numerical
+    libraries that compute them."""
+    inputs = getattr(experiment, "cache_inputs", None)
+    return caching.fingerprint({
+        "stage": stage, "experiment": name,
+        "config": inputs(config, stage) if inputs else asdict(config),
+        "lab": caching.files_digest(Path(lab.__file__).resolve().parent.parent,
+                                    sources.lab_files(name)),
+        "numpy": environment.versions("numpy"), "python": platform.python_version(),
+    })
+
+
+def render_key(*parts):
+    """The cache key of a rendering stage: its inputs, the code of report/ and
+    the rendering libraries' versions."""
+    return caching.fingerprint({
+        "parts": parts, "report": caching.source_digest(report),
+        "libraries": environment.versions(*RENDER_LIBRARIES),
+        "system": environment.text_libraries(),
+    })
+
+
+def stopwatch(timings):
+    """``lap(stage)``: a context that adds its wall time to ``timings[stage]``."""
+    @contextmanager
+    def lap(stage):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+    return lap
+
+
+def make(name, experiment, config, *, cache, progress, user_templates=()):
+    """Every output file of one build, as {file name: bytes}, in memory."""
+    timings, cached = {}, {}
+    lap = stopwatch(timings)
+    run_id = run_key(name, config, "run", experiment)
+    valid_run = caching.of_type(dict)
+    studies = None
+    if not hasattr(experiment, "studies"):
+        with lap("training"):
+            result, cached["run"] = cache.memo(
+                "run", run_id, interrupt.checked(lambda: experiment.run(config, progress)),
+                validate=valid_run)
+    else:
+        # The main run and the studies' batches share one pool of worker
+        # processes, so that on two cores the one fills the gaps the other
+        # leaves.  (Not a thread: forking the studies' workers while a thread
+        # is inside numpy could copy a held lock into them.)
+        with pool.Workers(pool.cpu_count()) as workers, lap("training and studies"):
+            known = cache.get("run", run_id, valid_run)
+            running = (None if known is not None
+                       else workers.submit(run_in_worker, (name, config)))
+            studies, hit = cache.memo(
+                "studies", run_key(name, config, "studies", experiment),
+                interrupt.checked(lambda: _run_studies(experiment, config, progress,
+                                                       workers.run_all)),
+                validate=caching.of_type(dict, type(None)))
+            result, cached["run"] = cache.memo(
+                "run", run_id, interrupt.checked(lambda: running.result()),
+                validate=valid_run) if known is None else (known, True)
+        if studies is not None:
+            cached["studies"] = hit
+    context = dict(check_context(experiment, experiment.report(result, studies)))
+    context["claim_by_id"] = {c["id"]: c for c in context["claims"]}
+    context["failed_claims"] = [c for c in context["claims"] if c["holds"] is False]
+    prov = provenance.provenance(name, asdict(config), getattr(config, "seed", None))
+    created = provenance.source_date_epoch(name)
+    context.update(date=provenance.format_date(created), provenance=prov, experiment=name)
+    tell = progress or (lambda *args: None)
+    tell("rendering figures, equations and HTML")
+    with lap("figures and html"):
+        from report.pipeline.figurejobs import FigureJobs
+        from report.render.program import listing
+        from report.render.html import render_html
+
+        with FigureJobs(context["figures"], cache,
+                        lambda spec: render_key("figure", spec)) as figures:
+            context["figures"] = figures.for_template()
+            if "program" in context:
+                context["program"] = listing(context["program"])
+            html = render_html(context["template"], context, user_dirs=user_templates,
+                               typeset=_cached_typesetting(cache))
+            html, files = figures.finish(html)
+        cached["figures"] = figures.all_cached
+    interrupt.check()
+    tell("rendering the PDF")
+    with lap("pdf"):
+        # The PDF's creation date is the source date to the second; the HTML
+        # shows only its day.
+        pdf, cached["pdf"] = cache.memo("pdf", render_key("pdf", html, created),
+                                        interrupt.checked(lambda: _pdf(html, created)),
+                                        validate=_is_pdf)
+    files["report.html"] = html.encode("utf-8")
+    files["report.pdf"] = pdf
+    for file_name, table in context["files"].items():
+        files[file_name] = serialize.csv_bytes(table["columns"], table["rows"])
+    metrics = dict(context["metrics"])
+    metrics["config"] = asdict(config)  # the whole of it, not what a stage kept
+    metrics["provenance"] = prov
+    metrics["claims"] = [{k: c[k] for k in ("id", "statement", "measured", "holds")}
+                         for c in context["claims"]]
+    files["metrics.json"] = serialize.json_bytes(metrics)
+    failed = context["failed_claims"]
+    warnings = [problem] if (problem := provenance.git_problem()) else []
+    return Build(files, context, timings, cached, failed, warnings=warnings)
+
+
+def run_in_worker(task):
+    """``experiment.run(config)`` for a worker process: task is (name, config)."""
+    name, config = task
+    return experiments.load(name).run(config, None)
+
+
+def _run_studies(experiment, config, progress, run_all):
+    """The experiment's studies, their batches mapped onto worker processes
+    when the hook takes a ``run_all`` (see report.pipeline.pool)."""
+    if "run_all" in inspect.signature(experiment.studies).parameters:
+        return experiment.studies(config, progress, run_all=run_all)
+    return experiment.studies(config, progress)
+
+
+def _cached_typesetting(cache):
+    """Equations from the cache, typeset (report.render.mathsvg) only when missing."""
+    def typeset(tex, display, occurrence):
+        def compute():
+            from report.render.mathsvg import tex_to_svg
+
+            return tex_to_svg(tex, display=display, occurrence=occurrence)
+
+        return cache.memo("math", render_key("math", tex, display, occurrence),
+                          interrupt.checked(compute), validate=caching.of_type(str))[0]
+    return typeset
+
+
+def _is_pdf(value):
+    """A PDF that opens, with at least one page: what the PDF stage may cache."""
+    from report.render.pdf import page_count
+
+    return isinstance(value, bytes) and (page_count(value) or 0) > 0
+
+
+def _pdf(html, created):
+    from report.render.pdf import html_to_pdf
+
+    return html_to_pdf(html, created=created)
+
+
+def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=True,
+          cache_dir=None, progress=None, limits=limits_.Limits()):
+    """Build experiment ``name`` into ``out/name/``; returns the Build."""
+    experiment, config = configure(name, assignments, limits=limits)
+    if not str(out):
+        raise UserError("--out '': expected a folder (the default is outputs)")
+    target = experiment_folder(out, name)
+    usable_target(target)  # a folder that cannot be written: say so now, not after the work
+    environment.require_font_subsetter()
+    provenance.source_date_epoch(name)  # a bad SOURCE_DATE_EPOCH: say so before the work
+    cache = caching.Deferred(caching.Cache(cache_dir, enabled=use_cache))
+    made = make(name, experiment, config, cache=cache, progress=progress,
+                user_templates=tuple(user_templates))
+    interrupt.check()
+    with stopwatch(made.timings)("write"):
+        write(target, made.files)
+    cache.commit()
+    made.target = target
+    return made
+
+
+def write(target, files):
+    """``write_outputs``, with a folder that cannot be written reported as the
+    user's problem, in one line."""
+    try:
+        return write_outputs(target, files)
+    except UserError:
+        raise
+    except OSError as e:
+        raise UserError(f"cannot write {target}: {e.strerror or e}") from None

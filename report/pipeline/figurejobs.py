@@ -1,0 +1,84 @@
+"""Figures rendered in worker processes while the page itself is rendered.
+
+Each figure is a matplotlib drawing of a few hundred milliseconds, and the
+page's equations keep the main process busy meanwhile; so the page is first
+rendered with a placeholder where each figure goes, and the SVGs, from the
+cache or from the workers, are put in their places at the end.
+"""
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from report.pipeline import interrupt
+from report.pipeline.cache import of_type
+from report.pipeline.pool import Workers
+
+WORKERS = 2
+IS_SVG = of_type(str)  # checks a figure from the cache, or before it is cached
+
+
+def _render(spec):
+    from report.render.figures import render_figure
+
+    return render_figure(spec)
+
+
+def _placeholder(figure_id):
+    return f"<!--labreport-figure:{figure_id}-->"
+
+
+class FigureJobs:
+    """Start rendering ``specs`` (each with an ``id``); ``key(spec)`` is the
+    cache key of a spec's SVG in ``cache``.  Use it as a context manager, so
+    that an error before ``finish`` stops the workers."""
+
+    def __init__(self, specs, cache, key):
+        self.specs, self.cache, self.key = specs, cache, key
+        self.svgs, self.futures, self.pool = {}, {}, None
+        missing = []
+        for spec in specs:
+            svg = cache.get("figure", key(spec), validate=IS_SVG)
+            if svg is None:
+                missing.append(spec)
+            else:
+                self.svgs[spec["id"]] = svg
+        if len(missing) > 1:
+            self.pool = Workers(min(WORKERS, len(missing)))
+            self.futures = {s["id"]: (s, self.pool.submit(_render, s)) for s in missing}
+        else:
+            for spec in missing:
+                self._store(spec, _render(spec))
+        self.all_cached = not missing
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        """Leaving on an error or Ctrl-C stops the workers at once."""
+        if kind is not None and self.pool is not None:
+            self.pool.kill()
+
+    def _store(self, spec, svg):
+        interrupt.check()  # a figure drawn while a signal arrived is not kept
+        self.cache.put("figure", self.key(spec), svg, validate=IS_SVG)
+        self.svgs[spec["id"]] = svg
+
+    def for_template(self):
+        """{id: number, caption, svg (a placeholder for now), file}, numbered
+        in the order given."""
+        return {spec["id"]: {"number": n, "caption": spec.get("caption", ""),
+                             "svg": Markup(_placeholder(spec["id"])),
+                             "file": f"{spec['id']}.svg"}
+                for n, spec in enumerate(self.specs, start=1)}
+
+    def finish(self, html):
+        """(html with every figure in place, {file name: SVG bytes})."""
+        for spec, future in self.futures.values():
+            self._store(spec, future.result())
+        if self.pool is not None:
+            self.pool.close()
+        for figure_id, svg in self.svgs.items():
+            html = html.replace(_placeholder(figure_id), svg)
+        files = {f"{spec['id']}.svg": self.svgs[spec["id"]].encode("utf-8")
+                 for spec in self.specs}
+        return html, files

@@ -1,0 +1,217 @@
+"""Rendering a lab record: a Jinja2 template and a plain dict context -> HTML.
+
+The environment is built afresh for every rendering (nothing mutable at
+module level), autoescapes everything, and searches the user's template
+folders before the package's own, so that a user can override ``style.css``
+or a whole template without touching the package.  Its filters:
+
+======================  ===================================================
+``x | n``               the one number style (report.render.numbers.fmt):
+                        ``n``, ``n("percent")``, ``n("epoch")`` ...
+``m | measured``        a claim's measurement: its words with each number
+                        in that style
+``text | nbsp``         no line break before "%" or around "×"
+``names | series``      ["W1", "b1", "W2"] -> "W1, b1 and W2"
+``tex | math``          inline SVG (``report.render.mathsvg``)
+``tex | math(display=True)``  a display equation
+======================  ===================================================
+
+TeX in a template is best written as a block, ``{% filter math %}
+\\frac{a}{b}{% endfilter %}``: Jinja has no raw strings (``r"..."`` is a
+syntax error) and decodes backslash escapes in its string literals
+(``"\\frac"`` holds a form feed), so inside quotes every backslash must be
+doubled.
+"""
+from __future__ import annotations
+
+import collections
+from pathlib import Path
+
+import jinja2
+import jinja2.sandbox
+from markupsafe import Markup
+
+import report
+from report.errors import UserError
+from report.render.numbers import NBSP, filled, fmt
+
+
+def templates_dir() -> Path:
+    """The package's templates: ``report/templates`` in an installed wheel
+    (pyproject.toml's force-include), the top-level ``templates/`` in a
+    source checkout or editable install."""
+    here = Path(report.__file__).resolve().parent
+    installed = here / "templates"
+    return installed if installed.is_dir() else here.parent / "templates"
+
+
+def search_path(user_dirs=()) -> list[str]:
+    """The folders searched for templates, first match wins."""
+    return [str(Path(d)) for d in user_dirs] + [str(templates_dir())]
+
+
+def make_environment(user_dirs=(), *, typeset=None) -> jinja2.Environment:
+    """A new Jinja2 environment over ``user_dirs`` and then the package's
+    templates, with the filters of this module and the global
+    ``pygments_css`` (Markup: the listing colours for the base template).
+    ``typeset(tex, display, occurrence) -> svg`` replaces
+    ``report.render.mathsvg.tex_to_svg`` for the math filter (a caching one, say).
+
+    Sandboxed, because a template folder given with ``--templates`` may come
+    from someone else (a course's shared repository): a template can read
+    the context and call the filters, but reaches no Python internals
+    (``x.__init__.__globals__``) and changes nothing it is given.  Strict,
+    because a misspelt name must be an error, never empty text."""
+    from report.render.program import pygments_css
+
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
+        loader=_Loader(search_path(user_dirs)),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(n=fmt, measured=measured, nbsp=nbsp, series=series,
+                       math=make_math_filter(typeset))
+    env.globals["pygments_css"] = Markup(pygments_css())
+    return env
+
+
+def render_html(template_name: str, context: dict, *, user_dirs=(), typeset=None) -> str:
+    """The template ``template_name`` rendered with ``context``.
+
+    Raises TemplateError, in one line, for anything a template does wrong:
+    missing (naming the folders searched), unreadable or not UTF-8, a syntax
+    error, an undefined name, an unsafe attribute, an include of itself, or
+    an error raised while it runs (``{{ 1/0 }}``); with the file and line
+    where the template has them."""
+    env = make_environment(user_dirs, typeset=typeset)
+    try:
+        return env.get_template(template_name).render(context)
+    except jinja2.TemplateNotFound as e:
+        folders = ", ".join(search_path(user_dirs))
+        raise TemplateError(f"template {e.name!r} not found; searched {folders}") from None
+    except jinja2.TemplateSyntaxError as e:
+        raise TemplateError(f"{_where(e.filename or e.name, e.lineno)}: "
+                            f"{_one_line(e.message)}") from None
+    except RecursionError:
+        raise TemplateError(f"{template_name}: templates include or extend each other "
+                            "without end") from None
+    except UserError:
+        raise  # already one line: bad TeX in a math filter, say
+    except Exception as e:  # noqa: BLE001 - see _template_frame
+        frame = _template_frame(e.__traceback__)
+        if frame is None and not isinstance(e, (jinja2.TemplateError,)):
+            raise  # not the template's doing: a bug, with its traceback
+        where = _where(*frame) if frame else template_name
+        raise TemplateError(f"{where}: {_describe(e)}") from None
+
+
+class TemplateError(UserError, LookupError):
+    """A template that is missing, cannot be parsed, or fails as it runs."""
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """A FileSystemLoader whose templates that are not UTF-8 are named."""
+
+    def get_source(self, environment, template):
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as e:
+            raise TemplateError(f"{template}: not UTF-8 text ({e.reason} at byte "
+                                f"{e.start}); searched {', '.join(self.searchpath)}"
+                                ) from None
+
+
+def _template_frame(tb):
+    """(file, line) of the innermost frame of ``tb`` that runs template code,
+    or None.  Jinja rewrites tracebacks so that a template's frames carry
+    the template's file name and line."""
+    found = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if tb.tb_frame.f_globals.get("__jinja_template__") is not None or \
+                code.co_filename.endswith((".j2", ".html", ".css")):
+            found = (code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _where(filename, line):
+    name = Path(filename).name if filename else "template"
+    if filename and not Path(filename).is_relative_to(templates_dir()):
+        name = str(filename)
+    return f"{name}:{line}" if line else name
+
+
+def _describe(error):
+    if isinstance(error, jinja2.UndefinedError):
+        return _one_line(str(error))
+    if isinstance(error, jinja2.exceptions.SecurityError):
+        return "not allowed in a template: " + _one_line(str(error))
+    return f"{type(error).__name__}: {_one_line(str(error))}"
+
+
+def _one_line(text):
+    return " ".join(str(text).split())
+
+
+# --- filters ------------------------------------------------------------------
+
+
+def measured(measurement) -> str:
+    """A claim's measurement, {"pattern": "{} of {}", "values": [[v, kind], ...]},
+    as text in the report's number style."""
+    return filled(measurement["pattern"], measurement["values"])
+
+
+def series(items, conjunction="and") -> str:
+    """["W1", "b1", "W2"] -> "W1, b1 and W2": a list as a sentence names it."""
+    items = [str(item) for item in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
+
+
+def nbsp(text) -> str:
+    """``text`` with no-break spaces before "%" and around "×", so that
+    "90 %" and "1.58 × 10⁻⁴" never break across lines."""
+    return (str(text).replace(" %", NBSP + "%").replace(" × ", NBSP + "×" + NBSP))
+
+
+def make_math_filter(typeset=None):
+    """The ``math`` filter: TeX (without dollar signs) as inline SVG, or a
+    display equation with ``math(display=True)``, wrapped with its plain
+    text for the PDF's text layer (report.render.mathhtml).
+
+    It counts the equations it has typeset, so that an equation repeated in
+    a page gets ids of its own each time (see report.render.mathsvg).  Jinja string
+    literals decode backslash escapes ("\\frac" would hold a form feed) and
+    know no r"..." prefix, so TeX is best written as a block,
+    ``{% filter math %}\\frac{a}{b}{% endfilter %}``, or with doubled
+    backslashes.  Line breaks in the TeX count as spaces."""
+    from report.render.mathhtml import equation_html
+    from report.render.mathtext import plain_text
+
+    if typeset is None:
+        from report.render.mathsvg import tex_to_svg
+
+        def typeset(tex, display, occurrence):
+            return tex_to_svg(tex, display=display, occurrence=occurrence)
+
+    seen = collections.Counter()
+
+    # pass_context keeps Jinja from calling the filter once at compile time
+    # for a constant argument, which would give every pass of a loop the
+    # same ids.
+    @jinja2.pass_context
+    def math(context, tex, display: bool = False) -> Markup:
+        tex = " ".join(str(tex).split())
+        occurrence = seen[tex, display]
+        seen[tex, display] += 1
+        svg = typeset(tex, display, occurrence)
+        # With its text laid over it: the PDF prints the SVG as paths.
+        return Markup(equation_html(svg, plain_text(tex), display=display))
+
+    return math

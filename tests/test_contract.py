@@ -83,3 +83,24 @@ def test_a_context_may_hold_more_than_the_contract_names():
 
 def test_the_contract_is_documented_where_the_error_points():
     assert "``run``" in contract.__doc__ and "progress(stage" in contract.__doc__
+
+
+# --- every experiment, built ----------------------------------------------------------
+
+@pytest.mark.parametrize("name", experiments.names())
+def test_every_experiment_builds_quickly_to_the_same_bytes_twice(name, tmp_path):
+    from conftest import invoke
+
+    module = experiments.load(name)
+    args = [a for setting in getattr(module, "QUICK", ()) for a in ("--set", setting)]
+    built = []
+    for attempt in ("one", "two"):  # a cold cache each time
+        result = invoke("build", name, "--out", str(tmp_path / attempt), "-q", *args,
+                        env={"LABREPORT_CACHE": str(tmp_path / f"cache-{attempt}")})
+        assert result.exit_code == 0, result.stderr  # the context keeps the contract,
+        built.append(tmp_path / attempt / name)       # the template renders strictly
+    files = sorted(p.name for p in built[0].iterdir())
+    assert "report.pdf" in files and "metrics.json" in files
+    assert files == sorted(p.name for p in built[1].iterdir())
+    for file in files:
+        assert (built[0] / file).read_bytes() == (built[1] / file).read_bytes(), file

@@ -14,6 +14,9 @@ from lab.exp6.experiment import (Config, cache_inputs, estimate, log_lines, run,
 from lab.exp6.study_plan import run_studies
 
 TITLE = "Gradient descent and back-propagation for an MLP on XOR"
+# A run of seconds, for the tests that run over every experiment.
+QUICK = ("epochs=60", "print_every=20", "repeats=1", "studies.seeds=2",
+         "studies.reliability_seeds=3", "studies.workers=1")
 
 
 def studies(config, progress=None, run_all=None):

@@ -45,7 +45,7 @@ from report.errors import UserError
 
 REQUIRED = {"TITLE": "a str", "Config": "a dataclass", "run": "a function",
             "summary": "a function", "log_lines": "a function", "report": "a function"}
-OPTIONAL = ("studies", "cache_inputs", "estimate")
+OPTIONAL = ("studies", "cache_inputs", "estimate")  # functions; QUICK is a tuple
 
 # key -> (what it must be, required?)
 CONTEXT = {
@@ -84,6 +84,9 @@ def check_experiment(module):
                  *(n for n in OPTIONAL if hasattr(module, n))]:
         if not callable(getattr(module, name)):
             raise ContractError(f"{where}.{name}: expected a function")
+    quick = getattr(module, "QUICK", ())
+    if not (isinstance(quick, tuple) and all(isinstance(q, str) and "=" in q for q in quick)):
+        raise ContractError(f"{where}.QUICK: expected a tuple of 'KEY=VALUE' settings")
     return module
 
 

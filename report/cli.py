@@ -149,12 +149,14 @@ def _names(experiment, every):
 @set_option
 @templates_option
 @click.option("--no-cache", is_flag=True, help="Recompute every stage.")
+@click.option("--quick", is_flag=True,
+              help="A run of seconds: each experiment's QUICK settings, before any --set.")
 @click.option("--strict", is_flag=True,
               help="Exit with status 1 if a claim of the report does not hold.")
 @quiet_option
 @limits_options
-def build_command(experiment, every, out, assignments, user_templates, no_cache, strict,
-                  quiet, max_gib, max_minutes):
+def build_command(experiment, every, out, assignments, user_templates, no_cache, quick,
+                  strict, quiet, max_gib, max_minutes):
     """Run EXPERIMENT (or --all of them) and write its report (HTML, PDF) and
     data to DIR/EXPERIMENT/.
 
@@ -163,7 +165,8 @@ def build_command(experiment, every, out, assignments, user_templates, no_cache,
     failed = False
     for name in _names(experiment, every):
         progress = Progress(quiet=quiet)
-        made = build(name, out=out, assignments=assignments,
+        first = getattr(experiments.load(name), "QUICK", ()) if quick else ()
+        made = build(name, out=out, assignments=(*first, *assignments),
                      user_templates=user_templates, use_cache=not no_cache,
                      progress=progress, limits=limits.Limits(max_gib, max_minutes))
         _cache_notes(made, progress)

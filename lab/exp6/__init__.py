@@ -9,6 +9,7 @@ context for ``templates/exp6.html.j2``.
 """
 from __future__ import annotations
 
+from lab.exp6 import writeup
 from lab.exp6.experiment import (Config, cache_inputs, estimate, log_lines, run,  # noqa: F401
                                  summary)
 from lab.exp6.study_plan import run_studies
@@ -30,6 +31,4 @@ def studies(config, progress=None, run_all=None):
 
 def report(result, studies=None):
     """The context of the ``exp6.html.j2`` template (see lab.exp6.writeup)."""
-    from lab.exp6 import writeup
-
     return writeup.report(result, studies, metrics=summary(result))

@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from lab import listing
-from lab.config import is_int, is_number, require, setting
+from lab.config import (is_int, is_number, require, require_count, require_one_of,
+                        require_positive, require_seed, setting)
 from lab.exp6 import program
 from lab.exp6.study_plan import StudiesConfig
 from lab.gradcheck import numerical_gradient, relative_error
@@ -49,28 +50,21 @@ class Config:
         "reflections draw on (studies=none leaves them out)")
 
     def __post_init__(self):
-        require(is_int(self.seed) and 0 <= self.seed < 2**32, "seed", self.seed,
-                "an integer from 0 to 4294967295")
-        require(is_number(self.lr) and np.isfinite(self.lr) and self.lr > 0, "lr", self.lr,
-                "a number > 0")
-        require(is_int(self.epochs) and self.epochs >= 1, "epochs", self.epochs,
-                "an integer >= 1")
+        require_seed("seed", self.seed)
+        require_positive("lr", self.lr)
+        require_count("epochs", self.epochs)
         require(len(self.layers) >= 2 and all(is_int(w) and w >= 1 for w in self.layers),
                 "layers", self.layers, "at least two positive widths, e.g. 2,8,8,2")
         require(self.layers[0] == N_INPUTS, "layers", self.layers,
                 f"input width {N_INPUTS} (XOR has two inputs)")
         require(self.layers[-1] == N_CLASSES, "layers", self.layers,
                 f"output width {N_CLASSES} (XOR has two classes)")
-        require(self.init in INITIALISERS, "init", self.init,
-                "one of " + ", ".join(INITIALISERS))
-        require(self.activation in program.ACTIVATIONS, "activation", self.activation,
-                "one of " + ", ".join(program.ACTIVATIONS))
-        require(is_int(self.repeats) and self.repeats >= 1, "repeats", self.repeats,
-                "an integer >= 1")
-        require(is_int(self.print_every) and self.print_every >= 1, "print_every",
-                self.print_every, "an integer >= 1")
-        require(self.loss_tol is None or (is_number(self.loss_tol) and self.loss_tol > 0),
-                "loss_tol", self.loss_tol, "a number > 0, or none")
+        require_one_of("init", self.init, INITIALISERS)
+        require_one_of("activation", self.activation, tuple(program.ACTIVATIONS))
+        require_count("repeats", self.repeats)
+        require_count("print_every", self.print_every)
+        if self.loss_tol is not None:
+            require_positive("loss_tol", self.loss_tol)
         require(self.acc_target is None
                 or (is_number(self.acc_target) and 0 < self.acc_target <= 1),
                 "acc_target", self.acc_target, "a number in (0, 1], or none")

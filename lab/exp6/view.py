@@ -61,7 +61,7 @@ def main_figure(result, print_every):
                    f"the epochs printed every {print_every}; the trained network's "
                    "probability of class 1 over the input square, with its 0.5 contour "
                    "(the decision boundary) and the four XOR points.",
-        "alt": "",  # filled in by the write-up, which formats its numbers
+        "alt": _training_alt(result),
         "panels": [
             {"kind": "lines", "title": "loss", "xlabel": "epoch", "ylabel": "loss",
              "xscale": "linear", "yscale": "log", "ylim": None,
@@ -81,6 +81,50 @@ def main_figure(result, print_every):
              "class_names": {0: "class 0", 1: "class 1"}},
         ],
     }
+
+
+def _training_alt(result):
+    """What the main run's figure shows, in words with its numbers."""
+    loss = result["loss"]
+    reached = result["epochs_to_full_accuracy"]
+    pattern = "Loss falls from {} to {} over {} epochs" if loss[-1] < loss[0] else \
+        "Loss goes from {} to {} over {} epochs"
+    values = [[float(loss[0]), "number"], [float(result["final_loss"]), "number"],
+              [len(loss), "count"]]
+    if reached:
+        pattern += "; accuracy reaches 100 % at epoch {}"
+        values.append([reached, "epoch"])
+    else:
+        pattern += "; accuracy ends at {}"
+        values.append([result["final_accuracy"], "percent"])
+    pattern += ("; the decision boundary separates the two diagonals of the square."
+                if result["final_accuracy"] == 1.0 else
+                "; the decision boundary does not separate the classes.")
+    return {"pattern": pattern, "values": values}
+
+
+def _learning_rate_alt(study):
+    rows = study["variants"]
+    best = min(rows, key=lambda v: v["loss_median"])
+    return {"pattern": "The median final loss is lowest, {}, at learning rate {}; it is {} at "
+                       "{} and {} at {}.",
+            "values": [[best["loss_median"], "number"], [best["lr"], "setting"],
+                       [rows[0]["loss_median"], "number"], [rows[0]["lr"], "setting"],
+                       [rows[-1]["loss_median"], "number"], [rows[-1]["lr"], "setting"]]}
+
+
+def _curves_alt(studies):
+    init = {v["init"]: v for v in studies["initialisation"]["variants"]}
+    depth = {v["hidden_layers"]: v for v in studies["depth"]["variants"]}
+    act = {v["activation"]: v for v in studies["activation"]["variants"]}
+    return {"pattern": "Median final losses: from zero weights {}, from He weights {}; "
+                       "with no hidden layer {}, with one {}; with ReLU {}, with sigmoid {}.",
+            "values": [[init["zeros"]["loss_median"], "number"],
+                       [init["he"]["loss_median"], "number"],
+                       [depth[0]["loss_median"], "number"],
+                       [depth[min(h for h in depth if h > 0)]["loss_median"], "number"],
+                       [act["relu"]["loss_median"], "number"],
+                       [act["sigmoid"]["loss_median"], "number"]]}
 
 
 # --- the studies --------------------------------------------------------------------
@@ -125,7 +169,7 @@ def study_figures(studies):
                     "final loss against η, median and interquartile range (band); crosses "
                     "mark rates at which most seeds diverged. Right: the median seed's loss "
                     "by epoch at five rates.",
-         "alt": "",
+         "alt": _learning_rate_alt(rates),
          "panels": [
              {"kind": "lines", "title": "final loss", "xlabel": "learning rate η",
               "ylabel": "final loss", "xscale": "log", "yscale": "log", "ylim": None,
@@ -138,7 +182,7 @@ def study_figures(studies):
                     f"{len(init['seeds'])} seeds per setting: by initialisation, by number "
                     f"of hidden layers of width {HIDDEN_WIDTH}, and by hidden activation. "
                     "Line styles tell apart curves that coincide.",
-         "alt": "",
+         "alt": _curves_alt(studies),
          "panels": [
              _curves_panel(init, "initialisation", [v["init"] for v in init["variants"]]),
              _curves_panel(depth, "hidden layers",

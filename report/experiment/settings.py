@@ -127,6 +127,19 @@ def describe(config):
     return rows
 
 
+def assignments(config):
+    """``KEY=VALUE`` settings that give ``config`` when applied to its
+    defaults: how a build records what it ran, so that it can be remade."""
+    found = []
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if dataclasses.is_dataclass(value):
+            found += [f"{f.name}.{setting}" for setting in assignments(value)]
+        else:
+            found.append(f"{f.name}={format_value(value)}")
+    return found
+
+
 def format_value(value):
     if value is None:
         return "none"

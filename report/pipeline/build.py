@@ -144,15 +144,6 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
             html, files = figures.finish(html)
         cached["figures"] = figures.all_cached
     interrupt.check()
-    tell("rendering the PDF")
-    with lap("pdf"):
-        # The PDF's creation date is the source date to the second; the HTML
-        # shows only its day.
-        pdf, cached["pdf"] = cache.memo("pdf", render_key("pdf", html, created),
-                                        interrupt.checked(lambda: _pdf(html, created)),
-                                        validate=_is_pdf)
-    files["report.html"] = html.encode("utf-8")
-    files["report.pdf"] = pdf
     for file_name, table in context["files"].items():
         files[file_name] = serialize.csv_bytes(table["columns"], table["rows"])
     metrics = dict(context["metrics"])
@@ -161,6 +152,16 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     metrics["claims"] = [{k: c[k] for k in ("id", "statement", "measured", "holds")}
                          for c in context["claims"]]
     files["metrics.json"] = serialize.json_bytes(metrics)
+    tell("rendering the PDF")
+    with lap("pdf"):
+        carried = attachments(name, config, files, prov)
+        # The PDF's creation date is the source date to the second; the HTML
+        # shows only its day.
+        pdf, cached["pdf"] = cache.memo(
+            "pdf", render_key("pdf", html, created, carried),
+            interrupt.checked(lambda: _pdf(html, created, carried)), validate=_is_pdf)
+    files["report.html"] = html.encode("utf-8")
+    files["report.pdf"] = pdf
     failed = context["failed_claims"]
     warnings = [problem] if (problem := provenance.git_problem()) else []
     return Build(files, context, timings, cached, failed, warnings=warnings)
@@ -200,10 +201,34 @@ def _is_pdf(value):
     return isinstance(value, bytes) and (page_count(value) or 0) > 0
 
 
-def _pdf(html, created):
+def _pdf(html, created, carried):
     from report.render.pdf import html_to_pdf
 
-    return html_to_pdf(html, created=created)
+    return html_to_pdf(html, created=created, attachments=carried)
+
+
+# What a submitted PDF carries, so that it can be verified (labreport verify):
+# (file name, bytes, description, relationship to the PDF, as PDF/A-3 names it).
+def attachments(name, config, files, prov):
+    """The files a build's PDF carries: the experiment's source set, the
+    settings it ran with, the library versions that made it, and its data."""
+    from report.experiment.bundle import source_bundle
+
+    build_record = {"experiment": name, "settings": settings.assignments(config),
+                    "labreport": prov["labreport"], "commit": prov["commit"],
+                    "modified": prov["modified"]}
+    carried = [
+        ("source.zip", source_bundle(name), "the source set that built this record",
+         "Source"),
+        ("build.json", serialize.json_bytes(build_record),
+         "the experiment and the settings it ran with", "Data"),
+        ("environment.json", serialize.json_bytes(prov["environment"]),
+         "the versions of Python, its packages and the text libraries", "Data"),
+        ("metrics.json", files["metrics.json"], "the numbers of the record", "Data"),
+    ]
+    carried += [(file, data, "a table of the record", "Data")
+                for file, data in sorted(files.items()) if file.endswith(".csv")]
+    return carried
 
 
 def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=True,

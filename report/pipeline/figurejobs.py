@@ -23,6 +23,17 @@ def _render(spec):
     return render_figure(spec)
 
 
+def _with_alt_text(spec):
+    """``spec`` with its "alt" as text: an experiment may give it as words
+    with numbers, {"pattern", "values"}, formatted in the report's style."""
+    alt = spec.get("alt")
+    if isinstance(alt, dict):
+        from report.render.numbers import filled
+
+        return {**spec, "alt": filled(alt["pattern"], alt["values"])}
+    return spec
+
+
 def _placeholder(figure_id):
     return f"<!--labreport-figure:{figure_id}-->"
 
@@ -33,6 +44,7 @@ class FigureJobs:
     that an error before ``finish`` stops the workers."""
 
     def __init__(self, specs, cache, key):
+        specs = [_with_alt_text(spec) for spec in specs]
         self.specs, self.cache, self.key = specs, cache, key
         self.svgs, self.futures, self.pool = {}, {}, None
         missing = []

@@ -53,16 +53,24 @@ FONT_FILES = {
 }
 
 
-def html_to_pdf(html: str, *, created: int | None = None) -> bytes:
-    """``html`` (a self-contained page) printed to PDF by WeasyPrint.
+VARIANT = "pdf/a-3b"  # archival, and the PDF/A that may carry attached files
+NO_DATE = 315532800  # 1980-01-01: the attachments' dates when the PDF has none
+
+
+def html_to_pdf(html: str, *, created: int | None = None, attachments=()) -> bytes:
+    """``html`` (a self-contained page) printed to PDF by WeasyPrint, as
+    PDF/A-3b, tagged for accessibility (headings, reading order, figures
+    with their alternative text, the document's language).
 
     ``created``: seconds since 1970 for the PDF's creation and modification
-    dates, or None for no date.  The same arguments give the same bytes in
-    any process; relative URLs in ``html`` are not resolved (there is no base
-    URL), so the page must carry its own styles and images, as the pages of
-    report.render.html do.  Raises MissingSystemLibrary if WeasyPrint would not
-    subset fonts with HarfBuzz."""
-    from weasyprint import CSS, HTML
+    dates (and its attachments'), or None for no date.  ``attachments``:
+    (file name, bytes, description, relationship) to embed, in that order.
+    The same arguments give the same bytes in any process; relative URLs in
+    ``html`` are not resolved (there is no base URL), so the page must carry
+    its own styles and images, as the pages of report.render.html do.
+    Raises MissingSystemLibrary if WeasyPrint would not subset fonts with
+    HarfBuzz."""
+    from weasyprint import CSS, HTML, Attachment
     from weasyprint.text.fonts import FontConfiguration
 
     _require_harfbuzz_subset()
@@ -76,8 +84,13 @@ def html_to_pdf(html: str, *, created: int | None = None) -> bytes:
     document = HTML(string=html).render(stylesheets=[fonts], font_config=font_config)
     if created is not None:
         document.metadata.created = document.metadata.modified = _w3c_date(created)
+    when = dt.datetime.fromtimestamp(NO_DATE if created is None else created, dt.timezone.utc)
+    embedded = [Attachment(string=data, name=file, description=description,
+                           created=when, modified=when, relationship=relationship)
+                for file, data, description, relationship in attachments]
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
-    data = document.write_pdf(pdf_identifier=identifier)
+    data = document.write_pdf(pdf_identifier=identifier, pdf_variant=VARIANT, pdf_tags=True,
+                              attachments=embedded or None)
     if page_count(data) != len(document.pages):
         raise RuntimeError(f"the PDF written does not open with the {len(document.pages)} "
                            "pages laid out")

@@ -1,0 +1,99 @@
+"""An experiment's source set as one archive, to travel inside its PDF.
+
+``source_bundle(name)`` is a zip of every file of the source set (see
+report.experiment.sources) under the path it has in a checkout of the
+project — ``lab/...``, ``report/...``, ``templates/...`` — however labreport
+is installed, with sorted entries, one fixed time and one fixed mode: the
+same source gives the same bytes.  Entries are stored, not compressed: the
+PDF compresses the attachment's stream as a whole.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import lab
+import report
+from report.experiment import sources
+
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say
+FILE_MODE = 0o644
+
+
+def logical_path(path):
+    """Where ``path`` sits in a checkout of the project: lab/..., report/...,
+    templates/... (an installed wheel keeps the templates in report/templates)."""
+    from report.render.html import templates_dir
+
+    path = Path(path).resolve()
+    templates = templates_dir().resolve()
+    if path.is_relative_to(templates):
+        return "templates/" + path.relative_to(templates).as_posix()
+    for package in (lab, report):
+        root = Path(package.__file__).resolve().parent
+        if path.is_relative_to(root):
+            return f"{root.name}/" + path.relative_to(root).as_posix()
+    raise ValueError(f"{path} is not a source of the project")
+
+
+def source_files(name):
+    """{logical path: bytes} of experiment ``name``'s source set (without
+    pyproject.toml, which an installed copy does not have)."""
+    files = {}
+    for path in sources.files(name):
+        if path.name == "pyproject.toml":
+            continue
+        files[logical_path(path)] = path.read_bytes()
+    return dict(sorted(files.items()))
+
+
+def source_bundle(name):
+    """The zip of experiment ``name``'s source set (see the module docstring)."""
+    return zip_bytes(source_files(name))
+
+
+def zip_bytes(files):
+    """{path: bytes} as a deterministic zip archive."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for path, data in sorted(files.items()):
+            entry = zipfile.ZipInfo(path, date_time=FIXED_TIME)
+            entry.create_system = 3  # unix, so that the mode below means what it says
+            entry.external_attr = (0o100000 | FILE_MODE) << 16
+            archive.writestr(entry, data)
+    return buffer.getvalue()
+
+
+class BundleError(ValueError):
+    """An archive that is not a source bundle labreport wrote."""
+
+
+def read_bundle(data, *, limit=64 * 2**20):
+    """{path: bytes} of a source bundle, refusing what no bundle holds:
+    absolute or escaping paths, links, and more than ``limit`` bytes in all."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        raise BundleError(f"not a zip archive ({e})") from None
+    files, total = {}, 0
+    for entry in entries:
+        name = entry.filename
+        if entry.is_dir():
+            continue
+        parts = Path(name).parts
+        if name.startswith("/") or ".." in parts or "\\\\" in name or not parts:
+            raise BundleError(f"an entry outside the bundle: {name!r}")
+        if parts[0] not in ("lab", "report", "templates"):
+            raise BundleError(f"an entry that is not a source: {name!r}")
+        if (entry.external_attr >> 16) & 0o170000 == 0o120000:
+            raise BundleError(f"a link: {name!r}")
+        total += entry.file_size
+        if total > limit:
+            raise BundleError("larger than any source bundle")
+        try:
+            files[name] = archive.read(entry)
+        except (zipfile.BadZipFile, ValueError, OSError, RuntimeError) as e:
+            raise BundleError(f"a damaged entry {name!r} ({e})") from None
+    return files

@@ -59,6 +59,7 @@ def cli():
     labreport check exp6           rebuild and compare with outputs/exp6/
     labreport check                the same for every experiment with outputs
     labreport new exp7 "Title"     write a new experiment that builds as it is
+    labreport verify a.pdf b.pdf   check that submitted PDFs come from their code
     """
 
 
@@ -149,14 +150,16 @@ def _names(experiment, every):
 @set_option
 @templates_option
 @click.option("--no-cache", is_flag=True, help="Recompute every stage.")
+@click.option("--as-built", "as_built", hidden=True, metavar="JSON",
+              help="Remake another build as it was made (used by labreport verify).")
 @click.option("--quick", is_flag=True,
               help="A run of seconds: each experiment's QUICK settings, before any --set.")
 @click.option("--strict", is_flag=True,
               help="Exit with status 1 if a claim of the report does not hold.")
 @quiet_option
 @limits_options
-def build_command(experiment, every, out, assignments, user_templates, no_cache, quick,
-                  strict, quiet, max_gib, max_minutes):
+def build_command(experiment, every, out, assignments, user_templates, no_cache, as_built,
+                  quick, strict, quiet, max_gib, max_minutes):
     """Run EXPERIMENT (or --all of them) and write its report (HTML, PDF) and
     data to DIR/EXPERIMENT/.
 
@@ -167,6 +170,7 @@ def build_command(experiment, every, out, assignments, user_templates, no_cache,
         progress = Progress(quiet=quiet)
         first = getattr(experiments.load(name), "QUICK", ()) if quick else ()
         made = build(name, out=out, assignments=(*first, *assignments),
+                     as_built=json.loads(as_built) if as_built else None,
                      user_templates=user_templates, use_cache=not no_cache,
                      progress=progress, limits=limits.Limits(max_gib, max_minutes))
         _cache_notes(made, progress)
@@ -181,6 +185,25 @@ def build_command(experiment, every, out, assignments, user_templates, no_cache,
     return 1 if strict and failed else 0
 
 
+def tolerance_options(command):
+    """--rtol and --rendering-rms: what check and verify may forgive."""
+    command = click.option(
+        "--rendering-rms", type=float, metavar="RMS",
+        callback=lambda _ctx, _param, value: tolerance.checked_rendering_rms(value),
+        help="Forgive rendering that differs between machines (another Pango, "
+             "HarfBuzz, FreeType or OS): SVG figures, the HTML's inline SVGs and PDF "
+             "pages whose pixels differ by a root mean square of at most RMS (of "
+             "255; e.g. 2), their text identical, and the versions of those system "
+             "libraries that metrics.json records.")(command)
+    return click.option(
+        "--rtol", default=0.0, show_default=True, type=float, metavar="X",
+        callback=lambda _ctx, _param, value: tolerance.checked_rtol(value),
+        help="Forgive numbers that differ by at most X relative (|new - old| <= "
+             "X·|old|) in metrics.json and CSV files, HTML and PDF text that "
+             "differs only in such numbers, and figures and PDF pages within "
+             f"pixel RMS {tolerance.RTOL_PIXEL_RMS:g} (of 255).")(command)
+
+
 @cli.command("check", cls=SettingsHelp,
              short_help="Rebuild and compare with committed outputs.")
 @click.argument("experiment", required=False)
@@ -188,19 +211,7 @@ def build_command(experiment, every, out, assignments, user_templates, no_cache,
               show_default=True,
               help="The folder holding the committed outputs, DIR/EXPERIMENT/ (DIR may "
                    "also be the experiment's folder itself).")
-@click.option("--rtol", default=0.0, show_default=True, type=float, metavar="X",
-              callback=lambda _ctx, _param, value: tolerance.checked_rtol(value),
-              help="Forgive numbers that differ by at most X relative (|new - old| <= "
-                   "X·|old|) in metrics.json and CSV files, HTML and PDF text that "
-                   "differs only in such numbers, and figures and PDF pages within "
-                   f"pixel RMS {tolerance.RTOL_PIXEL_RMS:g} (of 255).")
-@click.option("--rendering-rms", type=float, metavar="RMS",
-              callback=lambda _ctx, _param, value: tolerance.checked_rendering_rms(value),
-              help="Forgive rendering that differs between machines (another Pango, "
-                   "HarfBuzz, FreeType or OS): SVG figures, the HTML's inline SVGs and PDF "
-                   "pages whose pixels differ by a root mean square of at most RMS (of "
-                   "255; e.g. 2), their text identical, and the versions of those system "
-                   "libraries that metrics.json records.")
+@tolerance_options
 @click.option("--write", is_flag=True,
               help="Then replace the compared outputs with the fresh build, if they "
                    "differ; exit 0.")
@@ -258,6 +269,49 @@ def new_command(experiment, title):
         click.echo(f"wrote {path.relative_to(root)}")
     click.echo(f"next: labreport build {experiment}, then edit lab/{experiment}/program.py")
     return 0
+
+
+@cli.command("verify", short_help="Check that submitted PDFs come from their code.")
+@click.argument("submissions", nargs=-1, required=True, metavar="SUBMISSION.pdf...")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
+@click.option("--handout", metavar="DIR", type=click.Path(file_okay=False),
+              help="Diff each submission's code against this copy of the course's "
+                   "handout instead of the installed labreport.")
+@click.option("--run-submitted-code", is_flag=True,
+              help="Remake each PDF with the code it carries (for courses where students "
+                   "write the lab code). THIS RUNS THE SUBMISSION'S CODE: do it only where "
+                   "you would run a student's program.")
+@tolerance_options
+@quiet_option
+def verify_command(submissions, as_json, handout, run_submitted_code, rtol, rendering_rms,
+                   quiet):
+    """Remake each SUBMISSION.pdf from the settings and source it carries and
+    say whether it is what that code makes: verified, differs (with what
+    differs, and the diff of its code against the installed or handout
+    code), or not verifiable (no labreport attachment, a damaged one, or a
+    PDF edited after it was built).
+
+    By default nothing from a submission runs: it is remade with the
+    labreport installed here.  Exit status 0 if all are verified, 1 if any
+    differs or is not verifiable, 2 for bad input.
+    """
+    from report.pipeline.verify import as_text, summary, verify_all
+
+    progress = Progress(quiet=quiet)
+    done = [0]
+
+    def on_done(_):
+        done[0] += 1
+        progress("verifying", done[0], len(submissions))
+
+    verdicts = verify_all(submissions, tolerance=(rtol, rendering_rms), handout=handout,
+                          run_submitted_code=run_submitted_code, on_done=on_done)
+    progress.finish()
+    if as_json:
+        click.echo(json.dumps({"verdicts": verdicts, "summary": summary(verdicts)}, indent=2))
+    else:
+        click.echo(as_text(verdicts))
+    return 0 if all(v["verdict"] == "verified" for v in verdicts) else 1
 
 
 def main():

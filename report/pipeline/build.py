@@ -90,8 +90,12 @@ def stopwatch(timings):
     return lap
 
 
-def make(name, experiment, config, *, cache, progress, user_templates=()):
-    """Every output file of one build, as {file name: bytes}, in memory."""
+def make(name, experiment, config, *, cache, progress, user_templates=(), as_built=None):
+    """Every output file of one build, as {file name: bytes}, in memory.
+
+    ``as_built``: {"commit", "modified", "date"} of another build, to remake
+    it as it was made (labreport verify): its provenance and date are labels,
+    not code, and a rebuild elsewhere has its own."""
     timings, cached = {}, {}
     lap = stopwatch(timings)
     run_id = run_key(name, config, "run", experiment)
@@ -126,6 +130,9 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     context["failed_claims"] = [c for c in context["claims"] if c["holds"] is False]
     prov = provenance.provenance(name, asdict(config), getattr(config, "seed", None))
     created = provenance.source_date_epoch(name)
+    if as_built is not None:
+        prov.update(commit=as_built["commit"], modified=as_built["modified"])
+        created = as_built["date"]
     context.update(date=provenance.format_date(created), provenance=prov, experiment=name)
     tell = progress or (lambda *args: None)
     tell("rendering figures, equations and HTML")
@@ -154,7 +161,7 @@ def make(name, experiment, config, *, cache, progress, user_templates=()):
     files["metrics.json"] = serialize.json_bytes(metrics)
     tell("rendering the PDF")
     with lap("pdf"):
-        carried = attachments(name, config, files, prov)
+        carried = attachments(name, config, files, prov, created)
         # The PDF's creation date is the source date to the second; the HTML
         # shows only its day.
         pdf, cached["pdf"] = cache.memo(
@@ -209,14 +216,14 @@ def _pdf(html, created, carried):
 
 # What a submitted PDF carries, so that it can be verified (labreport verify):
 # (file name, bytes, description, relationship to the PDF, as PDF/A-3 names it).
-def attachments(name, config, files, prov):
+def attachments(name, config, files, prov, created):
     """The files a build's PDF carries: the experiment's source set, the
     settings it ran with, the library versions that made it, and its data."""
     from report.experiment.bundle import source_bundle
 
     build_record = {"experiment": name, "settings": settings.assignments(config),
                     "labreport": prov["labreport"], "commit": prov["commit"],
-                    "modified": prov["modified"]}
+                    "modified": prov["modified"], "date": created}
     carried = [
         ("source.zip", source_bundle(name), "the source set that built this record",
          "Source"),
@@ -232,7 +239,7 @@ def attachments(name, config, files, prov):
 
 
 def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=True,
-          cache_dir=None, progress=None, limits=limits_.Limits()):
+          cache_dir=None, progress=None, limits=limits_.Limits(), as_built=None):
     """Build experiment ``name`` into ``out/name/``; returns the Build."""
     experiment, config = configure(name, assignments, limits=limits)
     if not str(out):
@@ -243,7 +250,7 @@ def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=T
     provenance.source_date_epoch(name)  # a bad SOURCE_DATE_EPOCH: say so before the work
     cache = caching.Deferred(caching.Cache(cache_dir, enabled=use_cache))
     made = make(name, experiment, config, cache=cache, progress=progress,
-                user_templates=tuple(user_templates))
+                user_templates=tuple(user_templates), as_built=as_built)
     interrupt.check()
     with stopwatch(made.timings)("write"):
         write(target, made.files)

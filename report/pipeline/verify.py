@@ -1,0 +1,320 @@
+"""``labreport verify``: does a submitted PDF come from the code it carries?
+
+A record's PDF carries what made it (see report.pipeline.build.attachments):
+the experiment's source set, the settings it ran with, the versions that
+made it, its data.  ``verify_one`` reads them back and remakes the record,
+by default with the labreport installed here (never running code from the
+submission), from scratch, in a temporary folder, as the submission was made
+(its commit and date are labels, taken from it).  Then:
+
+- verified: the same bytes (or the same within a tolerance given, said so);
+- differs: what differs, as ``check`` says it, and a unified diff between
+  the source the submission carries and the installed one (or a handout's),
+  so that a grader sees exactly which code the student changed;
+- not verifiable: no labreport attachment, a damaged one, or a PDF edited
+  after it was built (an incremental update, bytes after its end, an
+  attachment that no longer matches its checksum).
+
+With ``run_submitted_code`` the record is remade by the submission's own
+code instead, in a separate process whose import path holds only the
+extracted bundle and the installed libraries: for courses where students
+write the lab code.  That runs the submission's code, and must be done only
+where one would run a student's program.
+
+A verification is a plain function of plain data, (path, options) -> dict,
+so that many run side by side on the machine's cores (or elsewhere).
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from report.errors import UserError
+
+VERDICTS = ("verified", "differs", "not verifiable")
+REQUIRED = ("build.json", "source.zip")
+SOURCE_DIFF_LINES = 200
+
+
+def verify_one(task):
+    """{"file", "verdict", "reason", "experiment", "details", "source_diff"}
+    for one submission; task is (path, options) with options {"tolerance":
+    (rtol, rendering_rms), "handout": folder or None, "run_submitted_code":
+    bool}."""
+    path, options = task
+    verdict = {"file": str(path), "verdict": None, "reason": "", "experiment": None,
+               "details": "", "source_diff": []}
+    try:
+        data = Path(path).read_bytes()
+        carried = _attachments(data)
+        record, bundle = _record(carried)
+    except NotVerifiable as e:
+        return {**verdict, "verdict": "not verifiable", "reason": str(e)}
+    verdict["experiment"] = record["experiment"]
+    try:
+        made = (_remake_with_its_code(record, bundle) if options["run_submitted_code"]
+                else _remake_here(record))
+    except UserError as e:
+        return {**verdict, "verdict": "not verifiable",
+                "reason": f"this labreport cannot remake it: {e}"}
+    if made["report.pdf"] == data:
+        return {**verdict, "verdict": "verified",
+                "reason": f"{record['experiment']}, remade to the same bytes"}
+    passes, details = _compare(data, carried, made, options["tolerance"])
+    source = _source_diff(record["experiment"], bundle, options["handout"])
+    reason = (f"{record['experiment']}, " + ("matches within the tolerance given"
+                                              if passes else "differs from a remake")
+              + (f"; its code differs in {_files(len(_changed(source)))}" if source else ""))
+    return {**verdict, "verdict": "verified" if passes else "differs", "reason": reason,
+            "details": details, "source_diff": source}
+
+
+class NotVerifiable(Exception):
+    """Why a submission cannot be verified, in one line."""
+
+
+# --- reading what a submission carries ---------------------------------------------------
+
+
+def _attachments(data):
+    """{name: bytes} of the PDF's embedded files, each checked against the
+    checksum the PDF records for it; NotVerifiable if the PDF was edited after
+    it was built, or is no PDF at all."""
+    from report.compare import pdfscan
+
+    facts = pdfscan.scan(data)
+    if facts.error:
+        raise NotVerifiable(f"not a PDF that can be read ({facts.error})")
+    if facts.revisions > 1:
+        raise NotVerifiable("edited after it was built: an incremental update was added")
+    if facts.trailing:
+        raise NotVerifiable(f"edited after it was built: {facts.trailing} bytes after its end")
+    from pypdf import PdfReader
+
+    found = {}
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        names = reader.trailer["/Root"].get("/Names", {}).get("/EmbeddedFiles")
+        pairs = names.get_object().get("/Names", []) if names is not None else []
+        for name, spec in zip(pairs[::2], pairs[1::2]):
+            stream = spec.get_object()["/EF"]["/F"].get_object()
+            content = stream.get_data()
+            checksum = _bytes(stream.get("/Params", {}).get("/CheckSum"))
+            if checksum is not None and checksum != hashlib.md5(content).digest():
+                raise NotVerifiable(f"edited after it was built: the attachment {name} no "
+                                    "longer matches its checksum")
+            found[str(name)] = content
+    except NotVerifiable:
+        raise
+    except Exception as e:  # noqa: BLE001 - any failure to read is a finding
+        raise NotVerifiable(f"a damaged attachment ({type(e).__name__}: {e})") from None
+    return found
+
+
+def _bytes(value):
+    """A PDF string's bytes, whether pypdf read it as bytes or as text."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return bytes(value)
+    return getattr(value, "original_bytes", None) or str(value).encode("latin-1")
+
+
+def _record(carried):
+    """The build record and the source bundle a submission carries."""
+    from report.experiment.bundle import BundleError, read_bundle
+
+    missing = [name for name in REQUIRED if name not in carried]
+    if len(missing) == len(REQUIRED):
+        raise NotVerifiable("no labreport attachment (not built by labreport, or by one "
+                            "that attaches nothing)")
+    if missing:
+        raise NotVerifiable(f"a damaged labreport attachment: no {missing[0]}")
+    try:
+        record = json.loads(carried["build.json"])
+        if not (isinstance(record, dict) and isinstance(record.get("experiment"), str)
+                and isinstance(record.get("settings"), list)
+                and all(isinstance(s, str) for s in record["settings"])
+                and isinstance(record.get("date"), int)):
+            raise ValueError("missing keys")
+    except ValueError as e:
+        raise NotVerifiable(f"a damaged build.json ({e})") from None
+    try:
+        bundle = read_bundle(carried["source.zip"])
+    except BundleError as e:
+        raise NotVerifiable(f"a damaged source.zip: {e}") from None
+    return record, bundle
+
+
+def _as_built(record):
+    return {"commit": record.get("commit", "unknown"),
+            "modified": bool(record.get("modified")), "date": record["date"]}
+
+
+# --- remaking it ----------------------------------------------------------------------------
+
+
+def _remake_here(record):
+    """The record's files, remade in this process by the installed code."""
+    from report.pipeline import build
+    from report.pipeline import cache as caching
+
+    experiment, config = build.configure(record["experiment"], record["settings"])
+    made = build.make(record["experiment"], experiment, config,
+                      cache=caching.Deferred(caching.Cache(enabled=False)), progress=None,
+                      as_built=_as_built(record))
+    return made.files
+
+
+def _remake_with_its_code(record, bundle):
+    """The record's files, remade by the submission's own code in a separate
+    process whose import path holds the extracted bundle (and the installed
+    libraries): this runs a student's code."""
+    with tempfile.TemporaryDirectory(prefix="labreport-verify-") as tmp:
+        source = Path(tmp) / "source"
+        for name, data in bundle.items():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            (source / name).write_bytes(data)
+        out = Path(tmp) / "out"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "LABREPORT"))}
+        env.update(PYTHONPATH=str(source), LABREPORT_CACHE=str(Path(tmp) / "cache"))
+        sets = [a for setting in record["settings"] for a in ("--set", setting)]
+        done = subprocess.run(
+            [sys.executable, "-m", "report.cli", "build", record["experiment"], "--out",
+             str(out), "--no-cache", "-q", *sets, "--as-built", json.dumps(_as_built(record))],
+            cwd=source, env=env, capture_output=True, text=True, timeout=3600)
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            raise UserError(f"its own code did not build (exit {done.returncode}: {last})")
+        folder = out / record["experiment"]
+        return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+# --- saying how it differs ------------------------------------------------------------------
+
+
+def _compare(data, carried, made, tolerance):
+    """(passes, text): the submitted PDF and what it carries, against the
+    remake, as ``check`` compares files."""
+    from report.compare.dirs import compare_dirs, format_comparison
+    from report.compare.explain import provenance_notes
+    from report.compare.tolerance import Tolerance
+
+    with tempfile.TemporaryDirectory(prefix="labreport-verify-") as tmp:
+        old, new = Path(tmp) / "submitted", Path(tmp) / "remade"
+        old.mkdir()
+        new.mkdir()
+        (old / "report.pdf").write_bytes(data)
+        (new / "report.pdf").write_bytes(made["report.pdf"])
+        for name, content in carried.items():
+            if name in made and name != "report.pdf":
+                (old / name).write_bytes(content)
+                (new / name).write_bytes(made[name])
+        comparison = compare_dirs(old, new, tolerance=Tolerance(*tolerance))
+        comparison.notes = provenance_notes(carried.get("metrics.json"),
+                                            made.get("metrics.json"))
+        text = format_comparison(comparison, old_label="the submission",
+                                 new_label="a remake")
+    return comparison.passes, text
+
+
+def _source_diff(name, bundle, handout):
+    """A unified diff from the reference source (the handout's, or the
+    installed one) to the source the submission carries."""
+    from report.experiment.bundle import source_files
+
+    if handout:
+        reference = _handout_files(Path(handout), bundle)
+        label = "handout"
+    else:
+        reference = source_files(name)
+        label = "installed"
+    lines = []
+    for path in sorted(set(reference) | set(bundle)):
+        before, after = reference.get(path), bundle.get(path)
+        if before == after:
+            continue
+        lines += difflib.unified_diff(
+            _lines(before), _lines(after), fromfile=f"{label}/{path}" if before is not None
+            else "/dev/null", tofile=f"submitted/{path}" if after is not None else "/dev/null",
+            lineterm="")
+    if len(lines) > SOURCE_DIFF_LINES:
+        lines = lines[:SOURCE_DIFF_LINES] + [f"... {len(lines) - SOURCE_DIFF_LINES} more lines"]
+    return lines
+
+
+def _handout_files(root, bundle):
+    """The handout's copies of the bundle's files, and of what the handout
+    has beside them in the same folders (a file the student deleted)."""
+    folders = {Path(p).parent for p in bundle}
+    found = {}
+    for folder in folders:
+        for path in sorted((root / folder).glob("*")) if (root / folder).is_dir() else ():
+            if path.is_file() and path.suffix in (".py", ".j2", ".css"):
+                found[(folder / path.name).as_posix()] = path.read_bytes()
+    return found
+
+
+def _lines(data):
+    if data is None:
+        return []
+    return data.decode("utf-8", errors="replace").splitlines()
+
+
+def _files(n):
+    return f"{n} file" if n == 1 else f"{n} files"
+
+
+def _changed(diff):
+    return {line[len("+++ submitted/"):] for line in diff if line.startswith("+++ submitted/")} | \
+        {line[len("--- installed/"):] for line in diff if line.startswith("--- installed/")}
+
+
+# --- many submissions -----------------------------------------------------------------------
+
+
+def verify_all(paths, *, tolerance=(0.0, None), handout=None, run_submitted_code=False,
+               run_all=None, on_done=None):
+    """The verdicts of ``paths``, in order, verified side by side by
+    ``run_all`` (report.pipeline.pool.run_all)."""
+    from report.pipeline import pool
+
+    for path in paths:
+        if not Path(path).is_file():
+            raise UserError(f"{path}: no such file")
+    if handout is not None and not Path(handout).is_dir():
+        raise UserError(f"--handout {handout}: not a folder")
+    options = {"tolerance": tuple(tolerance), "handout": handout and str(handout),
+               "run_submitted_code": run_submitted_code}
+    tasks = [(str(path), options) for path in paths]
+    mapper = run_all or pool.run_all
+    return mapper(verify_one, tasks, workers=pool.cpu_count(), on_done=on_done)
+
+
+def summary(verdicts):
+    """"38 verified, 2 differ, 1 not verifiable"."""
+    counts = {v: sum(r["verdict"] == v for r in verdicts) for v in VERDICTS}
+    return (f"{counts['verified']} verified, {counts['differs']} "
+            f"{'differs' if counts['differs'] == 1 else 'differ'}, "
+            f"{counts['not verifiable']} not verifiable")
+
+
+def as_text(verdicts):
+    """One line per submission, the summary, then what differs."""
+    lines = [f"{r['file']}: {r['verdict']}" + (f" ({r['reason']})" if r["reason"] else "")
+             for r in verdicts]
+    lines += ["", summary(verdicts)]
+    for r in verdicts:
+        if r["verdict"] == "differs" or (r["details"] and r["verdict"] == "verified"):
+            lines += ["", f"== {r['file']}", r["details"]]
+            if r["source_diff"]:
+                lines += ["", "source (the reference, then the submission's):",
+                          *r["source_diff"]]
+    return "\n".join(lines)

@@ -223,7 +223,8 @@ def test_script_is_not_visible_text_but_table_cells_are(dirs):
 
 def test_added_equation_in_html_is_counted_and_read_as_its_tex(dirs):
     old, new = dirs
-    equation = '<p>so <svg aria-label="x^2" width="1em" height="1em"></svg>.</p>'
+    equation = ('<p>so <svg aria-label="x^2" data-tex="x^2" width="1em" height="1em">'
+                '</svg>.</p>')
     edit(new / "report.html", "</body>", equation + "</body>")
 
     result = compare_dirs(old, new).file("report.html")
@@ -236,13 +237,25 @@ def test_changed_inline_equation_shows_its_tex_in_the_text_diff(dirs):
     old, new = dirs
     for side, tex in ((old, "a^{[l]}"), (new, "a^{[l-1]}")):
         edit(side / "report.html", "The loss fell", "The layer of "
-             f'<svg class="math" role="img" aria-label="{tex}" width="1em" height="1em">'
+             f'<svg class="math" role="img" aria-label="{tex}" data-tex="{tex}" '
+             'width="1em" height="1em">'
              '</svg> computes. The loss fell')
 
     diff = compare_dirs(old, new).file("report.html").diff
 
     assert "-The layer of $a^{[l]}$ computes. The loss fell to 0.25 after 30 epochs." in diff
     assert "+The layer of $a^{[l-1]}$ computes. The loss fell to 0.25 after 30 epochs." in diff
+
+
+def test_a_figure_with_alternative_text_reads_as_a_picture_not_as_math(dirs):
+    old, new = dirs
+    figure = '<p><svg role="img" aria-label="loss falls" width="9" height="9"></svg></p>'
+    edit(new / "report.html", "</body>", figure + "</body>")
+
+    diff = compare_dirs(old, new).file("report.html").diff
+
+    assert "+[picture: loss falls]" in diff
+    assert "$loss falls$" not in diff
 
 
 def test_changed_inline_svg_in_html_is_compared_as_a_picture(dirs):

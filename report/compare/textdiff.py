@@ -4,9 +4,9 @@
 <head> apart from its <title>, whitespace collapsed, one line per block
 element and table cells joined by " | ".  An inline <svg> is a picture,
 compared as one, but an equation is also text: an SVG with an
-``aria-label`` (an equation's plain text, see report.render.mathsvg) reads as
-``$text$`` where it stands, so "the layer of $a[l]$ computes" keeps its
-math.
+``aria-label`` and ``data-tex`` (an equation, see report.render.mathsvg)
+reads as ``$text$`` where it stands, so "the layer of $a[l]$ computes" keeps
+its math; a figure with an ``aria-label`` reads as ``[picture: label]``.
 
 Not here: rasterising the SVGs (see report.compare.raster).
 """
@@ -89,8 +89,12 @@ class _PageReader(HTMLParser):
                 attrs = dict(attrs)
                 self.svg_start = self.position()
                 self.svg_name = attrs.get("id") or attrs.get("aria-label")
-                if attrs.get("aria-label") and not (self.hidden and not self.in_title):
-                    self.pieces.append(f"${attrs['aria-label']}$")
+                label = attrs.get("aria-label")
+                if label and not (self.hidden and not self.in_title):
+                    # An equation (it keeps its TeX) reads as math; a figure
+                    # as the picture its alternative text describes.
+                    self.pieces.append(f"${label}$" if "data-tex" in attrs
+                                       else f"[picture: {label}]")
             self.svg_depth += 1
         elif self.svg_depth:
             return

@@ -259,6 +259,7 @@ def summary(study, v, hidden):
         "fraction_diverged": float(np.mean(study["diverged_at"][v] > 0)),
         "best_accuracy": float(np.max(acc)),
         "loss_q1": q1, "loss_median": median, "loss_q3": q3,
+        "loss_lower_median": float(lower_median(np.where(np.isfinite(loss), loss, np.inf))),
         "epochs_to_full": spread,
         "median_epochs_to_full": spread and spread["median"],
         "symmetry_gap_max": float(np.max(gap)) if hidden else None,

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from lab.exp6.study_plan import HIDDEN_WIDTH, SHEET
-from lab.studies import quartiles, variant, variant_index
+from lab.studies import lower_median, variant, variant_index
 
 from lab.exp6.experiment import GRADIENT_TOLERANCE
 
@@ -44,12 +44,13 @@ def reliable(studies):
 def loss_near_sheet(studies):
     study = studies["reliability"]
     solved = study["final_loss"][0][study["final_accuracy"][0] == 1.0]
-    median = float(quartiles(solved)[1]) if len(solved) else None
+    median = float(lower_median(solved)) if len(solved) else None
     lo, hi = SHEET_LOSS
     return _claim("loss_near_sheet", median is not None and lo <= median <= hi,
                   "Seeds that solve XOR end at a loss near the sheet's 10⁻⁴ "
                   "(within a factor of 10).",
-                  "median {}", (median, "number"))
+                  "median {} over the {} that solve", (median, "number"),
+                  (len(solved), "count"))
 
 
 def loss_mostly_falls(studies):
@@ -183,8 +184,11 @@ def gradient_claim(rows):
     judged = [row for row in rows if row["judged"]]
     largest = max((row["relative_error"] for row in judged), default=None)
     holds = None if not judged else largest < GRADIENT_TOLERANCE
-    return _claim("gradient_check", holds,
-                  "Back-propagation computes the gradient that central differences measure "
-                  "(relative error below 10⁻⁶).",
+    statement = ("Back-propagation computes the gradient that central differences measure "
+                 "(relative error below 10⁻⁶).")
+    if not judged:
+        return _claim("gradient_check", None, statement,
+                      "none of the {} arrays could be judged", (len(rows), "count"))
+    return _claim("gradient_check", holds, statement,
                   "largest relative error {}, on {} of {} arrays",
                   (largest, "number"), (len(judged), "count"), (len(rows), "count"))

@@ -194,9 +194,10 @@ def hidden_units(start, params):
     if not hidden:
         return None
     moved = any(np.any(params[k] != start[k]) for l in hidden for k in (f"W{l}", f"b{l}"))
+    anything = any(np.any(params[k] != start[k]) for k in params)
     alike = all(np.all(np.hstack([params[f"W{l}"], params[f"b{l}"]])
                        == np.hstack([params[f"W{l}"], params[f"b{l}"]])[:1]) for l in hidden)
-    return {"moved": bool(moved), "alike": bool(alike)}
+    return {"moved": bool(moved), "alike": bool(alike), "anything_moved": bool(anything)}
 
 
 def gradient_check_inputs():
@@ -242,6 +243,7 @@ def gradient_check(params, activation, h=1e-6):
     if activation == "relu":
         kinked = max((l for l, (_, z) in enumerate(cache[:-1], start=1)
                       if np.min(np.abs(z)) < KINK_MARGIN), default=0)
+    nearest = min((float(np.min(np.abs(z))) for _, z in cache[:-1]), default=None)
     rows = []
     for name, value in params.items():
         analytical = grads["d" + name]
@@ -253,7 +255,9 @@ def gradient_check(params, activation, h=1e-6):
                      "max_abs_gradient": largest,
                      "max_abs_difference": float(np.max(np.abs(analytical - numerical))),
                      "relative_error": relative_error(analytical, numerical),
-                     "judged": reason is None, "reason": reason})
+                     "judged": reason is None,
+                     "nearest_kink": nearest if reason == "kink" else None,
+                     "reason": "zero" if reason == "small" and largest == 0 else reason})
     return rows
 
 

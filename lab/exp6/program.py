@@ -28,7 +28,7 @@ def xor_data(repeats):
 
 def init_params(layers, init, rng):
     """W1, b1, W2, ...: weights drawn (n_in, n_out) as the sheet's notebook
-    draws them, then transposed; biases zero.  Zeros draws nothing."""
+    draws them, then transposed; biases zero.  Zero initialisation draws none."""
     params = {}
     for l in range(1, len(layers)):
         n_in, n_out = layers[l - 1], layers[l]

@@ -46,11 +46,11 @@ PLATEAUS = {
     "(3 ln 3 − 2 ln 2) / 4": (3 * math.log(3) - 2 * math.log(2)) / 4,  # three merged
     "ln 2": math.log(2),                                    # no point separated
 }
-# "... the loss of <meaning>": what a network on each plateau does.
+# "... the loss when <meaning>": what a network on each plateau does.
 PLATEAU_MEANINGS = {
-    "ln 2 / 2": "a network that cannot tell two points of opposite class apart",
-    "(3 ln 3 − 2 ln 2) / 4": "a network that cannot tell three of the points apart",
-    "ln 2": "a network that tells no point apart and guesses ½ everywhere",
+    "ln 2 / 2": "the network gives two points of opposite class the same output",
+    "(3 ln 3 − 2 ln 2) / 4": "the network gives three of the points the same output",
+    "ln 2": "the network gives every point the same output, ½ for each class",
 }
 PLATEAU_TOLERANCE = 1e-3  # how close a final loss must be to count as on one
 

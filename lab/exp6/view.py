@@ -14,6 +14,9 @@ from lab.exp6.study_plan import HIDDEN_WIDTH
 from lab.studies import variant
 
 CURVE_RATES = (0.001, 0.01, 0.1, 1.0, 10.0)  # the rates whose loss curves are drawn
+# How a record names the studies' settings.
+LABELS = {"zeros": "zero", "normal": "small random (0.01)", "xavier": "Xavier", "he": "He",
+          "relu": "ReLU", "He, ReLU, lr 0.1": "He, ReLU, η = 0.1"}
 LINESTYLES = ("solid", "dashed", "dotted", "dashdot", "solid")
 STUDY_NAMES = {"reliability": "Reliability", "learning_rate": "Learning rate η",
                "initialisation": "Initialisation", "depth": "Hidden layers",
@@ -59,8 +62,10 @@ def main_figure(result, print_every):
         "id": "training", "kind": "panels", "height_cm": 5.0, "widths": [1, 1, 1.15],
         "caption": "The main run: loss (log scale) and accuracy at every epoch, dots at "
                    f"the epochs printed every {print_every}; the trained network's "
-                   "probability of class 1 over the input square, with its 0.5 contour "
-                   "(the decision boundary) and the four XOR points.",
+                   "probability of class 1 over the input square"
+                   + (", with its 0.5 contour (the decision boundary)" if _has_boundary(boundary)
+                      else " (½ everywhere: there is no decision boundary)")
+                   + ", and the four XOR points.",
         "alt": _training_alt(result),
         "panels": [
             {"kind": "lines", "title": "loss", "xlabel": "epoch", "ylabel": "loss",
@@ -83,6 +88,11 @@ def main_figure(result, print_every):
     }
 
 
+def _has_boundary(boundary):
+    p1 = np.asarray(boundary["p1"])
+    return bool(np.nanmin(p1) < 0.5 < np.nanmax(p1))
+
+
 def _training_alt(result):
     """What the main run's figure shows, in words with its numbers."""
     loss = result["loss"]
@@ -99,7 +109,9 @@ def _training_alt(result):
         values.append([result["final_accuracy"], "percent"])
     pattern += ("; the decision boundary separates the two diagonals of the square."
                 if result["final_accuracy"] == 1.0 else
-                "; the decision boundary does not separate the classes.")
+                "; the decision boundary does not separate the classes."
+                if _has_boundary(result["boundary"]) else
+                "; the probability is ½ everywhere.")
     return {"pattern": pattern, "values": values}
 
 
@@ -176,7 +188,7 @@ def study_figures(studies):
               "legend": "upper left", "series": final},
              {"kind": "lines", "title": "loss by epoch", "xlabel": "epoch",
               "ylabel": "loss", "xscale": "log", "yscale": "log", "ylim": None,
-              "legend": "lower left", "series": curves}]},
+              "legend": "outside", "series": curves}]},
         {"id": "loss-curves", "kind": "panels", "height_cm": 5.6,
          "caption": f"Loss by epoch, median seed (line) and interquartile range (band), "
                     f"{len(init['seeds'])} seeds per setting: by initialisation, by number "
@@ -184,10 +196,12 @@ def study_figures(studies):
                     "Line styles tell apart curves that coincide.",
          "alt": _curves_alt(studies),
          "panels": [
-             _curves_panel(init, "initialisation", [v["init"] for v in init["variants"]]),
+             _curves_panel(init, "initialisation",
+                           [LABELS.get(v["init"], v["init"]) for v in init["variants"]]),
              _curves_panel(depth, "hidden layers",
                            [str(v["hidden_layers"]) for v in depth["variants"]]),
-             _curves_panel(act, "activation", [v["activation"] for v in act["variants"]])]},
+             _curves_panel(act, "activation",
+                           [LABELS.get(v["activation"], v["activation"]) for v in act["variants"]])]},
     ]
 
 
@@ -205,12 +219,13 @@ def summary_table(studies):
         rows = []
         for v in studies[name]["variants"]:
             single = v.get("init") == "zeros"
-            rows.append({"setting": v["label"] if name != "learning_rate" else v["lr"],
+            rows.append({"setting": LABELS.get(v["label"], v["label"])
+                         if name != "learning_rate" else v["lr"],
                          "setting_is_number": name == "learning_rate",
                          "solved": v["solved"] // v["seeds"] if single else v["solved"],
                          "runs": 1 if single else v["seeds"], "one_run": single,
                          "median_epochs": v["median_epochs_to_full"],
-                         "median_loss": v["loss_median"]})
+                         "median_loss": v["loss_lower_median"]})
         groups[name] = {"name": name, "heading": heading, "rows": rows}
     return [[groups[name] for name in column] for column in SUMMARY_COLUMNS]
 

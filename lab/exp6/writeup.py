@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from lab.exp6 import claims as checks
-from lab.exp6.experiment import KINK_MARGIN
+from lab.exp6.experiment import KINK_MARGIN, gradient_check_inputs
 from lab.exp6.study_plan import (HIDDEN_WIDTH, PLATEAU_MEANINGS, PLATEAUS, SHEET,
                                  plateau)
 from lab.exp6.view import main_figure, studies_metrics, study_figures, summary_table
@@ -101,6 +101,7 @@ def run_numbers(result):
         "barely_moved": bool(np.isfinite(final) and abs(final - first) < 0.01 * first),
         "barely_right": bool(solved and final > 0.5),
         "zero_init": result["config"]["init"] == "zeros",
+        "seed_used": result["config"]["init"] != "zeros",
         "hidden_units": result["hidden_units"],
         "log": result["log"],
         "epochs_run": result["epochs_run"],
@@ -119,24 +120,29 @@ def run_numbers(result):
         "predictions": result["predictions"],
         "truths": result["truths"],
         "correct_shown": sum(p == t for p, t in zip(result["predictions"], result["truths"])),
-        "gradient": gradient_numbers(result["gradient_check"]),
+        "gradient": gradient_numbers(result["gradient_check"],
+                                     gradient_check_inputs()[0].shape[1]),
         "loss_at_divergence": (float(loss[result["diverged_at"] - 1])
                                if result["diverged_at"] else None),
     }
 
 
-def gradient_numbers(rows):
+def gradient_numbers(rows, inputs):
     """The gradient check's verdict: "agrees", "disagrees", or "cannot judge"
     when no array had gradients large enough to compare."""
     judged = [row for row in rows if row["judged"]]
     largest = max((row["relative_error"] for row in judged), default=None)
     verdict = ("cannot judge" if not judged
                else "agrees" if largest < checks.GRADIENT_TOLERANCE else "disagrees")
+    kinks = [row["nearest_kink"] for row in rows if row["reason"] == "kink"]
     return {"rows": rows, "verdict": verdict, "largest_error": largest,
             "judged": len(judged), "arrays": len(rows),
+            "zero": [row["name"] for row in rows if row["reason"] == "zero"],
             "small": [row["name"] for row in rows if row["reason"] == "small"],
             "kink": [row["name"] for row in rows if row["reason"] == "kink"],
-            "tolerance": checks.GRADIENT_TOLERANCE, "kink_margin": KINK_MARGIN}
+            "kink_exact": bool(kinks) and min(kinks) == 0.0,
+            "tolerance": checks.GRADIENT_TOLERANCE, "kink_margin": KINK_MARGIN,
+            "inputs": inputs}
 
 
 # --- the studies -------------------------------------------------------------------------
@@ -198,9 +204,9 @@ def learning_rate_numbers(study):
         "most": [min(most), max(most)] if most else None,
         "every": [min(every), max(every)] if every else None,
         "small": _row(small), "sheet": _row(sheet), "large": _row(large),
-        # Large steps either oscillate (the loss rises on many epochs) or
-        # knock the ReLU units dead in a few steps and stall.
-        "large_behaviour": "oscillates" if rising > 0.01 * study["epochs"] else "stalls",
+        # At the largest rate: how soon its diverging runs diverge, and how
+        # many of its hidden units at least half its runs end with dead.
+        "large_diverged_by": int(study["diverged_at"][i].max()) or None,
         "large_rising_epochs": rising,
         "large_dead_units": int(lower_median(study["dead_units"][i])),
         "hidden_units": sum(rows[-1]["layers"][1:-1]),
@@ -241,13 +247,14 @@ def depth_numbers(study):
     linear = rows[0]
     return {
         "width": HIDDEN_WIDTH,
-        "linear": {"best_accuracy": linear["best_accuracy"],
+        "linear": {"best_accuracy": linear["best_accuracy"], "seeds": linear["seeds"],
                    "median_loss": linear["loss_median"],
                    "at_ln2": bool(abs(linear["loss_median"] - LN2) < 1e-3)},
         "one": {"solved": rows[1]["solved"], "seeds": rows[1]["seeds"]} if 1 in rows else None,
         "deeper": {"least_solved": min(v["solved"] for h, v in rows.items() if h > 1),
-                   "seeds": rows[max(rows)]["seeds"], "from": min(h for h in rows if h > 1),
-                   "to": max(rows)} if max(rows) > 1 else None,
+                   "seeds": rows[max(rows)]["seeds"],
+                   "every": all(v["solved"] == v["seeds"] for h, v in rows.items() if h > 1),
+                   "depths": [h for h in rows if h > 1]} if max(rows) > 1 else None,
     }
 
 

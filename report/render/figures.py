@@ -244,7 +244,8 @@ def draw_lines(ax, spec):
     runs), ``linestyle`` ("solid", "dashed", "dotted", "dashdot"), ``color``.
     Optional ``vlines`` [{x, label}], ``hlines`` [{y, label}] (reference
     lines, listed in the legend), ``annotations`` [{x, y, text}] and
-    ``legend`` (a matplotlib legend location; default "best").
+    ``legend`` (a matplotlib legend location, or "outside": right of the
+    axes; default "best").
 
     Points whose x or y is not finite, or not positive on a log axis, are
     left out; a line breaks there instead of raising.
@@ -268,7 +269,10 @@ def draw_lines(ax, spec):
     ax.set_xlabel(spec.get("xlabel", ""))
     ax.set_ylabel(spec.get("ylabel", ""))
     if any(not label.startswith("_") for label in ax.get_legend_handles_labels()[1]):
-        ax.legend(loc=spec.get("legend", "best"))
+        if spec.get("legend") == "outside":  # right of the axes, over no curve
+            ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+        else:
+            ax.legend(loc=spec.get("legend", "best"))
 
 
 def _scale(spec, key):
@@ -399,6 +403,6 @@ def _draw_points(ax, spec):
                    label=names.get(label, f"class {label}"))
     # Below the field, so that no point is hidden; the symbols are drawn at
     # the size and in the colours of the points.
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=len(set(labels.tolist())),
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.34), ncol=len(set(labels.tolist())),
               markerscale=1.0, frameon=False, handletextpad=0.3, columnspacing=1.0)
 

@@ -117,6 +117,17 @@ def run_command(experiment, assignments, as_json, quiet, max_gib, max_minutes):
         click.echo("\n".join(module.log_lines(result)))
 
 
+def scheduler_option(command):
+    """--scheduler ADDRESS: run the build's work (the main run, the studies'
+    batches) on a Dask cluster (report.pipeline.cluster); Dask is imported
+    only when it is given."""
+    return click.option(
+        "--scheduler", metavar="ADDRESS", default=None,
+        help="Run the main run and the studies on the Dask cluster whose scheduler is "
+             "at ADDRESS (tcp://HOST:8786), or on one started on this machine for "
+             "the command ('local'). Needs pip install 'labreport[dask]'.")(command)
+
+
 templates_option = click.option(
     "--templates", "user_templates", multiple=True,
     type=click.Path(exists=True, file_okay=False, dir_okay=True), metavar="DIR",
@@ -155,8 +166,9 @@ def _names(experiment, every):
               help="Exit with status 1 if a claim of the report does not hold.")
 @quiet_option
 @limits_options
+@scheduler_option
 def build_command(experiment, every, out, assignments, user_templates, no_cache, quick,
-                  strict, quiet, max_gib, max_minutes):
+                  strict, quiet, max_gib, max_minutes, scheduler):
     """Run EXPERIMENT (or --all of them) and write its report (HTML, PDF) and
     data to DIR/EXPERIMENT/.
 
@@ -168,7 +180,8 @@ def build_command(experiment, every, out, assignments, user_templates, no_cache,
         first = getattr(experiments.load(name), "QUICK", ()) if quick else ()
         made = build(name, out=out, assignments=(*first, *assignments),
                      user_templates=user_templates, use_cache=not no_cache,
-                     progress=progress, limits=limits.Limits(max_gib, max_minutes))
+                     progress=progress, limits=limits.Limits(max_gib, max_minutes),
+                     scheduler=scheduler)
         _cache_notes(made, progress)
         for warning in made.warnings:
             click.echo(f"Warning: {warning}", err=True)
@@ -208,8 +221,9 @@ def build_command(experiment, every, out, assignments, user_templates, no_cache,
 @templates_option
 @quiet_option
 @limits_options
+@scheduler_option
 def check_command(experiment, against, rtol, rendering_rms, write, assignments,
-                  user_templates, quiet, max_gib, max_minutes):
+                  user_templates, quiet, max_gib, max_minutes, scheduler):
     """Rebuild EXPERIMENT from scratch and compare with its committed outputs;
     without EXPERIMENT, every experiment that has outputs in DIR, one line each.
 
@@ -232,7 +246,8 @@ def check_command(experiment, against, rtol, rendering_rms, write, assignments,
     progress = Progress(quiet=quiet)
     options = dict(tolerance=tolerance.Tolerance(rtol, rendering_rms), write=write,
                    assignments=assignments, user_templates=user_templates,
-                   progress=progress, limits=limits.Limits(max_gib, max_minutes))
+                   progress=progress, limits=limits.Limits(max_gib, max_minutes),
+                   scheduler=scheduler)
     if experiment:
         experiments.load(experiment)  # an unknown name: say so before anything else
         passes, text = check(experiment, experiment_folder(against, experiment), **options)

@@ -1,20 +1,50 @@
-"""The Dask engine: the pool interface of the local one on a dask.distributed
-cluster, results in item order; a worker on other code is refused in one
-line; and nothing imports Dask unless asked to."""
+"""The Dask engine (``--scheduler``): the build's units of work on a
+dask.distributed cluster give the bytes of a local build; a scheduler that
+cannot be used, a worker on other code, or no Dask at all is one line; Ctrl-C
+and kill -9 stop a local cluster at once; and nothing imports Dask unless
+asked to."""
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy
 import pytest
 
+from conftest import invoke
 from report.errors import UserError
 from report.pipeline import cluster
 
 ROOT = Path(__file__).resolve().parent.parent
+# Seconds of work, and studies.workers=2, so that the batches go to the pool.
+SMALL = ["--set", "epochs=60", "--set", "print_every=20", "--set", "repeats=1",
+         "--set", "studies.seeds=2", "--set", "studies.reliability_seeds=3",
+         "--set", "studies.workers=2"]
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="reads /proc for the worker processes")
+
+
+def labreport_process(*args, cache, **options):
+    """``labreport ARGS`` in a process of its own, as a user runs it."""
+    env = dict(os.environ, LABREPORT_CACHE=str(cache))
+    return subprocess.run([sys.executable, "-m", "report.cli", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, **options)
+
+
+@pytest.fixture(scope="module")
+def local_build(tmp_path_factory):
+    """outputs/ of a build on this machine's process pool (no --scheduler)."""
+    out = tmp_path_factory.mktemp("local")
+    done = labreport_process("build", "exp6", "--no-cache", "-q", "--out", str(out), *SMALL,
+                             cache=out / ".cache")
+    assert done.returncode == 0, done.stderr
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +58,26 @@ def where(item):
     return item, os.getpid()
 
 
-# --- the pool ---------------------------------------------------------------------------
+# --- the same bytes, wherever the batches run ----------------------------------------
+
+
+def test_a_build_on_a_local_dask_cluster_writes_the_bytes_of_a_local_build(local_build,
+                                                                          tmp_path):
+    done = labreport_process("build", "exp6", "--no-cache", "-q", "--out", str(tmp_path),
+                             *SMALL, "--scheduler", "local", cache=tmp_path / ".cache")
+    assert done.returncode == 0, done.stderr
+    ours, theirs = local_build / "exp6", tmp_path / "exp6"
+    names = sorted(p.name for p in ours.iterdir())
+    assert names == sorted(p.name for p in theirs.iterdir())
+    for name in names:
+        assert (ours / name).read_bytes() == (theirs / name).read_bytes(), name
+
+
+def test_check_on_a_local_dask_cluster_finds_a_local_build_identical(local_build, tmp_path):
+    done = labreport_process("check", "exp6", "--against", str(local_build), "-q", *SMALL,
+                             "--scheduler", "local", cache=tmp_path / ".cache")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "identical to a fresh build" in done.stdout
 
 
 def test_the_pool_runs_every_item_on_the_cluster_and_returns_them_in_item_order(dask_pool):
@@ -56,6 +105,78 @@ def test_a_unit_that_fails_on_the_cluster_raises_its_error_here(dask_pool):
 # --- one line for what cannot work ----------------------------------------------------
 
 
+def one_line_error(result):
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_without_dask_the_option_is_one_line_naming_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
+    result = invoke("build", "exp6", "-q", "--out", str(tmp_path / "out"), *SMALL,
+                    "--scheduler", "local", env={"LABREPORT_CACHE": str(tmp_path / "c")})
+    assert one_line_error(result) == ("Error: the --scheduler option needs Dask: "
+                                      "pip install 'labreport[dask]'")
+    assert not (tmp_path / "out").exists()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_scheduler_that_does_not_answer_is_one_line_naming_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 1)
+    address = f"tcp://127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    result = invoke("build", "exp6", "-q", "--out", str(tmp_path / "out"), *SMALL,
+                    "--scheduler", address, env={"LABREPORT_CACHE": str(tmp_path / "c")})
+    assert one_line_error(result) == (f"Error: cannot reach the Dask scheduler at {address} "
+                                      "(no answer within 1 s)")
+    assert time.monotonic() - started < 10
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_server_that_is_not_a_scheduler_is_one_line_naming_it(tmp_path):
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def answer_as_a_web_server():
+        connection, _ = server.accept()
+        with connection:
+            connection.sendall(b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n")
+
+    threading.Thread(target=answer_as_a_web_server, daemon=True).start()
+    address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    with server:
+        result = invoke("build", "exp6", "-q", "--out", str(tmp_path / "out"), *SMALL,
+                        "--scheduler", address, env={"LABREPORT_CACHE": str(tmp_path / "c")})
+    assert one_line_error(result).startswith(
+        f"Error: {address} does not answer as a Dask scheduler")
+
+
+def test_check_passes_the_scheduler_on(local_build, tmp_path):
+    result = invoke("check", "exp6", "--against", str(local_build), "-q", *SMALL,
+                    "--scheduler", "nonsense")
+    assert one_line_error(result) == ("Error: --scheduler nonsense: missing port number in "
+                                      "address 'nonsense' (expected tcp://HOST:PORT or local)")
+
+
+def test_a_scheduler_without_workers_is_one_line(tmp_path, monkeypatch):
+    from distributed import LocalCluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 1)
+    with LocalCluster(n_workers=0, dashboard_address="127.0.0.1:0",
+                      scheduler_kwargs={"dashboard": False}) as empty:
+        address = empty.scheduler_address
+        result = invoke("build", "exp6", "-q", "--out", str(tmp_path / "out"), *SMALL,
+                        "--scheduler", address, env={"LABREPORT_CACHE": str(tmp_path / "c")})
+    assert one_line_error(result) == (f"Error: the Dask scheduler at {address} has no "
+                                      f"workers (waited 1 s): start one with dask worker "
+                                      f"{address}")
+
+
 def test_a_worker_on_other_code_is_refused_in_one_line(monkeypatch):
     build_has = dict(cluster.code_identity(), numpy="1.0.0")
     monkeypatch.setattr(cluster, "code_identity", lambda: build_has)
@@ -66,6 +187,83 @@ def test_a_worker_on_other_code_is_refused_in_one_line(monkeypatch):
     assert message.startswith("the Dask worker at tcp://127.0.0.1:")
     assert f"numpy {numpy.__version__} where the build has 1.0.0" in message
     assert "\n" not in message
+
+
+# --- Ctrl-C and kill -9 ---------------------------------------------------------------
+
+STUDIES = ["--set", "epochs=4000", "--set", "studies.seeds=64",
+           "--set", "studies.reliability_seeds=256", "--set", "studies.workers=2"]
+
+
+def children_of(pid):
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def is_dask_worker(pid):
+    try:
+        return "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return False
+
+
+def alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def start_studies_on_a_local_cluster(tmp_path):
+    """A build whose studies are running on a LocalCluster's 2 workers; it
+    leads a process group of its own, as a command at a terminal does."""
+    env = dict(os.environ, LABREPORT_CACHE=str(tmp_path / "cache"))
+    child = subprocess.Popen([sys.executable, "-m", "report.cli", "build", "exp6", "-q",
+                              "--out", str(tmp_path / "out"), *STUDIES, "--scheduler", "local"],
+                             env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while sum(map(is_dask_worker, children_of(child.pid))) < 2:
+        assert child.poll() is None, child.stderr.read()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(1)  # the batches are running
+    return child, children_of(child.pid)
+
+
+def wait_until_gone(pids, seconds):
+    deadline = time.monotonic() + seconds
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return [p for p in pids if alive(p)]
+
+
+@linux_only
+def test_ctrl_c_stops_a_local_cluster_at_once_and_writes_nothing(tmp_path):
+    child, processes = start_studies_on_a_local_cluster(tmp_path)
+    started = time.monotonic()
+    os.killpg(child.pid, signal.SIGINT)  # Ctrl-C reaches every process of the group
+    assert child.wait(timeout=15) == 130
+    assert time.monotonic() - started < 5
+    assert wait_until_gone(processes, 3) == []
+    assert child.stderr.read().strip().splitlines() == ["Aborted."]  # no worker's traceback
+    assert not (tmp_path / "out" / "exp6").exists()
+
+
+@linux_only
+def test_a_local_clusters_workers_exit_soon_after_the_build_is_killed(tmp_path):
+    child, processes = start_studies_on_a_local_cluster(tmp_path)
+    child.kill()
+    child.wait()
+    assert wait_until_gone(processes, 3) == []
 
 
 # --- Dask only when asked for -----------------------------------------------------------
@@ -82,3 +280,6 @@ def test_neither_importing_labreport_nor_its_help_imports_dask():
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_build_and_check_take_a_scheduler_address(labreport, command):
+    assert "--scheduler ADDRESS" in labreport(command, "--help").stdout

@@ -222,21 +222,46 @@ def alive(pid):
     return state != "Z"
 
 
-def start_studies_on_a_local_cluster(tmp_path):
-    """A build whose studies are running on a LocalCluster's 2 workers; it
-    leads a process group of its own, as a command at a terminal does."""
-    env = dict(os.environ, LABREPORT_CACHE=str(tmp_path / "cache"))
-    child = subprocess.Popen([sys.executable, "-m", "report.cli", "build", "exp6", "-q",
-                              "--out", str(tmp_path / "out"), *STUDIES, "--scheduler", "local"],
-                             env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, text=True, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while sum(map(is_dask_worker, children_of(child.pid))) < 2:
-        assert child.poll() is None, child.stderr.read()
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    time.sleep(1)  # the batches are running
-    return child, children_of(child.pid)
+class BuildOnALocalCluster:
+    """``labreport build`` with its studies on a LocalCluster, leading a
+    process group of its own as a command at a terminal does; its stderr
+    lines in ``stderr`` as they come."""
+
+    def __init__(self, tmp_path):
+        env = dict(os.environ, LABREPORT_CACHE=str(tmp_path / "cache"))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "report.cli", "build", "exp6", "--out", str(tmp_path / "out"),
+             *STUDIES, "--scheduler", "local"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True, start_new_session=True)
+        self.pid = self.process.pid
+        self.stderr = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        for line in self.process.stderr:
+            if line.strip():
+                self.stderr.append(line.rstrip("\n"))
+
+    def wait_for(self, condition, seconds=60):
+        deadline = time.monotonic() + seconds
+        while not condition():
+            assert self.process.poll() is None and time.monotonic() < deadline, self.stderr
+            time.sleep(0.02)
+
+    def processes_once_the_studies_run(self):
+        """Its processes, once a batch is done: every worker has started."""
+        self.wait_for(lambda: any(line.startswith("study:") for line in self.stderr))
+        return children_of(self.pid)
+
+    def processes_once_the_cluster_starts(self):
+        self.wait_for(lambda: any(map(is_dask_worker, children_of(self.pid))))
+        return children_of(self.pid)
+
+    def exit_status(self, seconds):
+        status = self.process.wait(timeout=seconds)
+        self._reader.join(5)
+        return status
 
 
 def wait_until_gone(pids, seconds):
@@ -248,21 +273,35 @@ def wait_until_gone(pids, seconds):
 
 @linux_only
 def test_ctrl_c_stops_a_local_cluster_at_once_and_writes_nothing(tmp_path):
-    child, processes = start_studies_on_a_local_cluster(tmp_path)
+    build = BuildOnALocalCluster(tmp_path)
+    processes = build.processes_once_the_studies_run()
+    assert any(map(is_dask_worker, processes))
     started = time.monotonic()
-    os.killpg(child.pid, signal.SIGINT)  # Ctrl-C reaches every process of the group
-    assert child.wait(timeout=15) == 130
+    os.killpg(build.pid, signal.SIGINT)  # Ctrl-C reaches every process of the group
+    assert build.exit_status(15) == 130
     assert time.monotonic() - started < 5
     assert wait_until_gone(processes, 3) == []
-    assert child.stderr.read().strip().splitlines() == ["Aborted."]  # no worker's traceback
+    assert build.stderr[-1] == "Aborted."
+    assert not [line for line in build.stderr if "Traceback" in line]  # a worker's neither
     assert not (tmp_path / "out" / "exp6").exists()
 
 
 @linux_only
+def test_ctrl_c_while_the_local_cluster_starts_closes_it_in_silence(tmp_path):
+    build = BuildOnALocalCluster(tmp_path)
+    processes = build.processes_once_the_cluster_starts()
+    os.kill(build.pid, signal.SIGINT)  # kill -INT: the build's process alone
+    assert build.exit_status(15) == 130
+    assert wait_until_gone(processes, 3) == []
+    assert build.stderr == ["Aborted."]
+
+
+@linux_only
 def test_a_local_clusters_workers_exit_soon_after_the_build_is_killed(tmp_path):
-    child, processes = start_studies_on_a_local_cluster(tmp_path)
-    child.kill()
-    child.wait()
+    build = BuildOnALocalCluster(tmp_path)
+    processes = build.processes_once_the_studies_run()
+    build.process.kill()
+    build.process.wait()
     assert wait_until_gone(processes, 3) == []
 
 

@@ -22,7 +22,6 @@ dask.distributed: ``tcp://host:8786`` connects to a running scheduler,
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import platform
@@ -115,50 +114,76 @@ class DaskWorkers:
 
     def _connected(self):
         if self._client is None:
-            self._client, self._cluster = connect(self.address)
+            if self.address == LOCAL:
+                from distributed import Client
+
+                self._cluster = start_local_cluster()
+                self._client = Client(self._cluster, set_as_default=False)
+            else:
+                self._client = connect(self.address)
             self._identity = code_identity()  # as of this build, not of an earlier one
         return self._client
 
     def _disconnect(self):
         client, cluster, self._client, self._cluster = self._client, self._cluster, None, None
-        # A local scheduler closed mid-task logs each message it can no longer
-        # send, at CRITICAL: the point of closing, not news.
-        with _silenced(logging.getLogger("distributed")):
-            for part in (client, cluster):
-                if part is not None:
-                    try:
-                        part.close(timeout=CLOSE_TIMEOUT)
-                    except Exception:  # noqa: BLE001 - best effort, on any path out
-                        pass
+        _close_quietly(client, cluster)
 
 
-@contextlib.contextmanager
-def _silenced(logger):
+def _close_quietly(*parts):
+    """Close each client or cluster, whatever state it is in."""
+    # A local scheduler closed mid-task logs each message it can no longer
+    # send, at CRITICAL: the point of closing, not news.
+    logger = logging.getLogger("distributed")
     level = logger.level
     logger.setLevel(logging.CRITICAL + 1)
     try:
-        yield
+        for part in parts:
+            if part is not None:
+                try:
+                    part.close(timeout=CLOSE_TIMEOUT)
+                except Exception:  # noqa: BLE001 - best effort, on any path out
+                    pass
     finally:
         logger.setLevel(level)
 
 
-def connect(address):
-    """(client, cluster or None): a client of the scheduler at ``address``,
-    or of a LocalCluster started for it with ``"local"``.  An address that
-    cannot be used is one line naming it."""
-    from distributed import Client, LocalCluster
+def start_local_cluster():
+    """A LocalCluster for one build: processes of one thread, as the local
+    pool's, as many as the CPUs this process may use."""
+    from distributed import LocalCluster
 
-    if address == LOCAL:
-        # Processes of one thread, as the local pool's.  No dashboard, and
-        # the scheduler's HTTP server (health, metrics) on a free port of the
-        # loopback: Dask's default, 8787, may be taken, which it warns about.
-        # The workers' own logs would interleave with the build's progress:
-        # a failed task is re-raised here anyway.
-        cluster = LocalCluster(n_workers=pool.cpu_count(), threads_per_worker=1,
-                               processes=True, dashboard_address="127.0.0.1:0",
-                               scheduler_kwargs={"dashboard": False},
-                               silence_logs=logging.CRITICAL, preload=[__name__])
-        return Client(cluster, set_as_default=False), cluster
+    class Starting(LocalCluster):
+        """Known before it has started, so that it can be closed if Ctrl-C
+        comes while its workers start."""
+
+        def __init__(self, **options):
+            starting.append(self)
+            super().__init__(**options)
+
+    starting = []
+    try:
+        # No dashboard, and the scheduler's HTTP server (health, metrics) on
+        # a free port of the loopback: Dask's default, 8787, may be taken,
+        # which it warns about.  The workers' own logs would interleave with
+        # the build's progress: a failed task is re-raised here anyway.
+        return Starting(n_workers=pool.cpu_count(), threads_per_worker=1, processes=True,
+                        dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                        silence_logs=logging.CRITICAL, preload=[__name__])
+    except BaseException:
+        _close_quietly(*starting)
+        for cluster in starting:
+            # Dask's exit hook would close it again, and trip over workers
+            # that never started, with a traceback; they die with this
+            # process anyway.
+            cluster.shutdown_on_close = False
+        raise
+
+
+def connect(address):
+    """A client of the Dask scheduler at ``address`` that has a worker; an
+    address that cannot be used is one line naming it."""
+    from distributed import Client
+
     _require_scheduler(address)
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
@@ -170,7 +195,7 @@ def connect(address):
         client.close(timeout=CLOSE_TIMEOUT)
         raise UserError(f"the Dask scheduler at {address} has no workers (waited "
                         f"{CONNECT_TIMEOUT} s): start one with dask worker {address}") from None
-    return client, None
+    return client
 
 
 def _require_scheduler(address):

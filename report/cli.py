@@ -118,6 +118,17 @@ def run_command(experiment, assignments, as_json, quiet, max_gib, max_minutes):
         click.echo("\n".join(module.log_lines(result)))
 
 
+def scheduler_option(work):
+    """--scheduler ADDRESS: run ``work`` (the build's main run and studies'
+    batches, or verify's submissions) on a Dask cluster
+    (report.pipeline.cluster); Dask is imported only when it is given."""
+    return click.option(
+        "--scheduler", metavar="ADDRESS", default=None,
+        help=f"Run {work} on the Dask cluster whose scheduler is at ADDRESS "
+             "(tcp://HOST:8786), or on one started on this machine for the command "
+             "('local'). Needs pip install 'labreport[dask]'.")
+
+
 templates_option = click.option(
     "--templates", "user_templates", multiple=True,
     type=click.Path(exists=True, file_okay=False, dir_okay=True), metavar="DIR",
@@ -158,8 +169,9 @@ def _names(experiment, every):
               help="Exit with status 1 if a claim of the report does not hold.")
 @quiet_option
 @limits_options
+@scheduler_option("the main run and the studies")
 def build_command(experiment, every, out, assignments, user_templates, no_cache, as_built,
-                  quick, strict, quiet, max_gib, max_minutes):
+                  quick, strict, quiet, max_gib, max_minutes, scheduler):
     """Run EXPERIMENT (or --all of them) and write its report (HTML, PDF) and
     data to DIR/EXPERIMENT/.
 
@@ -172,7 +184,8 @@ def build_command(experiment, every, out, assignments, user_templates, no_cache,
         made = build(name, out=out, assignments=(*first, *assignments),
                      as_built=json.loads(as_built) if as_built else None,
                      user_templates=user_templates, use_cache=not no_cache,
-                     progress=progress, limits=limits.Limits(max_gib, max_minutes))
+                     progress=progress, limits=limits.Limits(max_gib, max_minutes),
+                     scheduler=scheduler)
         _cache_notes(made, progress)
         for warning in made.warnings:
             click.echo(f"Warning: {warning}", err=True)
@@ -219,8 +232,9 @@ def tolerance_options(command):
 @templates_option
 @quiet_option
 @limits_options
+@scheduler_option("the main run and the studies")
 def check_command(experiment, against, rtol, rendering_rms, write, assignments,
-                  user_templates, quiet, max_gib, max_minutes):
+                  user_templates, quiet, max_gib, max_minutes, scheduler):
     """Rebuild EXPERIMENT from scratch and compare with its committed outputs;
     without EXPERIMENT, every experiment that has outputs in DIR, one line each.
 
@@ -243,7 +257,8 @@ def check_command(experiment, against, rtol, rendering_rms, write, assignments,
     progress = Progress(quiet=quiet)
     options = dict(tolerance=tolerance.Tolerance(rtol, rendering_rms), write=write,
                    assignments=assignments, user_templates=user_templates,
-                   progress=progress, limits=limits.Limits(max_gib, max_minutes))
+                   progress=progress, limits=limits.Limits(max_gib, max_minutes),
+                   scheduler=scheduler)
     if experiment:
         experiments.load(experiment)  # an unknown name: say so before anything else
         passes, text = check(experiment, experiment_folder(against, experiment), **options)
@@ -283,8 +298,9 @@ def new_command(experiment, title):
                    "you would run a student's program.")
 @tolerance_options
 @quiet_option
+@scheduler_option("the submissions, one per task,")
 def verify_command(submissions, as_json, handout, run_submitted_code, rtol, rendering_rms,
-                   quiet):
+                   quiet, scheduler):
     """Remake each SUBMISSION.pdf from the settings and source it carries and
     say whether it is what that code makes: verified, differs (with what
     differs, and the diff of its code against the installed or handout
@@ -305,7 +321,8 @@ def verify_command(submissions, as_json, handout, run_submitted_code, rtol, rend
         progress("verifying", done[0], len(submissions))
 
     verdicts = verify_all(submissions, tolerance=(rtol, rendering_rms), handout=handout,
-                          run_submitted_code=run_submitted_code, on_done=on_done)
+                          run_submitted_code=run_submitted_code, scheduler=scheduler,
+                          on_done=on_done)
     progress.finish()
     if as_json:
         click.echo(json.dumps({"verdicts": verdicts, "summary": summary(verdicts)}, indent=2))

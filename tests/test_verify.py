@@ -147,6 +147,20 @@ def test_the_handout_is_the_reference_when_given(changed_code, tmp_path):
     assert "its code differs" not in checked.stdout
 
 
+def test_a_handout_that_differs_is_the_side_the_diff_starts_from(changed_code):
+    _, pdf = changed_code
+    checked = verify("--handout", ROOT, pdf)
+    assert "--- handout/lab/exp6/writeup.py" in checked.stdout
+    assert "+++ submitted/lab/exp6/writeup.py" in checked.stdout
+
+
+def test_a_handout_that_is_no_checkout_of_the_course_is_bad_input(submitted, tmp_path):
+    checked = verify("--handout", tmp_path, submitted)
+    assert checked.exit_code == 2
+    assert "not a checkout of the course (no lab/, report/, templates/ folder)" \
+        in checked.stderr
+
+
 def test_a_batch_is_one_line_each_a_summary_and_json(submitted, changed_code, tmp_path):
     batch = [copy(submitted, tmp_path, f"ok{i}.pdf") for i in range(3)]
     batch.append(copy(changed_code[1], tmp_path, "changed.pdf"))

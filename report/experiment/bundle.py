@@ -21,6 +21,10 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say
 FILE_MODE = 0o644
 
 
+SOURCE_FOLDERS = ("lab", "report", "templates")  # a source set's files sit in these
+SOURCE_SUFFIXES = (".py", ".j2", ".css")
+
+
 def logical_path(path):
     """Where ``path`` sits in a checkout of the project: lab/..., report/...,
     templates/... (an installed wheel keeps the templates in report/templates)."""
@@ -85,7 +89,7 @@ def read_bundle(data, *, limit=64 * 2**20):
         parts = Path(name).parts
         if name.startswith("/") or ".." in parts or "\\\\" in name or not parts:
             raise BundleError(f"an entry outside the bundle: {name!r}")
-        if parts[0] not in ("lab", "report", "templates"):
+        if parts[0] not in SOURCE_FOLDERS:
             raise BundleError(f"an entry that is not a source: {name!r}")
         if (entry.external_attr >> 16) & 0o170000 == 0o120000:
             raise BundleError(f"a link: {name!r}")
@@ -97,3 +101,16 @@ def read_bundle(data, *, limit=64 * 2**20):
         except (zipfile.BadZipFile, ValueError, OSError, RuntimeError) as e:
             raise BundleError(f"a damaged entry {name!r} ({e})") from None
     return files
+
+
+def checkout_sources(root):
+    """{path: bytes} of the source files (.py, .j2, .css) in a checkout of
+    the project at ``root`` (a course's handout, say), under the folders a
+    source set draws from, as a bundle names them."""
+    found = {}
+    for folder in SOURCE_FOLDERS:
+        for path in sorted((Path(root) / folder).rglob("*")):
+            if path.suffix in SOURCE_SUFFIXES and path.is_file() \
+                    and "__pycache__" not in path.parts:
+                found[path.relative_to(root).as_posix()] = path.read_bytes()
+    return found

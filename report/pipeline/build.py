@@ -90,8 +90,10 @@ def stopwatch(timings):
     return lap
 
 
-def make(name, experiment, config, *, cache, progress, user_templates=(), as_built=None):
-    """Every output file of one build, as {file name: bytes}, in memory.
+def make(name, experiment, config, *, cache, progress, user_templates=(), as_built=None,
+         scheduler=None):
+    """Every output file of one build, as {file name: bytes}, in memory; the
+    main run and the studies' batches on ``scheduler`` (see ``workers_for``).
 
     ``as_built``: {"commit", "modified", "date"} of another build, to remake
     it as it was made (labreport verify): its provenance and date are labels,
@@ -111,7 +113,7 @@ def make(name, experiment, config, *, cache, progress, user_templates=(), as_bui
         # processes, so that on two cores the one fills the gaps the other
         # leaves.  (Not a thread: forking the studies' workers while a thread
         # is inside numpy could copy a held lock into them.)
-        with pool.Workers(pool.cpu_count()) as workers, lap("training and studies"):
+        with workers_for(scheduler) as workers, lap("training and studies"):
             known = cache.get("run", run_id, valid_run)
             running = (None if known is not None
                        else workers.submit(run_in_worker, (name, config)))
@@ -172,6 +174,17 @@ def make(name, experiment, config, *, cache, progress, user_templates=(), as_bui
     failed = context["failed_claims"]
     warnings = [problem] if (problem := provenance.git_problem()) else []
     return Build(files, context, timings, cached, failed, warnings=warnings)
+
+
+def workers_for(scheduler):
+    """The pool for the main run and the studies: this machine's processes
+    (None), or the Dask cluster at a scheduler's address or ``"local"``
+    (report.pipeline.cluster, which alone imports Dask)."""
+    if scheduler is None:
+        return pool.Workers(pool.cpu_count())
+    from report.pipeline.cluster import DaskWorkers
+
+    return DaskWorkers(scheduler)
 
 
 def run_in_worker(task):
@@ -239,7 +252,8 @@ def attachments(name, config, files, prov, created):
 
 
 def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=True,
-          cache_dir=None, progress=None, limits=limits_.Limits(), as_built=None):
+          cache_dir=None, progress=None, limits=limits_.Limits(), as_built=None,
+          scheduler=None):
     """Build experiment ``name`` into ``out/name/``; returns the Build."""
     experiment, config = configure(name, assignments, limits=limits)
     if not str(out):
@@ -250,7 +264,8 @@ def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=T
     provenance.source_date_epoch(name)  # a bad SOURCE_DATE_EPOCH: say so before the work
     cache = caching.Deferred(caching.Cache(cache_dir, enabled=use_cache))
     made = make(name, experiment, config, cache=cache, progress=progress,
-                user_templates=tuple(user_templates), as_built=as_built)
+                user_templates=tuple(user_templates), as_built=as_built,
+                scheduler=scheduler)
     interrupt.check()
     with stopwatch(made.timings)("write"):
         write(target, made.files)

@@ -25,11 +25,12 @@ FRESH = "a fresh build"
 
 
 def check(name, target, *, tolerance=EXACT, write=False, assignments=(), user_templates=(),
-          progress=None, limits=None):
+          progress=None, limits=None, scheduler=None):
     """(passes, text): a fresh build of ``name`` (never from the cache)
     compared with the outputs in ``target``.  It passes when no file changed,
     was added or was deleted: every difference is forgiven by ``tolerance``.
-    With ``write``, the fresh build then replaces the outputs if they differ."""
+    With ``write``, the fresh build then replaces the outputs if they differ.
+    ``scheduler``: where the build's work runs (see build.workers_for)."""
     from report.compare.dirs import compare_dirs, format_comparison
 
     experiment, config = build.configure(name, assignments,
@@ -40,7 +41,8 @@ def check(name, target, *, tolerance=EXACT, write=False, assignments=(), user_te
     provenance.source_date_epoch(name)  # a bad SOURCE_DATE_EPOCH: say so before the work
     cache = caching.Deferred(caching.Cache(enabled=False))
     made = build.make(name, experiment, config, cache=cache,
-                      progress=progress, user_templates=tuple(user_templates))
+                      progress=progress, user_templates=tuple(user_templates),
+                      scheduler=scheduler)
     ours = set(made.files) | read_manifest(target) | {MANIFEST}
     with tempfile.TemporaryDirectory(prefix="labreport-check-") as tmp:
         fresh = write_outputs(Path(tmp) / name, made.files)

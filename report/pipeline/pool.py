@@ -24,7 +24,8 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 
 _PR_SET_PDEATHSIG = 1
 WATCH_INTERVAL = 0.5  # seconds between looks at the parent's pid
@@ -62,10 +63,16 @@ class Workers:
 
     def __init__(self, count):
         self.count = max(1, min(int(count), cpu_count()))
-        self._pool = ProcessPoolExecutor(self.count, initializer=_die_with,
-                                         initargs=(os.getpid(),))
+        self._pool = None
+        if not may_have_children():
+            self.count = 1
+        else:
+            self._pool = ProcessPoolExecutor(self.count, initializer=_die_with,
+                                             initargs=(os.getpid(),))
 
     def submit(self, function, argument):
+        if self._pool is None:
+            return _done(function, argument)
         return self._pool.submit(function, argument)
 
     def __enter__(self):
@@ -79,7 +86,8 @@ class Workers:
 
     def close(self):
         """Wait for the tasks submitted, then let the workers go."""
-        self._pool.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
     def run_all(self, function, items, *, workers=1, on_done=None, order=None):
         """``run_all`` on this pool's processes (at most ``workers`` of them
@@ -89,6 +97,8 @@ class Workers:
 
     def kill(self):
         """Stop now: cancel what has not started and kill what has."""
+        if self._pool is None:
+            return
         processes = list((getattr(self._pool, "_processes", None) or {}).values())
         self._pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
@@ -100,6 +110,23 @@ class Workers:
             process.join(timeout=5)
 
 
+def may_have_children():
+    """False in a daemonic process (a Dask worker's, by default), which
+    multiprocessing forbids to start processes: there, a pool runs its tasks
+    in the process itself."""
+    return not multiprocessing.current_process().daemon
+
+
+def _done(function, argument):
+    """A future of ``function(argument)``, computed now, in this process."""
+    future = Future()
+    try:
+        future.set_result(function(argument))
+    except Exception as error:  # noqa: BLE001 - raised by .result(), as a pool's would be
+        future.set_exception(error)
+    return future
+
+
 def run_all(function, items, *, workers=1, on_done=None, order=None, pool=None):
     """``[function(item) for item in items]``, in ``workers`` processes (1: in
     this one), of ``pool`` if given.  ``on_done(index)`` after each item;
@@ -108,7 +135,7 @@ def run_all(function, items, *, workers=1, on_done=None, order=None, pool=None):
     result."""
     results = [None] * len(items)
     order = list(range(len(items))) if order is None else list(order)
-    if workers <= 1 or len(items) <= 1 or cpu_count() == 1:
+    if workers <= 1 or len(items) <= 1 or cpu_count() == 1 or not may_have_children():
         for i in order:
             results[i] = function(items[i])
             if on_done is not None:

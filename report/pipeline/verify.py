@@ -46,13 +46,14 @@ SOURCE_DIFF_LINES = 200
 def verify_one(task):
     """{"file", "verdict", "reason", "experiment", "details", "source_diff"}
     for one submission; task is (path, options) with options {"tolerance":
-    (rtol, rendering_rms), "handout": folder or None, "run_submitted_code":
-    bool}."""
+    (rtol, rendering_rms), "handout": its source files ({path: bytes}, see
+    report.experiment.bundle.checkout_sources) or None, "run_submitted_code":
+    bool} and, optionally, "data": the file's bytes (read from path if not)."""
     path, options = task
     verdict = {"file": str(path), "verdict": None, "reason": "", "experiment": None,
                "details": "", "source_diff": []}
     try:
-        data = Path(path).read_bytes()
+        data = options.get("data") or Path(path).read_bytes()
         carried = _attachments(data)
         record, bundle = _record(carried)
     except NotVerifiable as e:
@@ -231,7 +232,7 @@ def _source_diff(name, bundle, handout):
     from report.experiment.bundle import source_files
 
     if handout:
-        reference = _handout_files(Path(handout), bundle)
+        reference = _handout_files(handout, bundle)
         label = "handout"
     else:
         reference = source_files(name)
@@ -250,16 +251,11 @@ def _source_diff(name, bundle, handout):
     return lines
 
 
-def _handout_files(root, bundle):
+def _handout_files(handout, bundle):
     """The handout's copies of the bundle's files, and of what the handout
     has beside them in the same folders (a file the student deleted)."""
     folders = {Path(p).parent for p in bundle}
-    found = {}
-    for folder in folders:
-        for path in sorted((root / folder).glob("*")) if (root / folder).is_dir() else ():
-            if path.is_file() and path.suffix in (".py", ".j2", ".css"):
-                found[(folder / path.name).as_posix()] = path.read_bytes()
-    return found
+    return {path: data for path, data in handout.items() if Path(path).parent in folders}
 
 
 def _lines(data):
@@ -281,21 +277,37 @@ def _changed(diff):
 
 
 def verify_all(paths, *, tolerance=(0.0, None), handout=None, run_submitted_code=False,
-               run_all=None, on_done=None):
-    """The verdicts of ``paths``, in order, verified side by side by
-    ``run_all`` (report.pipeline.pool.run_all)."""
-    from report.pipeline import pool
+               scheduler=None, on_done=None):
+    """The verdicts of ``paths``, in order, verified side by side: on this
+    machine's cores, or one submission per task on the Dask cluster at
+    ``scheduler`` (an address or ``"local"``, see report.pipeline.build.workers_for)."""
+    from report.experiment.bundle import SOURCE_FOLDERS, checkout_sources
+    from report.pipeline import build, pool
 
     for path in paths:
         if not Path(path).is_file():
             raise UserError(f"{path}: no such file")
     if handout is not None and not Path(handout).is_dir():
         raise UserError(f"--handout {handout}: not a folder")
-    options = {"tolerance": tuple(tolerance), "handout": handout and str(handout),
+    if handout is not None and not any((Path(handout) / f).is_dir() for f in SOURCE_FOLDERS):
+        raise UserError(f"--handout {handout}: not a checkout of the course (no "
+                        f"{', '.join(f + '/' for f in SOURCE_FOLDERS)} folder)")
+    options = {"tolerance": tuple(tolerance),
+               "handout": checkout_sources(handout) if handout is not None else None,
                "run_submitted_code": run_submitted_code}
+    # The task carries the submission's bytes, not its path: a cluster's
+    # workers need not see this machine's files.
     tasks = [(str(path), options) for path in paths]
-    mapper = run_all or pool.run_all
-    return mapper(verify_one, tasks, workers=pool.cpu_count(), on_done=on_done)
+    if scheduler is None:
+        return pool.run_all(verify_one, tasks, workers=pool.cpu_count(), on_done=on_done)
+    with build.workers_for(scheduler) as workers:
+        return workers.run_all(verify_one, [_with_bytes(task) for task in tasks],
+                               workers=len(tasks), on_done=on_done)
+
+
+def _with_bytes(task):
+    path, options = task
+    return path, {**options, "data": Path(path).read_bytes()}
 
 
 def summary(verdicts):

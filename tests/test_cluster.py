@@ -18,6 +18,7 @@ import numpy
 import pytest
 
 from conftest import invoke
+from processes import STUDIES, children_of, wait_until_gone
 from report.errors import UserError
 from report.pipeline import cluster
 
@@ -191,35 +192,11 @@ def test_a_worker_on_other_code_is_refused_in_one_line(monkeypatch):
 
 # --- Ctrl-C and kill -9 ---------------------------------------------------------------
 
-STUDIES = ["--set", "epochs=4000", "--set", "studies.seeds=64",
-           "--set", "studies.reliability_seeds=256", "--set", "studies.workers=2"]
-
-
-def children_of(pid):
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
 def is_dask_worker(pid):
     try:
         return "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()
     except OSError:
         return False
-
-
-def alive(pid):
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 class BuildOnALocalCluster:
@@ -262,13 +239,6 @@ class BuildOnALocalCluster:
         status = self.process.wait(timeout=seconds)
         self._reader.join(5)
         return status
-
-
-def wait_until_gone(pids, seconds):
-    deadline = time.monotonic() + seconds
-    while any(alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return [p for p in pids if alive(p)]
 
 
 @linux_only

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from processes import STUDIES, children_of, wait_until_gone
 from report.pipeline import interrupt
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,30 +90,6 @@ def test_a_signal_swallowed_while_the_pdf_is_made_changes_nothing(tmp_path, name
 
 # --- worker processes ------------------------------------------------------------------
 
-STUDIES = ["--set", "epochs=4000", "--set", "studies.seeds=64",
-           "--set", "studies.reliability_seeds=256", "--set", "studies.workers=2"]
-
-
-def children_of(pid):
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def alive(pid):
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def start_studies(tmp_path):
     env = dict(os.environ, LABREPORT_CACHE=str(tmp_path / "cache"))
     child = subprocess.Popen([sys.executable, "-m", "report.cli", "build", "exp6", "-q",
@@ -124,13 +101,6 @@ def start_studies(tmp_path):
         time.sleep(0.05)
     time.sleep(0.3)
     return child, children_of(child.pid)
-
-
-def wait_until_gone(pids, seconds):
-    deadline = time.monotonic() + seconds
-    while any(alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return [p for p in pids if alive(p)]
 
 
 @linux_only

@@ -38,7 +38,7 @@ CLOSE_TIMEOUT = 5  # seconds a client or a local cluster may take to close
 NEEDS_DASK = "the --scheduler option needs Dask: pip install 'labreport[dask]'"
 
 
-class DaskWorkers:
+class DaskWorkers(pool.Pool):
     """``pool.Workers`` on the Dask cluster at ``address`` (or ``"local"``);
     use it as a context manager."""
 
@@ -51,15 +51,6 @@ class DaskWorkers:
         self._client = self._cluster = self._identity = None
         self._pending = set()  # futures submitted and not yet collected
         self._submitted = 0
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, error, traceback):
-        if kind is None:
-            self.close()
-        else:
-            self.kill()
 
     def submit(self, function, argument, *, name=None):
         """``function(argument)`` on the cluster: a future with ``.result()``.

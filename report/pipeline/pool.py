@@ -57,9 +57,29 @@ def _die_with(parent):
     threading.Thread(target=watch, daemon=True, name="labreport-parent-watch").start()
 
 
-class Workers:
-    """A pool of at most ``count`` worker processes (capped at the CPUs);
-    use it as a context manager."""
+class Pool:
+    """What every pool of the build's work is, as a context manager: left
+    normally, it waits for its tasks (``close``); left with an exception
+    (Ctrl-C), it stops them at once (``kill``)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is None:
+            self.close()
+        else:
+            self.kill()
+
+    def close(self):
+        raise NotImplementedError
+
+    def kill(self):
+        raise NotImplementedError
+
+
+class Workers(Pool):
+    """A pool of at most ``count`` worker processes (capped at the CPUs)."""
 
     def __init__(self, count):
         self.count = max(1, min(int(count), cpu_count()))
@@ -74,15 +94,6 @@ class Workers:
         if self._pool is None:
             return _done(function, argument)
         return self._pool.submit(function, argument)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, error, traceback):
-        if kind is None:
-            self.close()
-        else:
-            self.kill()
 
     def close(self):
         """Wait for the tasks submitted, then let the workers go."""

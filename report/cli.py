@@ -122,8 +122,15 @@ def scheduler_option(work):
     """--scheduler ADDRESS: run ``work`` (the build's main run and studies'
     batches, or verify's submissions) on a Dask cluster
     (report.pipeline.cluster); Dask is imported only when it is given."""
+    def checked(_context, _parameter, address):
+        if address is not None:
+            from report.pipeline.cluster import check_address
+
+            check_address(address)
+        return address
+
     return click.option(
-        "--scheduler", metavar="ADDRESS", default=None,
+        "--scheduler", metavar="ADDRESS", default=None, callback=checked,
         help=f"Run {work} on the Dask cluster whose scheduler is at ADDRESS "
              "(tcp://HOST:8786), or on one started on this machine for the command "
              "('local'). Needs pip install 'labreport[dask]'.")

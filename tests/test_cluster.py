@@ -327,3 +327,14 @@ def test_neither_importing_labreport_nor_its_help_imports_dask():
 @pytest.mark.parametrize("command", ["build", "check", "verify"])
 def test_build_check_and_verify_take_a_scheduler_address(labreport, command):
     assert "--scheduler ADDRESS" in labreport(command, "--help").stdout
+
+
+@pytest.mark.parametrize("address", ["garbage", "http://x", ""])
+def test_an_address_that_cannot_work_is_refused_before_anything_even_from_the_cache(
+        address, tmp_path):
+    done = labreport_process("build", "exp6", "--quick", "-q", "--out", str(tmp_path),
+                             "--scheduler", address, cache=tmp_path / ".cache")
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith(f"Error: --scheduler {address}:")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "exp6").exists()

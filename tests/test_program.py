@@ -46,11 +46,18 @@ def test_the_listing_is_highlighted():
     assert "&lt;tag&gt;" in shown and "<tag>" not in shown.replace('<span', '')
 
 
-def test_each_top_level_block_is_a_block_of_its_own():
-    blocks = re.findall(r'<span class="block">(.*?)</span>(?=<span class="block">|</code>)',
-                        str(listing(SOURCE)), re.S)
-    assert [text_of(b).split("\n", 1)[0] for b in blocks] == [
-        "import numpy as np", "X = 1", "def f(x):", 'if __name__ == "__main__":']
+def blocks_of(source):
+    return [text_of(b) for b in re.findall(
+        r'<span class="block">(.*?)</span>(?=<span class="block">|</code>)',
+        str(listing(source)), re.S)]
+
+
+def test_each_top_level_block_is_a_block_of_its_own_and_short_ones_join_the_one_before():
+    blocks = blocks_of(SOURCE)
+    assert [b.split("\n", 1)[0] for b in blocks] == ["import numpy as np", "def f(x):"]
+    assert "X = 1" in blocks[0]
+    # The closing two lines never start a page alone: they stay with f.
+    assert blocks[1].rstrip().endswith('if __name__ == "__main__":\n    f(X)')
 
 
 def test_the_css_colours_the_tokens_within_listings_only():
@@ -60,8 +67,8 @@ def test_the_css_colours_the_tokens_within_listings_only():
 
 
 def test_a_docstring_with_paragraphs_is_never_cut():
-    source = '"""A docstring.\n\nIts second paragraph.\n"""\nimport numpy as np\n\n\nX = 1\n'
-    blocks = re.findall(r'<span class="block">', str(listing(source)))
-    assert len(blocks) == 2
+    source = ('"""A docstring.\n\nIts second paragraph.\n"""\nimport numpy as np\n\n\n'
+              'X = 1\nY = 2\nZ = 3\nW = 4\n')
+    assert [b.split("\n", 1)[0] for b in blocks_of(source)] == ['"""A docstring.', "X = 1"]
     assert text_of(listing(source)) == source
     assert '<span class="kn">import</span>' in listing(source)  # still lexed as code

@@ -180,3 +180,47 @@ def test_a_batch_is_one_line_each_a_summary_and_json(submitted, changed_code, tm
 def test_a_missing_file_is_bad_input(tmp_path):
     checked = verify(tmp_path / "absent.pdf")
     assert checked.exit_code == 2 and "absent.pdf: no such file" in checked.stderr
+
+
+# --- whatever a submission carries, one verdict, never a crash -------------------------
+
+def carrying(build_json):
+    from report.experiment.bundle import zip_bytes
+
+    return {"build.json": build_json, "source.zip": zip_bytes({"lab/x.py": b"x = 1\n"})}
+
+
+@pytest.mark.parametrize("build_json, why", [
+    (b'{"experiment": "exp6", "settings": [], "date": 1000000000000000000000000000000}',
+     "a date out of range"),
+    (b'{"experiment": "exp6", "settings": [], "date": -1000000000000}', "a date out of range"),
+    (b'{"experiment": "exp6", "settings": [], "date": true}', "a date out of range"),
+    (b"[" * 100000 + b"]" * 100000, "a damaged build.json"),
+])
+def test_a_build_record_that_cannot_be_read_is_not_verifiable(build_json, why):
+    from report.pipeline.verify import NotVerifiable, _record
+
+    with pytest.raises(NotVerifiable, match=why):
+        _record(carrying(build_json))
+
+
+def test_a_bundle_whose_file_is_also_a_folder_is_damaged():
+    from report.experiment.bundle import BundleError, read_bundle, zip_bytes
+
+    with pytest.raises(BundleError, match="both a file and a folder: 'lab/exp6'"):
+        read_bundle(zip_bytes({"lab/exp6": b"", "lab/exp6/program.py": b"x = 1\n"}))
+
+
+def test_an_empty_submission_sent_as_bytes_is_judged_by_those_bytes(tmp_path):
+    from report.pipeline.verify import verify_one
+
+    options = {"tolerance": (0.0, None), "handout": None, "run_submitted_code": False,
+               "data": b""}
+    verdict = verify_one((str(tmp_path / "elsewhere.pdf"), options))  # no such file here
+    assert verdict["verdict"] == "not verifiable"
+    assert verdict["reason"].startswith("not a PDF that can be read")
+
+
+def test_a_folder_is_bad_input_that_says_so(tmp_path):
+    checked = verify(tmp_path)
+    assert checked.exit_code == 2 and f"{tmp_path}: a folder, not a PDF" in checked.stderr

@@ -93,17 +93,29 @@ def test_a_small_rate_does_not_solve_xor_in_time(texts):
 
 def test_a_run_stuck_on_a_plateau_names_it(texts):
     text = texts["lr=1"]
-    assert "its loss stalled at 0.347, which is ln 2 / 2 = 0.347" in text
+    assert "its loss stalled at ln 2 / 2 = 0.347" in text
     assert "the loss when the network gives two points of opposite class the same output" in text
 
 
 def test_a_diverging_run_says_when(texts):
-    assert "the run diverged: by epoch 4" in texts["lr=10"]
+    text = texts["lr=10"]
+    assert "the run diverged: by epoch 4" in text
+    assert "dots at the epochs printed" not in text  # it stopped before the first
+    assert "the loss rose from 1.01 to 3800 by epoch 4, so the steps are too large" in text
+
+
+def test_a_figure_without_a_boundary_says_where_the_probability_lies(texts):
+    assert "(below ½ everywhere: there is no decision boundary)" in texts["lr=10"]
 
 
 def test_zero_weights_are_one_run_that_never_moves_and_cannot_be_checked(texts):
     text = texts["init=zeros"]
-    assert "as ReLU′(0) = 0 no gradient reaches any weight: none moved in 5000 epochs" in text
+    assert "the error sent back through zero weights is zero: no weight receives a " \
+        "gradient, and none moved in 5000 epochs" in text
+    assert "ReLU′(0)" not in text  # not the cause: it would hold for tanh too
+    assert "The gradients of W1, b1, W2, b2, W3 and b3 are zero" in text
+    assert "From zero weights gradient descent cannot start" in text
+    assert "did not solve XOR within" not in text
     assert "No array could be judged, so the check says nothing about the code" in text
     assert "computes the gradient it should" not in text
     assert "ln 2 = 0.693" in text
@@ -113,14 +125,17 @@ def test_small_random_weights_are_right_only_by_a_hair_and_cannot_be_checked(tex
     text = texts["init=normal"]
     assert "The loss barely moved from 0.693" in text
     assert "right, but only just" in text
-    assert "some ReLU units receive inputs within 10⁻⁵ of zero" in text
+    assert "the network has ReLU units whose inputs are within 10⁻⁵ of zero" in text
     assert "computes the gradient it should" not in text
 
 
 def test_a_linear_model_stays_at_ln_2(texts):
     text = texts["layers=2,2"]
     assert "Without a hidden layer the network is a linear classifier" in text
-    assert "which is ln 2: the loss of guessing ½ for every point" in text
+    assert "The loss went from 0.731 to ln 2 = 0.693, the loss of guessing ½ for every point" \
+        in text
+    assert "Settings: layers 2-2, no hidden layer," in text
+    assert "where ReLU has no derivative" not in text  # there is no ReLU
     assert "gradient descent cannot solve XOR" in text
 
 

@@ -249,7 +249,7 @@ def gradient_check(params, activation, h=1e-6):
         analytical = grads["d" + name]
         numerical = numerical_gradient(loss, value, h)
         largest = float(np.max(np.abs(analytical)))
-        reason = ("kink" if int(name[1:]) <= kinked
+        reason = ("zero" if largest == 0 else "kink" if int(name[1:]) <= kinked
                   else "small" if largest < floor else None)
         rows.append({"name": name, "shape": list(value.shape),
                      "max_abs_gradient": largest,
@@ -257,7 +257,7 @@ def gradient_check(params, activation, h=1e-6):
                      "relative_error": relative_error(analytical, numerical),
                      "judged": reason is None,
                      "nearest_kink": nearest if reason == "kink" else None,
-                     "reason": "zero" if reason == "small" and largest == 0 else reason})
+                     "reason": reason})
     return rows
 
 

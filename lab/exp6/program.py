@@ -113,7 +113,7 @@ def train(X, Y, y, params, lr, epochs, activation, print_every,
         if e % print_every == 0:
             log(f"Epoch {e:4d} | loss={loss:.6f} | acc={accuracy:.4f}")
         if not loss <= 10 * losses[0]:
-            log(f"diverged at epoch {e} (loss={loss})")
+            log(f"diverged at epoch {e} (loss={loss:.6f})")
             break
         if (loss_tol is not None and loss < loss_tol
                 or acc_target is not None and accuracy >= acc_target):

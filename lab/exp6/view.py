@@ -60,11 +60,11 @@ def main_figure(result, print_every):
     shown = logged - 1
     return {
         "id": "training", "kind": "panels", "height_cm": 5.0, "widths": [1, 1, 1.15],
-        "caption": "The main run: loss (log scale) and accuracy at every epoch, dots at "
-                   f"the epochs printed every {print_every}; the trained network's "
-                   "probability of class 1 over the input square"
+        "caption": "The main run: loss (log scale) and accuracy at every epoch"
+                   + (f", dots at the epochs printed every {print_every}" if len(logged) else "")
+                   + "; the trained network's probability of class 1 over the input square"
                    + (", with its 0.5 contour (the decision boundary)" if _has_boundary(boundary)
-                      else " (½ everywhere: there is no decision boundary)")
+                      else f" ({_without_boundary(boundary)}: there is no decision boundary)")
                    + ", and the four XOR points.",
         "alt": _training_alt(result),
         "panels": [
@@ -93,6 +93,14 @@ def _has_boundary(boundary):
     return bool(np.nanmin(p1) < 0.5 < np.nanmax(p1))
 
 
+def _without_boundary(boundary):
+    """Where the probability of class 1 lies when it crosses ½ nowhere."""
+    p1 = np.asarray(boundary["p1"])
+    if np.nanmax(np.abs(p1 - 0.5)) < 0.005:
+        return "½ everywhere"
+    return "below ½ everywhere" if np.nanmax(p1) < 0.5 else "above ½ everywhere"
+
+
 def _training_alt(result):
     """What the main run's figure shows, in words with its numbers."""
     loss = result["loss"]
@@ -111,7 +119,7 @@ def _training_alt(result):
                 if result["final_accuracy"] == 1.0 else
                 "; the decision boundary does not separate the classes."
                 if _has_boundary(result["boundary"]) else
-                "; the probability is ½ everywhere.")
+                f"; the probability of class 1 is {_without_boundary(result['boundary'])}.")
     return {"pattern": pattern, "values": values}
 
 
@@ -150,7 +158,7 @@ def _median_series(study, i, label, style):
 
 def _curves_panel(study, title, labels):
     return {"kind": "lines", "title": title, "xlabel": "epoch", "ylabel": "loss",
-            "xscale": "log", "yscale": "log", "ylim": None, "legend": "lower left",
+            "xscale": "log", "yscale": "log", "ylim": None, "legend": "below",
             "series": [_median_series(study, i, label, LINESTYLES[i % len(LINESTYLES)])
                        for i, label in enumerate(labels)]}
 
@@ -163,11 +171,12 @@ def study_figures(studies):
     median = np.array([v["loss_median"] for v in rows])
     band = [np.array([v["loss_q1"] for v in rows]), np.array([v["loss_q3"] for v in rows])]
     diverging = np.array([v["fraction_diverged"] > 0.5 for v in rows])
-    final = [{"x": lrs, "y": median, "label": "median", "style": "line+markers",
-              "band": band}]
+    # No legend: the caption says what the line, the band and the crosses are,
+    # and every corner of this panel holds data.
+    final = [{"x": lrs, "y": median, "label": "", "style": "line+markers", "band": band}]
     if diverging.any():
         final.append({"x": lrs[diverging], "y": median[diverging], "style": "markers",
-                      "marker": "x", "label": "most diverged"})
+                      "marker": "x", "label": ""})
     shown = [v["lr"] for v in rows if v["lr"] in CURVE_RATES]
     curves = [{"x": rates["curve_epochs"],
                "y": rates["median_curve"][:, rows.index(variant(rates, lr=lr))],
@@ -178,21 +187,22 @@ def study_figures(studies):
     return [
         {"id": "learning-rate", "kind": "panels", "height_cm": 5.4,
          "caption": f"Learning rate, {seeds} seeds each, {rates['epochs']} epochs. Left: "
-                    "final loss against η, median and interquartile range (band); crosses "
-                    "mark rates at which most seeds diverged. Right: the median seed's loss "
-                    "by epoch at five rates.",
+                    "final loss against η, median (line) and interquartile range (band); crosses "
+                    "mark rates at which most seeds diverged. Right: at five rates, the median "
+                    "loss over the seeds at each epoch.",
          "alt": _learning_rate_alt(rates),
          "panels": [
              {"kind": "lines", "title": "final loss", "xlabel": "learning rate η",
               "ylabel": "final loss", "xscale": "log", "yscale": "log", "ylim": None,
-              "legend": "upper left", "series": final},
+              "series": final},
              {"kind": "lines", "title": "loss by epoch", "xlabel": "epoch",
               "ylabel": "loss", "xscale": "log", "yscale": "log", "ylim": None,
               "legend": "outside", "series": curves}]},
-        {"id": "loss-curves", "kind": "panels", "height_cm": 5.6,
-         "caption": f"Loss by epoch, median seed (line) and interquartile range (band), "
-                    f"{len(init['seeds'])} seeds per setting: by initialisation, by number "
-                    f"of hidden layers of width {HIDDEN_WIDTH}, and by hidden activation. "
+        {"id": "loss-curves", "kind": "panels", "height_cm": 7.0,
+         "caption": f"Loss by epoch: at each epoch, the median (line) and interquartile "
+                    f"range (band) over {len(init['seeds'])} seeds per setting, by "
+                    f"initialisation, by number of hidden layers of width {HIDDEN_WIDTH}, "
+                    "and by hidden activation. "
                     "Line styles tell apart curves that coincide.",
          "alt": _curves_alt(studies),
          "panels": [

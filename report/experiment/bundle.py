@@ -100,6 +100,10 @@ def read_bundle(data, *, limit=64 * 2**20):
             files[name] = archive.read(entry)
         except (zipfile.BadZipFile, ValueError, OSError, RuntimeError) as e:
             raise BundleError(f"a damaged entry {name!r} ({e})") from None
+    folders = {parent.as_posix() for name in files for parent in Path(name).parents}
+    clash = sorted(set(files) & folders)
+    if clash:
+        raise BundleError(f"an entry that is both a file and a folder: {clash[0]!r}")
     return files
 
 

@@ -189,6 +189,19 @@ def connect(address):
     return client
 
 
+def check_address(address):
+    """One line unless Dask is installed and, for an address other than
+    ``"local"``, a scheduler with a worker answers there.  Asked when the
+    command starts, not at its first task: a build served from the cache,
+    which sends nothing, must not pass with an address that cannot work."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise UserError(NEEDS_DASK) from None
+    if address != LOCAL:
+        connect(address).close(timeout=CLOSE_TIMEOUT)
+
+
 def _require_scheduler(address):
     """A one-line error unless a Dask scheduler answers at ``address``.
     Asked before a Client is made: a Client that fails to connect is left

@@ -39,6 +39,7 @@ from pathlib import Path
 from report.errors import UserError
 
 VERDICTS = ("verified", "differs", "not verifiable")
+LAST_DATE = 253402300799  # 9999-12-31 23:59:59 UTC: the last date a PDF can hold
 REQUIRED = ("build.json", "source.zip")
 SOURCE_DIFF_LINES = 200
 
@@ -53,7 +54,7 @@ def verify_one(task):
     verdict = {"file": str(path), "verdict": None, "reason": "", "experiment": None,
                "details": "", "source_diff": []}
     try:
-        data = options.get("data") or Path(path).read_bytes()
+        data = options["data"] if "data" in options else Path(path).read_bytes()
         carried = _attachments(data)
         record, bundle = _record(carried)
     except NotVerifiable as e:
@@ -69,10 +70,10 @@ def verify_one(task):
         return {**verdict, "verdict": "verified",
                 "reason": f"{record['experiment']}, remade to the same bytes"}
     passes, details = _compare(data, carried, made, options["tolerance"])
-    source = _source_diff(record["experiment"], bundle, options["handout"])
+    source, changed = _source_diff(record["experiment"], bundle, options["handout"])
     reason = (f"{record['experiment']}, " + ("matches within the tolerance given"
                                               if passes else "differs from a remake")
-              + (f"; its code differs in {_files(len(_changed(source)))}" if source else ""))
+              + (f"; its code differs in {_files(changed)}" if changed else ""))
     return {**verdict, "verdict": "verified" if passes else "differs", "reason": reason,
             "details": details, "source_diff": source}
 
@@ -142,10 +143,12 @@ def _record(carried):
         record = json.loads(carried["build.json"])
         if not (isinstance(record, dict) and isinstance(record.get("experiment"), str)
                 and isinstance(record.get("settings"), list)
-                and all(isinstance(s, str) for s in record["settings"])
-                and isinstance(record.get("date"), int)):
+                and all(isinstance(s, str) for s in record["settings"])):
             raise ValueError("missing keys")
-    except ValueError as e:
+        date = record.get("date")
+        if type(date) is not int or not 0 <= date <= LAST_DATE:
+            raise ValueError("no date, or a date out of range")
+    except (ValueError, RecursionError) as e:  # JSON nested past Python's stack too
         raise NotVerifiable(f"a damaged build.json ({e})") from None
     try:
         bundle = read_bundle(carried["source.zip"])
@@ -227,8 +230,9 @@ def _compare(data, carried, made, tolerance):
 
 
 def _source_diff(name, bundle, handout):
-    """A unified diff from the reference source (the handout's, or the
-    installed one) to the source the submission carries."""
+    """(a unified diff from the reference source (the handout's, or the
+    installed one) to the source the submission carries, cut to
+    SOURCE_DIFF_LINES; the number of files that differ)."""
     from report.experiment.bundle import source_files
 
     if handout:
@@ -237,25 +241,28 @@ def _source_diff(name, bundle, handout):
     else:
         reference = source_files(name)
         label = "installed"
-    lines = []
+    lines, changed = [], 0
     for path in sorted(set(reference) | set(bundle)):
         before, after = reference.get(path), bundle.get(path)
         if before == after:
             continue
+        changed += 1
         lines += difflib.unified_diff(
             _lines(before), _lines(after), fromfile=f"{label}/{path}" if before is not None
             else "/dev/null", tofile=f"submitted/{path}" if after is not None else "/dev/null",
             lineterm="")
     if len(lines) > SOURCE_DIFF_LINES:
         lines = lines[:SOURCE_DIFF_LINES] + [f"... {len(lines) - SOURCE_DIFF_LINES} more lines"]
-    return lines
+    return lines, changed
 
 
 def _handout_files(handout, bundle):
     """The handout's copies of the bundle's files, and of what the handout
     has beside them in the same folders (a file the student deleted)."""
-    folders = {Path(p).parent for p in bundle}
-    return {path: data for path, data in handout.items() if Path(path).parent in folders}
+    folders = {Path(p).parent for p in bundle} - {Path("templates")}
+    # templates/ holds every experiment's templates: only the bundle's own.
+    return {path: data for path, data in handout.items()
+            if Path(path).parent in folders or path in bundle}
 
 
 def _lines(data):
@@ -266,11 +273,6 @@ def _lines(data):
 
 def _files(n):
     return f"{n} file" if n == 1 else f"{n} files"
-
-
-def _changed(diff):
-    return {line[len("+++ submitted/"):] for line in diff if line.startswith("+++ submitted/")} | \
-        {line[len("--- installed/"):] for line in diff if line.startswith("--- installed/")}
 
 
 # --- many submissions -----------------------------------------------------------------------
@@ -285,8 +287,11 @@ def verify_all(paths, *, tolerance=(0.0, None), handout=None, run_submitted_code
     from report.pipeline import build, pool
 
     for path in paths:
+        if Path(path).is_dir():
+            raise UserError(f"{path}: a folder, not a PDF")
         if not Path(path).is_file():
-            raise UserError(f"{path}: no such file")
+            raise UserError(f"{path}: no such file" if not Path(path).exists()
+                            else f"{path}: not a regular file")
     if handout is not None and not Path(handout).is_dir():
         raise UserError(f"--handout {handout}: not a folder")
     if handout is not None and not any((Path(handout) / f).is_dir() for f in SOURCE_FOLDERS):
@@ -302,7 +307,7 @@ def verify_all(paths, *, tolerance=(0.0, None), handout=None, run_submitted_code
         return pool.run_all(verify_one, tasks, workers=pool.cpu_count(), on_done=on_done)
     with build.workers_for(scheduler) as workers:
         return workers.run_all(verify_one, [_with_bytes(task) for task in tasks],
-                               workers=len(tasks), on_done=on_done)
+                               workers=max(2, len(tasks)), on_done=on_done)
 
 
 def _with_bytes(task):

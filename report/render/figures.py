@@ -244,8 +244,8 @@ def draw_lines(ax, spec):
     runs), ``linestyle`` ("solid", "dashed", "dotted", "dashdot"), ``color``.
     Optional ``vlines`` [{x, label}], ``hlines`` [{y, label}] (reference
     lines, listed in the legend), ``annotations`` [{x, y, text}] and
-    ``legend`` (a matplotlib legend location, or "outside": right of the
-    axes; default "best").
+    ``legend`` (a matplotlib legend location, "outside": right of the
+    axes, or "below": under the axes, in two columns; default "best").
 
     Points whose x or y is not finite, or not positive on a log axis, are
     left out; a line breaks there instead of raising.
@@ -271,6 +271,9 @@ def draw_lines(ax, spec):
     if any(not label.startswith("_") for label in ax.get_legend_handles_labels()[1]):
         if spec.get("legend") == "outside":  # right of the axes, over no curve
             ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+        elif spec.get("legend") == "below":  # under the axes' labels, over no curve
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2,
+                      frameon=False, columnspacing=1.0, handlelength=1.8)
         else:
             ax.legend(loc=spec.get("legend", "best"))
 

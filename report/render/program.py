@@ -20,8 +20,9 @@ def listing(source: str) -> Markup:
     """``source`` (a whole program) as ``<pre class="highlight program">``,
     highlighted, whose text is exactly ``source``: copied out of the page it
     runs.  Each top-level block (the lines up to a blank line followed by an
-    unindented line) is a ``<span class="block">`` of its own, so that a
-    printed listing can break between functions but not inside one."""
+    unindented line; a short one joins the block before it) is a
+    ``<span class="block">`` of its own, so that a printed listing can break
+    between functions but not inside one."""
     from pygments import highlight
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import PythonLexer
@@ -51,7 +52,23 @@ def _top_level_blocks(source):
         current.append(line)
     if current:
         blocks.append("".join(current))
-    return blocks
+    return _short_blocks_joined(blocks)
+
+
+SHORT_BLOCK = 2  # lines: a block this short is never left alone at a page's top
+
+
+def _short_blocks_joined(blocks):
+    """``blocks`` with each one of at most SHORT_BLOCK lines of text (the
+    closing ``if __name__ == "__main__":``, an import) joined to the one
+    before it, so that a page never starts with it alone."""
+    joined = []
+    for block in blocks:
+        if joined and sum(1 for line in block.splitlines() if line.strip()) <= SHORT_BLOCK:
+            joined[-1] += block
+        else:
+            joined.append(block)
+    return joined
 
 
 def _lines_inside_strings(source):

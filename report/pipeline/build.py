@@ -122,6 +122,8 @@ def make(name, experiment, config, *, cache, progress, user_templates=(), as_bui
                 interrupt.checked(lambda: _run_studies(experiment, config, progress,
                                                        workers.run_all)),
                 validate=caching.of_type(dict, type(None)))
+            if running is not None and not running.done():
+                warm_up()  # while the main run trains elsewhere
             result, cached["run"] = cache.memo(
                 "run", run_id, interrupt.checked(lambda: running.result()),
                 validate=valid_run) if known is None else (known, True)
@@ -174,6 +176,16 @@ def make(name, experiment, config, *, cache, progress, user_templates=(), as_bui
     failed = context["failed_claims"]
     warnings = [problem] if (problem := provenance.git_problem()) else []
     return Build(files, context, timings, cached, failed, warnings=warnings)
+
+
+def warm_up():
+    """Import what the rendering stages need (WeasyPrint, the math typesetter,
+    the template engine): about a second that this process would otherwise
+    spend after the main run, and can spend while a worker runs it."""
+    import report.render.html  # noqa: F401
+    import report.render.mathsvg  # noqa: F401
+    import weasyprint  # noqa: F401
+    import ziamath  # noqa: F401
 
 
 def workers_for(scheduler):

@@ -54,12 +54,9 @@ class FigureJobs:
                 missing.append(spec)
             else:
                 self.svgs[spec["id"]] = svg
-        if len(missing) > 1:
+        if missing:  # even one: it draws while this process typesets the page
             self.pool = Workers(min(WORKERS, len(missing)))
             self.futures = {s["id"]: (s, self.pool.submit(_render, s)) for s in missing}
-        else:
-            for spec in missing:
-                self._store(spec, _render(spec))
         self.all_cached = not missing
 
     def __enter__(self):

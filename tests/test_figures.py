@@ -105,6 +105,18 @@ def test_non_finite_values_are_left_out_not_fatal():
     assert render_figure(loss_figure(y=y)).startswith("<svg")
 
 
+def test_a_line_that_stops_can_end_in_a_marker_of_its_colour():
+    spec = loss_figure()
+    spec["series"] = spec["series"][:1]
+    plain = render_figure(spec)
+    spec["series"][0]["end"] = "x"
+    ended = render_figure(spec)
+    assert ended.count("<use") > plain.count("<use")  # one more marker drawn
+    spec["series"][0]["end"] = "star"
+    with pytest.raises(ValueError, match="end marker 'star'"):
+        render_figure(spec)
+
+
 def test_a_series_of_nothing_but_nan_still_draws():
     assert render_figure(loss_figure(y=np.full(50, np.nan))).startswith("<svg")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html as html_text
 import re
 
+import numpy as np
 import pytest
 from markupsafe import Markup
 
@@ -156,9 +157,29 @@ def test_with_the_studies_the_main_seed_is_placed_among_the_others(with_studies)
     assert re.search(r"Seed 42, at \d+ epochs, is (slower|faster) than three quarters of "
                      r"them|Seed 42, at \d+ epochs, is in the middle half of them", text)
     assert "Left out of this build" not in text
-    assert "zero (one run)" not in text and "no (one run)" in text  # zeros: one run
+    assert "\nzero\n0 of 1\n" in text  # zero initialisation draws nothing: one run
+    assert "Reliability (48 seeds)" in text  # more seeds than the other studies
 
 
 def test_with_the_studies_every_sentence_is_short(with_studies):
     for sentence in sentences(with_studies):
         assert len(sentence.split()) <= 42, sentence
+
+
+def test_the_rate_whose_runs_lose_100_percent_again_is_named_for_its_oscillation():
+    from lab.exp6.writeup import _unsteady
+
+    rows = [{"lr": lr, "reached": reached, "solved": solved, "seeds": 32}
+            for lr, reached, solved in ((0.1, 32, 32), (1.0, 27, 21), (2.0, 11, 5))]
+    assert _unsteady(rows) == {"lr": 1.0, "reached": 27, "solved": 21, "seeds": 32}
+    assert _unsteady(rows[:1]) is None  # every run that reached 100 % kept it
+
+
+def test_a_median_curve_stops_where_most_of_its_runs_had_diverged():
+    from lab.exp6.view import _until_most_diverged
+
+    epochs, curve = np.arange(1, 11), np.linspace(1, 2, 10)
+    x, y = _until_most_diverged(epochs, curve, [3, 4, 0, 5])   # 3 of 4 stopped
+    assert list(x) == [1, 2, 3, 4, 5] and list(y) == list(curve[:5])
+    x, _ = _until_most_diverged(epochs, curve, [3, 0, 0, 5])   # half: the curve stays whole
+    assert len(x) == 10

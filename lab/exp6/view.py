@@ -178,10 +178,15 @@ def study_figures(studies):
         final.append({"x": lrs[diverging], "y": median[diverging], "style": "markers",
                       "marker": "x", "label": ""})
     shown = [v["lr"] for v in rows if v["lr"] in CURVE_RATES]
-    curves = [{"x": rates["curve_epochs"],
-               "y": rates["median_curve"][:, rows.index(variant(rates, lr=lr))],
-               "label": f"η = {lr:g}", "style": "line",
-               "linestyle": LINESTYLES[k % len(LINESTYLES)]} for k, lr in enumerate(shown)]
+    curves = []
+    for k, lr in enumerate(shown):
+        i = rows.index(variant(rates, lr=lr))
+        x, y = _until_most_diverged(rates["curve_epochs"], rates["median_curve"][:, i],
+                                    rates["diverged_at"][i])
+        curves.append({"x": x, "y": y, "label": f"η = {lr:g}", "style": "line",
+                       "linestyle": LINESTYLES[k % len(LINESTYLES)],
+                       # a cross where the curve stops
+                       "end": "x" if len(x) < len(rates["curve_epochs"]) else None})
     seeds = len(rates["seeds"])
     init, depth, act = (studies[k] for k in ("initialisation", "depth", "activation"))
     return [
@@ -189,7 +194,8 @@ def study_figures(studies):
          "caption": f"Learning rate, {seeds} seeds each, {rates['epochs']} epochs. Left: "
                     "final loss against η, median (line) and interquartile range (band); crosses "
                     "mark rates at which most seeds diverged. Right: at five rates, the median "
-                    "loss over the seeds at each epoch.",
+                    "loss over the seeds at each epoch, up to the epoch (a cross) by which "
+                    "most had diverged.",
          "alt": _learning_rate_alt(rates),
          "panels": [
              {"kind": "lines", "title": "final loss", "xlabel": "learning rate η",
@@ -219,6 +225,18 @@ def study_figures(studies):
 SUMMARY_COLUMNS = (("reliability", "learning_rate"), ("initialisation", "depth", "activation"))
 
 
+def _until_most_diverged(epochs, curve, diverged_at):
+    """(epochs, curve) cut after the epoch by which most runs had diverged:
+    a diverged run is stopped, and a median of stopped runs is no training."""
+    stopped = np.sort(np.asarray(diverged_at)[np.asarray(diverged_at) > 0])
+    if 2 * len(stopped) <= len(diverged_at):
+        return epochs, curve
+    by = stopped[len(diverged_at) // 2]  # the epoch by which most had diverged
+    keep = np.asarray(epochs) <= by
+    keep[0] = True
+    return np.asarray(epochs)[keep], np.asarray(curve)[keep]
+
+
 def summary_table(studies):
     """One table across the studies, in two halves (SUMMARY_COLUMNS): per
     study, a row per setting with its runs solved, the median epoch to 100 %
@@ -233,9 +251,11 @@ def summary_table(studies):
                          if name != "learning_rate" else v["lr"],
                          "setting_is_number": name == "learning_rate",
                          "solved": v["solved"] // v["seeds"] if single else v["solved"],
-                         "runs": 1 if single else v["seeds"], "one_run": single,
+                         "runs": 1 if single else v["seeds"],
                          "median_epochs": v["median_epochs_to_full"],
                          "median_loss": v["loss_lower_median"]})
+        if name == "reliability":  # the one study with more seeds than the others
+            heading = f"{heading} ({len(studies[name]['seeds'])} seeds)"
         groups[name] = {"name": name, "heading": heading, "rows": rows}
     return [[groups[name] for name in column] for column in SUMMARY_COLUMNS]
 

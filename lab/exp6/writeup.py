@@ -209,8 +209,21 @@ def learning_rate_numbers(study):
         "large_diverged_by": int(study["diverged_at"][i].max()) or None,
         "large_rising_epochs": rising,
         "large_dead_units": int(lower_median(study["dead_units"][i])),
+        # The rate at which most runs reach 100 % and then lose it again.
+        "unsteady": _unsteady(rows),
         "hidden_units": sum(rows[-1]["layers"][1:-1]),
     }
+
+
+def _unsteady(rows):
+    """{"lr", "reached", "solved", "seeds"} of the rate whose runs most often
+    reach 100 % at some epoch but end below it (the smallest such rate on a
+    tie), or None where every run that reached 100 % kept it."""
+    lost = max(rows, key=lambda v: (v["reached"] - v["solved"], -v["lr"]))
+    if lost["reached"] == lost["solved"]:
+        return None
+    return {"lr": lost["lr"], "reached": lost["reached"], "solved": lost["solved"],
+            "seeds": lost["seeds"]}
 
 
 def _row(v):

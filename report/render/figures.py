@@ -241,7 +241,8 @@ def draw_lines(ax, spec):
     ``x``, ``y`` (equal length), ``label`` and optionally ``band`` ([lo, hi],
     each like ``y``: a shaded spread), ``style`` ("line", "markers",
     "line+markers"), ``marker`` (one of MARKERS, e.g. "x" to mark diverged
-    runs), ``linestyle`` ("solid", "dashed", "dotted", "dashdot"), ``color``.
+    runs), ``linestyle`` ("solid", "dashed", "dotted", "dashdot"), ``color``,
+    ``end`` (one of MARKERS: a marker on the last point, where a line stops).
     Optional ``vlines`` [{x, label}], ``hlines`` [{y, label}] (reference
     lines, listed in the legend), ``annotations`` [{x, y, text}] and
     ``legend`` (a matplotlib legend location, "outside": right of the
@@ -304,6 +305,12 @@ def _draw_series(ax, series, default_colour, xscale, yscale):
     ax.plot(x, y, linestyle=linestyle, marker=marker, color=colour,
             label=series.get("label") or "_nolegend_",
             markeredgewidth=1.2 if marker in ("x", "+") else 0.5)
+    if series.get("end") is not None:  # a marker on the last point: where the line stops
+        if series["end"] not in MARKERS:
+            raise ValueError(f"end marker {series['end']!r}: expected one of "
+                             f"{', '.join(MARKERS)}")
+        ax.plot(x[-1:], y[-1:], linestyle="none", marker=series["end"], color=colour,
+                label="_nolegend_", markeredgewidth=1.2)
     if series.get("band") is not None:
         import numpy as np
 

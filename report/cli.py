@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 
@@ -25,6 +26,9 @@ class Group(click.Group):
 
     def main(self, args=None, prog_name=None, complete_var=None,
              standalone_mode=True, **extra):
+        # pypdf warns about each flaw of a PDF it reads (a bad header, a
+        # missing %%EOF); check and verify say what is wrong in their own words.
+        logging.getLogger("pypdf").setLevel(logging.ERROR)
         try:
             with interrupt.watching():
                 rv = super().main(args, prog_name, complete_var,

@@ -68,6 +68,7 @@ def test_a_setting_without_a_default_is_named():
     ({"claims": "none"}, "['claims']: expected list, got str"),
     ({"claims": [{"id": "x", "statement": "s", "measured": {}}]}, "['claims'][0]: expected 'holds'"),
     ({"figures": [{"caption": "no id"}]}, "['figures'][0]"),
+    ({"figures": [{"id": "loss", "caption": "c"}]}, "['figures'][0] (loss): no 'alt'"),
     ({"files": {"log.csv": {"rows": []}}}, "['files']['log.csv']"),
     ({"subtitle": 3}, "['subtitle']: expected str"),
 ])

@@ -224,3 +224,11 @@ def test_an_empty_submission_sent_as_bytes_is_judged_by_those_bytes(tmp_path):
 def test_a_folder_is_bad_input_that_says_so(tmp_path):
     checked = verify(tmp_path)
     assert checked.exit_code == 2 and f"{tmp_path}: a folder, not a PDF" in checked.stderr
+
+
+def test_whitespace_appended_after_the_end_is_an_edit_too(submitted, tmp_path):
+    edited = tmp_path / "newline.pdf"
+    edited.write_bytes(submitted.read_bytes() + b"\n")
+    checked = verify(edited)
+    assert checked.exit_code == 1
+    assert "not verifiable (edited after it was built: 1 byte after its end)" in checked.stdout

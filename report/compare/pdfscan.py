@@ -113,7 +113,8 @@ def _revision_findings(old, fresh, old_bytes, fresh_bytes):
     if len(old_bytes) > len(fresh_bytes) and old_bytes.startswith(fresh_bytes):
         extra = old_bytes[len(fresh_bytes):]
         kind = " (an incremental update)" if _UPDATE.search(extra) else ""
-        return [f"{len(extra)} bytes appended after %%EOF{kind}"]
+        return [f"{len(extra)} {'byte' if len(extra) == 1 else 'bytes'} appended after "
+                f"%%EOF{kind}"]
     findings = []
     if old.revisions > fresh.revisions:
         findings.append(f"an incremental update a fresh build does not have "
@@ -293,6 +294,13 @@ def _decode_escapes(raw):
 
 
 def _trailing(data):
-    """Bytes after the last %%EOF, line ends and blanks aside."""
+    """Bytes after the last %%EOF and the one line end that may close it:
+    whitespace too, which no writer adds and an editor may."""
     end = data.rfind(b"%%EOF")
-    return 0 if end < 0 else len(data[end + 5:].strip(b"\r\n\t\f \x00"))
+    if end < 0:
+        return 0
+    rest = data[end + 5:]
+    for line_end in (b"\r\n", b"\n", b"\r"):
+        if rest.startswith(line_end):
+            return len(rest) - len(line_end)
+    return len(rest)

@@ -53,7 +53,8 @@ CONTEXT = {
     "number": ((int, str), True, "the experiment's number in the course"),
     "title": ((str,), True, "the record's title"),
     "subtitle": ((str,), False, "a line under the title"),
-    "figures": ((list,), True, "figure specs (report.render.figures), each with an id and caption"),
+    "figures": ((list,), True, "figure specs (report.render.figures), each with an id, "
+                               "a caption and an alt text"),
     "claims": ((list,), True, "claims: {id, statement, measured, holds}"),
     "metrics": ((dict,), True, "JSON-ready numbers for metrics.json"),
     "files": ((dict,), True, "{file name: {columns, rows}}: CSV files to write"),
@@ -108,6 +109,13 @@ def check_context(module, context):
     for i, figure in enumerate(context["figures"]):
         if not isinstance(figure, dict) or not isinstance(figure.get("id"), str):
             raise ContractError(f"{where}['figures'][{i}]: expected a dict with an 'id' str")
+        alt = figure.get("alt")
+        if not (isinstance(alt, str) and alt.strip()
+                or isinstance(alt, dict) and {"pattern", "values"} <= set(alt)):
+            # The tagged PDF promises every figure a text for those who cannot see it.
+            raise ContractError(f"{where}['figures'][{i}] ({figure['id']}): no 'alt', the "
+                                "text that says what the figure shows (a str, or "
+                                "{pattern, values})")
     for i, claim in enumerate(context["claims"]):
         for key, types in CLAIM.items():
             if not isinstance(claim, dict) or not isinstance(claim.get(key, ...), types):

@@ -97,7 +97,8 @@ def _attachments(data):
     if facts.revisions > 1:
         raise NotVerifiable("edited after it was built: an incremental update was added")
     if facts.trailing:
-        raise NotVerifiable(f"edited after it was built: {facts.trailing} bytes after its end")
+        raise NotVerifiable(f"edited after it was built: {facts.trailing} "
+                            f"{'byte' if facts.trailing == 1 else 'bytes'} after its end")
     from pypdf import PdfReader
 
     found = {}

@@ -65,6 +65,7 @@ def test_a_new_experiment_builds_checks_and_passes_its_tests_as_it_is(project):
 
 @pytest.mark.parametrize("args, said", [
     (("new", "exp6", "Again"), "exp6 already exists: lab/exp6"),
+    (("new", "exp06", "Again"), "exp06: experiment 6 exists already, as exp6"),
     (("new", "lab7", "A title"), "'lab7': an experiment's name is exp followed"),
     (("new", "exp7", 'say "hi"'), "the title must be words without"),
     (("new", "exp7", "two\nlines"), "the title must be one line"),

@@ -90,6 +90,8 @@ def test_the_sheets_run_converges_and_the_sheets_rounding_is_named(texts):
 
 def test_a_small_rate_does_not_solve_xor_in_time(texts):
     assert "After 5000 epochs the network has not solved XOR" in texts["lr=0.001"]
+    assert "its loss fell at every epoch, from 1.01 to 0.516: learning was slow, not stuck" \
+        in texts["lr=0.001"]
 
 
 def test_a_run_stuck_on_a_plateau_names_it(texts):
@@ -126,6 +128,7 @@ def test_small_random_weights_are_right_only_by_a_hair_and_cannot_be_checked(tex
     text = texts["init=normal"]
     assert "The loss barely moved from 0.693" in text
     assert "right, but only just" in text
+    assert "classify all four XOR points, if only just: its loss is still near ln 2" in text
     assert "the network has ReLU units whose inputs are within 10⁻⁵ of zero" in text
     assert "computes the gradient it should" not in text
 

@@ -139,6 +139,10 @@ def test_a_linear_model_stays_at_ln_2(texts):
     assert "The loss went from 0.731 to ln 2 = 0.693, the loss of guessing ½ for every point" \
         in text
     assert "Settings: layers 2-2, no hidden layer," in text
+    # P(class 1) within rounding of ½ everywhere: no contour is drawn as a boundary,
+    # and a loss within a decade is drawn on a linear axis.
+    assert "(½ everywhere: there is no decision boundary)" in text
+    assert "The main run: loss and accuracy at every epoch" in text
     assert "where ReLU has no derivative" not in text  # there is no ReLU
     assert "gradient descent cannot solve XOR" in text
 

@@ -58,9 +58,14 @@ def main_figure(result, print_every):
     logged = np.asarray(result["logged_epochs"], dtype=np.int64)
     boundary = result["boundary"]
     shown = logged - 1
+    # A loss that stays within a decade reads better on a linear axis: a log
+    # axis would label it only with crowded minor ticks.
+    finite = loss[np.isfinite(loss) & (loss > 0)]
+    scale = "log" if finite.size and finite.max() >= 10 * finite.min() else "linear"
     return {
         "id": "training", "kind": "panels", "height_cm": 5.0, "widths": [1, 1, 1.15],
-        "caption": "The main run: loss (log scale) and accuracy at every epoch"
+        "caption": "The main run: loss" + (" (log scale)" if scale == "log" else "")
+                   + " and accuracy at every epoch"
                    + (f", dots at the epochs printed every {print_every}" if len(logged) else "")
                    + "; the trained network's probability of class 1 over the input square"
                    + (", with its 0.5 contour (the decision boundary)" if _has_boundary(boundary)
@@ -69,7 +74,7 @@ def main_figure(result, print_every):
         "alt": _training_alt(result),
         "panels": [
             {"kind": "lines", "title": "loss", "xlabel": "epoch", "ylabel": "loss",
-             "xscale": "linear", "yscale": "log", "ylim": None,
+             "xscale": "linear", "yscale": scale, "ylim": None,
              "series": [{"x": loss_x, "y": loss_y, "label": "", "style": "line"},
                         {"x": epochs[shown], "y": loss[shown], "label": "",
                          "style": "markers"}]},
@@ -81,22 +86,25 @@ def main_figure(result, print_every):
             {"kind": "heatmap", "title": "decision boundary",
              "x": boundary["axis"], "y": boundary["axis"], "z": boundary["p1"],
              "zlabel": "P(class 1)", "xlabel": "x₁", "ylabel": "x₂", "vmin": 0.0,
-             "vmax": 1.0, "contour": 0.5, "points": np.asarray(boundary["points"]).tolist(),
+             "vmax": 1.0, "contour": 0.5 if _has_boundary(boundary) else None, "points": np.asarray(boundary["points"]).tolist(),
              "point_labels": np.asarray(boundary["labels"]).tolist(),
              "class_names": {0: "class 0", 1: "class 1"}},
         ],
     }
 
 
+FLAT = 0.005  # a probability within this of ½ everywhere is ½: no boundary to draw
+
+
 def _has_boundary(boundary):
     p1 = np.asarray(boundary["p1"])
-    return bool(np.nanmin(p1) < 0.5 < np.nanmax(p1))
+    return bool(np.nanmin(p1) < 0.5 < np.nanmax(p1) and np.nanmax(np.abs(p1 - 0.5)) >= FLAT)
 
 
 def _without_boundary(boundary):
     """Where the probability of class 1 lies when it crosses ½ nowhere."""
     p1 = np.asarray(boundary["p1"])
-    if np.nanmax(np.abs(p1 - 0.5)) < 0.005:
+    if np.nanmax(np.abs(p1 - 0.5)) < FLAT:
         return "½ everywhere"
     return "below ½ everywhere" if np.nanmax(p1) < 0.5 else "above ½ everywhere"
 

@@ -74,6 +74,16 @@ def is_sheet_network(config):
 # --- the main run ---------------------------------------------------------------------
 
 
+def _accuracy_dip(acc, reached):
+    """{"low", "epoch"}: the lowest accuracy before 100 % was first reached,
+    and its first epoch, where it is below the first epoch's; else None.
+    Cross-entropy can fall while points cross to the wrong side."""
+    before = np.asarray(acc[:reached - 1] if reached else acc, dtype=float)
+    if before.size == 0 or before.min() >= before[0]:
+        return None
+    return {"low": float(before.min()), "epoch": int(np.argmin(before)) + 1}
+
+
 def run_numbers(result):
     """The main run's numbers and the decisions its paragraphs branch on."""
     loss, acc = result["loss"], result["accuracy"]
@@ -112,6 +122,7 @@ def run_numbers(result):
         "final_accuracy": result["final_accuracy"],
         "epochs_to_full": reached,
         "stays_solved": bool(reached and np.all(acc[reached - 1:] == 1.0)),
+        "dip": _accuracy_dip(acc, reached),
         "loss_rises": rises,
         "all_finite": bool(finite.all()),
         "plateau": stuck and {"name": stuck, "value": PLATEAUS[stuck],

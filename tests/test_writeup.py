@@ -192,3 +192,13 @@ def test_a_median_curve_stops_where_most_of_its_runs_had_diverged():
     assert list(x) == [1, 2, 3, 4, 5] and list(y) == list(curve[:5])
     x, _ = _until_most_diverged(epochs, curve, [3, 0, 0, 5])   # half: the curve stays whole
     assert len(x) == 10
+
+
+def test_every_number_the_observations_take_from_the_studies_is_in_metrics():
+    config = settings.apply(exp6.Config(), ("repeats=1", *SMALL_STUDIES[3:]))
+    result = exp6.run(config)
+    context = exp6.report(result, exp6.studies(settings.apply(config, SMALL_STUDIES[:3])))
+    observations = context["metrics"]["observations"]
+    assert observations == context["studies"]  # what the template words are made from
+    assert observations["reliability"]["seeds"] == 48
+    assert observations["reliability_seed_range"] == [0, 47]

@@ -49,8 +49,12 @@ def report(result, studies=None, metrics=None):
         "claims": claims,
         "figures": figures,
         "program": result["program"],
+        # The studies' numbers, and every number the observations name (the
+        # failing seed, dead units, when a curve leaves ln 2, ...), so that a
+        # reader can check each sentence against metrics.json.
         "metrics": {**(metrics or {}),
-                    "studies": studies_metrics(studies) if studies else None},
+                    "studies": studies_metrics(studies) if studies else None,
+                    "observations": studies_numbers(studies, result) if studies else None},
         "files": {"log.csv": {"columns": ["epoch", "loss", "accuracy"],
                               "rows": [epochs, result["loss"], result["accuracy"]]}},
     }
@@ -166,12 +170,20 @@ def studies_numbers(studies, result):
                   "init": INIT_NAMES[SHEET["init"]], "activation": SHEET["activation"]},
         "epochs": studies["reliability"]["epochs"],
         "seeds": len(studies["learning_rate"]["seeds"]),
+        "seed_range": _seed_range(studies["learning_rate"]),
+        "reliability_seed_range": _seed_range(studies["reliability"]),
         "reliability": reliability_numbers(studies["reliability"], result),
         "learning_rate": learning_rate_numbers(studies["learning_rate"]),
         "initialisation": initialisation_numbers(studies["initialisation"]),
         "depth": depth_numbers(studies["depth"]),
         "activation": activation_numbers(studies["activation"]),
     }
+
+
+def _seed_range(study):
+    """[first, last] of a study's seeds."""
+    seeds = [int(s) for s in study["seeds"]]
+    return [min(seeds), max(seeds)]
 
 
 def reliability_numbers(study, result):

@@ -62,13 +62,14 @@ def main_figure(result, print_every):
     # axis would label it only with crowded minor ticks.
     finite = loss[np.isfinite(loss) & (loss > 0)]
     scale = "log" if finite.size and finite.max() >= 10 * finite.min() else "linear"
+    has_boundary = _has_boundary(boundary)
     return {
         "id": "training", "kind": "panels", "height_cm": 5.0, "widths": [1, 1, 1.15],
         "caption": "The main run: loss" + (" (log scale)" if scale == "log" else "")
                    + " and accuracy at every epoch"
                    + (f", dots at the epochs printed every {print_every}" if len(logged) else "")
                    + "; the trained network's probability of class 1 over the input square"
-                   + (", with its 0.5 contour (the decision boundary)" if _has_boundary(boundary)
+                   + (", with its 0.5 contour (the decision boundary)" if has_boundary
                       else f" ({_without_boundary(boundary)}: there is no decision boundary)")
                    + ", and the four XOR points.",
         "alt": _training_alt(result),
@@ -84,10 +85,10 @@ def main_figure(result, print_every):
                         {"x": epochs[shown], "y": acc[shown], "label": "",
                          "style": "markers"}]},
             {"kind": "heatmap",
-             "title": "decision boundary" if _has_boundary(boundary) else "P(class 1)",
+             "title": "decision boundary" if has_boundary else "P(class 1)",
              "x": boundary["axis"], "y": boundary["axis"], "z": boundary["p1"],
              "zlabel": "P(class 1)", "xlabel": "x₁", "ylabel": "x₂", "vmin": 0.0,
-             "vmax": 1.0, "contour": 0.5 if _has_boundary(boundary) else None,
+             "vmax": 1.0, "contour": 0.5 if has_boundary else None,
              "points": np.asarray(boundary["points"]).tolist(),
              "point_labels": np.asarray(boundary["labels"]).tolist(),
              "class_names": {0: "class 0", 1: "class 1"}},

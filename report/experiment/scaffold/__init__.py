@@ -19,6 +19,7 @@ from string import Template
 
 import report
 from report.errors import UserError
+from report.experiment import registry
 from report.experiment.registry import NAME
 
 HERE = Path(__file__).resolve().parent
@@ -42,13 +43,6 @@ def project_root():
     return root
 
 
-def _experiments_in(root):
-    """The experiments' names in ``root``/lab (packages or modules)."""
-    lab = Path(root) / "lab"
-    return sorted({p.stem if p.suffix == ".py" else p.name for p in lab.iterdir()
-                   if NAME.fullmatch(p.stem if p.suffix == ".py" else p.name)})
-
-
 def plan(name, title, root):
     """{path: text} of the new experiment; a one-line error for a bad or taken
     name or a bad title, before anything is written."""
@@ -69,7 +63,7 @@ def plan(name, title, root):
              if p.exists()]
     if taken:
         raise UserError(f"{name} already exists: {taken[0].relative_to(root)}")
-    same_number = [other for other in _experiments_in(root)
+    same_number = [other for other in registry.names()
                    if other != name and int(other[3:]) == int(name[3:])]
     if same_number:
         raise UserError(f"{name}: experiment {int(name[3:])} exists already, as "

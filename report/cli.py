@@ -159,21 +159,39 @@ def _names(experiment, every):
         return experiments.names()
     if not experiment:
         raise click.UsageError("give an EXPERIMENT (see labreport list) or --all")
+    experiments.load(experiment)  # an unknown name: say so before anything else
     return [experiment]
+
+
+def _settings_for(names, assignments):
+    """{experiment: its KEY=VALUE settings of ``assignments``}: with several
+    experiments each takes those it has; a key that none of them has is an
+    error before any work starts."""
+    if len(names) == 1:
+        return {names[0]: list(assignments)}
+    chosen = {name: settings.applicable(experiments.load(name).Config(), assignments)
+              for name in names}
+    for assignment in assignments:
+        if not any(assignment in taken for taken in chosen.values()):
+            key = assignment.partition("=")[0].strip()
+            raise UserError(f"--set {assignment}: no experiment has the key {key!r}")
+    return chosen
 
 
 @cli.command("build", cls=SettingsHelp, short_help="Write the report and its data.")
 @click.argument("experiment", required=False)
 @click.option("--all", "every", is_flag=True, help="Build every experiment, one after another.")
-@click.option("--out", default="outputs", show_default=True, metavar="DIR",
-              type=click.Path(file_okay=False),
-              help="Write the outputs into DIR/EXPERIMENT/ (DIR may also be the "
-                   "experiment's folder itself).")
+@click.option("--out", default=None, metavar="DIR", type=click.Path(file_okay=False),
+              help="Write the record into DIR/EXPERIMENT/ (DIR may also be a record's "
+                   "folder itself).  Default: outputs/EXPERIMENT/, or for settings other "
+                   "than the defaults outputs/EXPERIMENT+KEY=VALUE.../.")
 @set_option
 @templates_option
+@click.option("--date", metavar="YYYY-MM-DD",
+              help="The record's date (default: kept from the record in the folder if "
+                   "it was made from the same source, settings and versions, else today; "
+                   "SOURCE_DATE_EPOCH also sets it).")
 @click.option("--no-cache", is_flag=True, help="Recompute every stage.")
-@click.option("--as-built", "as_built", hidden=True, metavar="JSON",
-              help="Remake another build as it was made (used by labreport verify).")
 @click.option("--quick", is_flag=True,
               help="A run of seconds: each experiment's QUICK settings, before any --set.")
 @click.option("--strict", is_flag=True,
@@ -181,30 +199,39 @@ def _names(experiment, every):
 @quiet_option
 @limits_options
 @scheduler_option("the main run and the studies")
-def build_command(experiment, every, out, assignments, user_templates, no_cache, as_built,
+def build_command(experiment, every, out, assignments, user_templates, date, no_cache,
                   quick, strict, quiet, max_gib, max_minutes, scheduler):
-    """Run EXPERIMENT (or --all of them) and write its report (HTML, PDF) and
-    data to DIR/EXPERIMENT/.
+    """Run EXPERIMENT (or --all of them) and write its record (HTML, PDF)
+    and data to outputs/EXPERIMENT/.
 
-    Files in that folder that labreport did not write are kept.
+    A build with settings other than the experiment's defaults is a variant:
+    it goes to its own folder, outputs/EXPERIMENT+KEY=VALUE.../, and never
+    replaces the default record unless --out says where to write.  With
+    --all, each --set applies to the experiments that have its key.  Files
+    in the folder that labreport did not write are kept; a folder that
+    holds the same bytes already is not rewritten.
     """
+    names = _names(experiment, every)
+    chosen = _settings_for(names, assignments)
     failed = False
-    for name in _names(experiment, every):
+    for name in names:
         progress = Progress(quiet=quiet)
         first = getattr(experiments.load(name), "QUICK", ()) if quick else ()
-        made = build(name, out=out, assignments=(*first, *assignments),
-                     as_built=json.loads(as_built) if as_built else None,
+        made = build(name, out=out, assignments=(*first, *chosen[name]), date=date,
                      user_templates=user_templates, use_cache=not no_cache,
                      progress=progress, limits=limits.Limits(max_gib, max_minutes),
                      scheduler=scheduler)
         _cache_notes(made, progress)
-        for warning in made.warnings:
-            click.echo(f"Warning: {warning}", err=True)
         for claim in made.failed_claims:
             click.echo(f"Warning: claim {claim['id']!r} of {name} does not hold: "
                        f"{claim['statement']} (measured: {measured(claim['measured'])})",
                        err=True)
-        click.echo(f"wrote {os.path.join(made.target, '')} ({', '.join(sorted(made.files))})")
+        folder = os.path.join(made.target, "")
+        if made.unchanged:
+            click.echo(f"{folder} is up to date: the same {len(made.files)} files, "
+                       "nothing rewritten")
+        else:
+            click.echo(f"wrote {folder} ({', '.join(sorted(made.files))})")
         failed |= bool(made.failed_claims)
     return 1 if strict and failed else 0
 
@@ -229,25 +256,33 @@ def tolerance_options(command):
 
 
 @cli.command("check", cls=SettingsHelp,
-             short_help="Rebuild and compare with committed outputs.")
-@click.argument("experiment", required=False)
+             short_help="Rebuild committed records and compare.")
+@click.argument("targets", nargs=-1, metavar="[EXPERIMENT|PATH]...")
 @click.option("--against", metavar="DIR", type=click.Path(), default="outputs",
               show_default=True,
-              help="The folder holding the committed outputs, DIR/EXPERIMENT/ (DIR may "
-                   "also be the experiment's folder itself).")
+              help="The folder holding the committed records, DIR/EXPERIMENT/ and its "
+                   "variants (DIR may also be a record's folder itself).")
 @tolerance_options
 @click.option("--write", is_flag=True,
               help="Then replace the compared outputs with the fresh build, if they "
                    "differ; exit 0.")
-@set_option
+@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
+              help="Check only the record with these settings (repeatable).")
 @templates_option
 @quiet_option
 @limits_options
 @scheduler_option("the main run and the studies")
-def check_command(experiment, against, rtol, rendering_rms, write, assignments,
+def check_command(targets, against, rtol, rendering_rms, write, assignments,
                   user_templates, quiet, max_gib, max_minutes, scheduler):
-    """Rebuild EXPERIMENT from scratch and compare with its committed outputs;
-    without EXPERIMENT, every experiment that has outputs in DIR, one line each.
+    """Rebuild committed records from scratch, with the settings and date
+    each carries, and compare: every record of each EXPERIMENT given, or of
+    every experiment, variants included, one line each.  A PATH (a source
+    file or a file of a record, as a pre-commit hook passes them) checks the
+    records that depend on it.
+
+    A record that differs is either stale (its source, settings or versions
+    changed since it was built: rebuild it and commit) or not reproducible
+    (the same inputs gave other bytes); the first line says which.
 
     Exit status 0 if every file's bytes are equal, or if every difference is
     forgiven by a tolerance given (then the report says within what, never
@@ -260,21 +295,41 @@ def check_command(experiment, against, rtol, rendering_rms, write, assignments,
     /Producer included), changed markup or formatting, or an SVG change that
     is not drawn.
     """
-    from report.pipeline.check import check, check_all
-    from report.pipeline.outputs import experiment_folder
+    from report.pipeline.check import (check_many, find_records, per_experiment,
+                                       records_for_paths)
+    from report.experiment.records import experiment_of
 
     if os.path.exists(against) and not os.path.isdir(against):
         raise UserError(f"{against}: not a folder")
+    names = [t for t in targets if t in experiments.names()]
+    paths = [t for t in targets if t not in names]
+    for path in paths:
+        if not os.path.exists(path) and os.sep not in path and "." not in path:
+            experiments.load(path)  # an unknown experiment: say so in one line
+    if paths and names:
+        raise click.UsageError("give EXPERIMENTs or PATHs, not both")
+    if write and paths:
+        raise click.UsageError("--write takes EXPERIMENTs, not PATHs")
     progress = Progress(quiet=quiet)
     options = dict(tolerance=tolerance.Tolerance(rtol, rendering_rms), write=write,
-                   assignments=assignments, user_templates=user_templates,
-                   progress=progress, limits=limits.Limits(max_gib, max_minutes),
-                   scheduler=scheduler)
-    if experiment:
-        experiments.load(experiment)  # an unknown name: say so before anything else
-        passes, text = check(experiment, experiment_folder(against, experiment), **options)
+                   user_templates=user_templates, progress=progress,
+                   limits=limits.Limits(max_gib, max_minutes), scheduler=scheduler)
+    own = experiment_of(os.path.basename(os.path.normpath(against)))
+    if own is not None and os.path.isfile(os.path.join(against, ".labreport-files")):
+        # --against names a record's folder itself
+        if names and names != [own]:
+            raise UserError(f"{against} is a record of {own}, not of {', '.join(names)}")
+        pairs = [(own, against)]
+        options["assignments"] = per_experiment(own, assignments) if assignments else None
+    elif paths:
+        pairs = records_for_paths(paths, against)
+        if not pairs:
+            click.echo("nothing to check: no record depends on the files given")
+            return 0
     else:
-        passes, text = check_all(against, **options)
+        _settings_for(names or experiments.names(), assignments)  # a key none has
+        pairs = find_records(against, names, assignments)
+    passes, text = check_many(pairs, **options)
     progress.finish()
     click.echo(text)
     return 0 if passes or write else 1

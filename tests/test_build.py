@@ -292,24 +292,3 @@ def test_an_empty_out_is_a_one_line_error(tmp_path, monkeypatch):
     result = invoke("build", "exp6", "--out", "", "-q", "--set", "studies=none")
     assert result.exit_code == 2 and "--out ''" in result.stderr
     assert list(tmp_path.iterdir()) == []
-
-
-def test_a_repository_git_cannot_read_is_named_in_one_warning(tmp_path, monkeypatch):
-    from report.experiment import provenance
-
-    broken = tmp_path / "project"
-    (broken / ".git").mkdir(parents=True)  # there, but not a repository git can read
-    monkeypatch.setattr(provenance, "PROJECT_ROOT", broken)
-    result = build(tmp_path / "out", "--set", "studies=none")
-    assert result.exit_code == 0, result.stderr
-    warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning: git")]
-    assert len(warnings) == 1
-    assert str(broken) in warnings[0] and "'unknown'" in warnings[0]
-    assert "1 January 2026" in warnings[0]
-
-
-def test_no_warning_outside_a_repository(tmp_path, monkeypatch):
-    from report.experiment import provenance
-
-    monkeypatch.setattr(provenance, "PROJECT_ROOT", tmp_path)  # an installed wheel
-    assert provenance.git_problem() is None

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import invoke
+from scratch import free_name
 from test_build import QUICK
 
 import lab
@@ -73,8 +74,9 @@ def test_the_run_key_follows_the_experiments_own_source_set(tmp_path, monkeypatc
     sources.lab_files.cache_clear()
     try:
         assert run_key("exp6", Config(), "run") == key  # the same files, elsewhere
-        (root / "exp7").mkdir()
-        (root / "exp7" / "__init__.py").write_text("TITLE = 'another experiment'\n")
+        other = root / free_name(root.parent)
+        other.mkdir()
+        (other / "__init__.py").write_text("TITLE = 'another experiment'\n")
         assert run_key("exp6", Config(), "run") == key  # not exp6's source
         (root / "train.py").write_text((root / "train.py").read_text() + "\n# edited\n")
         assert run_key("exp6", Config(), "run") != key  # a shared module exp6 imports

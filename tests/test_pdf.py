@@ -1,6 +1,6 @@
-"""The PDF: the page's text with page numbers, identical bytes from run to run,
-fonts from the installed packages subset by HarfBuzz, no date unless the
-caller gives one."""
+"""The PDF: the page's text with page numbers, identical bytes from run to run
+and with or without HarfBuzz-Subset, the package's own fonts embedded whole,
+no date unless the caller gives one."""
 from __future__ import annotations
 
 import io
@@ -19,6 +19,7 @@ from report.render.html import render_html
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = """{% extends "base.html.j2" %}{% block content %}
 <h2>Aim</h2><p>Train a network on {{ "XOR" }} with step {{ "\\\\eta" | math }}.</p>
+<p>The first classifier’s fit — ŷ ≈ ½ ✓</p>
 <pre class="highlight"><code>def relu(z):
     return np.maximum(z, 0.0)</code></pre>
 <table class="numbers"><thead><tr><th>Epoch</th><th>Loss</th></tr></thead>
@@ -82,74 +83,89 @@ def test_no_creation_date_unless_the_caller_gives_one(html, pdf):
     assert later.metadata["/CreationDate"].startswith("D:20260101010000")
 
 
-def test_without_harfbuzz_subset_the_pdf_is_refused_in_one_line(html, monkeypatch):
-    # WeasyPrint would subset with fontTools instead and write other bytes.
+def test_the_pdf_is_the_same_with_or_without_harfbuzz_subset(html, pdf, monkeypatch, caplog):
+    # Without HarfBuzz-Subset, WeasyPrint would subset fonts with fontTools,
+    # which writes other bytes; the fonts are embedded whole, so neither runs.
     from weasyprint.pdf import fonts
 
-    from report.environment import MissingSystemLibrary
     from report.render.pdf import html_to_pdf
 
+    if fonts.harfbuzz_subset is not None:  # a machine that has it tries both ways
+        assert html_to_pdf(html) == pdf
     monkeypatch.setattr(fonts, "harfbuzz_subset", None)
-    with pytest.raises(MissingSystemLibrary) as caught:
-        html_to_pdf(html)
-    message = str(caught.value)
-    assert "\n" not in message
-    assert "HarfBuzz-Subset is not installed" in message
-    assert "libharfbuzz-subset0" in message
+    assert html_to_pdf(html) == pdf
+    assert "fontTools" not in caplog.text  # WeasyPrint's warning that it subsets with it
 
 
-def test_the_fonttools_path_would_give_other_bytes(html, pdf, monkeypatch):
-    # Why the subsetter is required: the same page through the same
-    # WeasyPrint, made to subset with fontTools, embeds other font bytes.
-    from weasyprint.pdf import fonts
+def test_no_font_is_subset_while_the_pdf_is_written(html, pdf, monkeypatch):
+    from weasyprint.pdf.fonts import Font
 
+    from report.render.pdf import html_to_pdf
+
+    def refuse(*args):
+        raise AssertionError("a font was subset")
+    monkeypatch.setattr(Font, "_harfbuzz_subset", refuse)
+    monkeypatch.setattr(Font, "_fonttools_subset", refuse)
+    assert html_to_pdf(html) == pdf
+    assert Font.subset is not None and Font.subset.__name__ == "subset"  # put back after
+
+
+def test_deflating_each_stream_once_writes_the_bytes_pydyf_would(html, monkeypatch):
     from report.render import pdf as pdf_module
 
-    assert pdf_module.html_to_pdf(html) == pdf  # in-process, with HarfBuzz
-    monkeypatch.setattr(pdf_module, "_require_harfbuzz_subset", lambda: None)
-    monkeypatch.setattr(fonts, "harfbuzz_subset", None)
-    with _quietly():
-        other = pdf_module.html_to_pdf(html)
-    assert other != pdf
+    attached = [("log.csv", b"epoch,loss\n1,0.693\n" * 200, "a table", "Data")]
+    once = pdf_module.html_to_pdf(html, created=1767225600, attachments=attached)
+    monkeypatch.setattr(pdf_module, "deflate_once", lambda document, written: None)
+    assert pdf_module.html_to_pdf(html, created=1767225600, attachments=attached) == once
 
 
-def test_a_build_without_harfbuzz_subset_stops_before_any_work(tmp_path, monkeypatch):
-    from conftest import invoke
-    from report import environment
+def test_every_font_is_one_of_the_package_embedded_whole(pdf):
+    from report.render.pdf import FONT_FOLDER
 
-    monkeypatch.setattr(environment, "text_libraries",
-                        lambda: {"pango": "1.50.12", "harfbuzz": "6.0.0",
-                                 "harfbuzz-subset": None})
-    monkeypatch.setattr("lab.exp6.run", lambda *a, **k: pytest.fail("trained"))
-    result = invoke("build", "exp6", "--out", str(tmp_path), "--set", "studies=none",
-                    env={"LABREPORT_CACHE": str(tmp_path / "cache")})
-    assert result.exit_code == 2
-    assert result.stderr.count("\n") == 1 and "apt-get install libharfbuzz-subset0" in result.stderr
-    assert not (tmp_path / "exp6").exists()
-
-
-def _quietly():
-    import contextlib
-    import logging
-
-    @contextlib.contextmanager
-    def quiet():
-        logger = logging.getLogger("weasyprint")
-        level = logger.level
-        logger.setLevel(logging.ERROR)  # its warning that fontTools will go
-        try:
-            yield
-        finally:
-            logger.setLevel(level)
-    return quiet()
+    shipped = {path.read_bytes(): path.name for path in FONT_FOLDER.glob("*.ttf")}
+    used = {}
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            program = descriptor.get_object()["/FontFile2"].get_object().get_data()
+            used[font["/BaseFont"].split("+", 1)[1]] = shipped.get(program)
+            assert "/ToUnicode" in font
+    assert used == {"labreport-serif": "serif.ttf", "labreport-sans": "sans.ttf",
+                    "labreport-sans-Bold": "sans-bold.ttf", "labreport-mono": "mono.ttf"}
 
 
-def test_fonts_are_the_bundled_ones_embedded_under_their_aliases(pdf):
-    reader = PdfReader(io.BytesIO(pdf))
-    fonts = {font["/BaseFont"].split("+", 1)[1]
-             for page in reader.pages
-             for font in page["/Resources"]["/Font"].values()}
-    assert fonts and all(name.startswith("labreport-") for name in fonts)
+def test_the_text_of_ligatures_and_symbols_survives(pdf):
+    # A ligature's glyph (fi) has no character of its own in the font: its
+    # text comes from the characters drawn, as before the fonts were whole.
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "The first classifier’s fit — ŷ ≈ ½ ✓" in text
+
+
+def test_a_character_outside_the_fonts_is_refused_in_one_line(tmp_path):
+    from report.render.pdf import OutsideRepertoire, html_to_pdf
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "other.html.j2").write_text('{% extends "base.html.j2" %}{% block content %}'
+                                          '<p>中文 and &#x1F600;</p>{% endblock %}',
+                                          encoding="utf-8")
+    page = render_html("other.html.j2", CONTEXT, user_dirs=[folder])
+    with pytest.raises(OutsideRepertoire) as caught:
+        html_to_pdf(page)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(
+        "U+4E2D 中, U+6587 文, U+1F600 😀 are outside the fonts' repertoire")
+
+
+def test_the_repertoire_check_reads_text_not_figures():
+    from report.render.pdf import OutsideRepertoire, require_repertoire
+
+    require_repertoire('<p>ŷ ≈ ½ ✓ ✗ &amp; &times;</p><svg class="figure"><desc>中</desc></svg>')
+    for page in ("<p>&#x4E2D;</p>", "<p>&#20013;</p>", '<span data-text="中"></span>'):
+        with pytest.raises(OutsideRepertoire, match="U\\+4E2D"):
+            require_repertoire(page)
 
 
 def test_no_path_of_this_machine_reaches_the_pdf(pdf):
@@ -161,13 +177,12 @@ def test_no_path_of_this_machine_reaches_the_pdf(pdf):
         assert path.encode() not in everything
 
 
-def test_every_font_the_pdf_binds_is_a_file_matplotlib_ships():
-    import re
-    from pathlib import Path
+def test_every_font_the_pdf_binds_is_a_file_the_package_ships():
     from urllib.parse import unquote
 
     from report.render.pdf import font_face_css
 
     urls = re.findall(r'url\("file://([^"]+)"\)', font_face_css())
     assert len(urls) == 12
-    assert all(Path(unquote(u)).is_file() for u in urls)
+    folder = ROOT / "report" / "fonts"
+    assert all(Path(unquote(u)).parent == folder and Path(unquote(u)).is_file() for u in urls)

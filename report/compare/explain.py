@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import json
 
-NAMES = {"pango": "Pango", "harfbuzz": "HarfBuzz", "harfbuzz-subset": "HarfBuzz-Subset",
-         "freetype": "FreeType",
+NAMES = {"pango": "Pango", "harfbuzz": "HarfBuzz", "freetype": "FreeType",
          "fontconfig": "Fontconfig", "fribidi": "FriBidi", "cairo": "cairo",
          "fonttools": "fontTools", "weasyprint": "WeasyPrint", "pydyf": "pydyf",
          "matplotlib": "Matplotlib", "numpy": "NumPy", "python": "Python",

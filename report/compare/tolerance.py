@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from report.errors import UserError
 
 RTOL_PIXEL_RMS = 1.0   # a last-bit change in a number moves a line by far less
-RENDERING_LIBRARIES = frozenset(("pango", "harfbuzz", "harfbuzz-subset", "freetype",
-                                 "fontconfig", "fribidi", "cairo", "pixman"))
+RENDERING_LIBRARIES = frozenset(("pango", "harfbuzz", "freetype", "fontconfig", "fribidi",
+                                 "cairo", "pixman"))
 
 
 @dataclass(frozen=True)

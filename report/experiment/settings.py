@@ -39,6 +39,18 @@ def apply(config, assignments):
     return config
 
 
+def keys(config):
+    """Every key ``--set`` takes for ``config``, nested ones dotted."""
+    return _keys_of(type(config))
+
+
+def applicable(config, assignments):
+    """The ``KEY=VALUE`` items of ``assignments`` whose key ``config`` has
+    (by its first part: ``studies.seeds`` applies where ``studies`` does)."""
+    top = {f.name for f in dataclasses.fields(config)}
+    return [a for a in assignments if a.partition("=")[0].strip().split(".")[0] in top]
+
+
 def _set(config, path, text, full_key, prefix):
     fields = {f.name: f for f in dataclasses.fields(config)}
     name = path[0]

@@ -21,6 +21,7 @@ from report.experiment import registry as experiments
 from report.pipeline import interrupt
 from report.pipeline import pool
 from report.experiment import provenance
+from report.experiment import records
 from report.pipeline import serialize
 from report.experiment import settings
 from report.experiment import sources
@@ -41,7 +42,9 @@ class Build:
     cached: dict = field(default_factory=dict)
     failed_claims: list = field(default_factory=list)
     target: Path | None = None  # the folder written, as the user named it
-    warnings: list = field(default_factory=list)  # one line each, for stderr
+    identity: dict = field(default_factory=dict)  # what made it (report.experiment.provenance)
+    date: int | None = None  # its date, in seconds since 1970
+    unchanged: bool = False  # the folder held these bytes already: nothing was written
 
 
 def configure(name, assignments=(), *, limits=limits_.Limits(), stages=None):
@@ -71,8 +74,11 @@ def run_key(name, config, stage, experiment=None):
 def render_key(*parts):
     """The cache key of a rendering stage: its inputs, the code of report/ and
     the rendering libraries' versions."""
+    from report.render.pdf import FONT_FOLDER
+
     return caching.fingerprint({
         "parts": parts, "report": caching.source_digest(report),
+        "fonts": caching.files_digest(FONT_FOLDER, sorted(FONT_FOLDER.glob("*.ttf"))),
         "libraries": environment.versions(*RENDER_LIBRARIES),
         "system": environment.text_libraries(),
     })
@@ -90,14 +96,12 @@ def stopwatch(timings):
     return lap
 
 
-def make(name, experiment, config, *, cache, progress, user_templates=(), as_built=None,
+def make(name, experiment, config, *, cache, progress, date, user_templates=(),
          scheduler=None):
     """Every output file of one build, as {file name: bytes}, in memory; the
     main run and the studies' batches on ``scheduler`` (see ``workers_for``).
-
-    ``as_built``: {"commit", "modified", "date"} of another build, to remake
-    it as it was made (labreport verify): its provenance and date are labels,
-    not code, and a rebuild elsewhere has its own."""
+    ``date``: the record's date, in seconds since 1970 (see
+    report.experiment.provenance.record_date)."""
     timings, cached = {}, {}
     lap = stopwatch(timings)
     run_id = run_key(name, config, "run", experiment)
@@ -132,12 +136,10 @@ def make(name, experiment, config, *, cache, progress, user_templates=(), as_bui
     context = dict(check_context(experiment, experiment.report(result, studies)))
     context["claim_by_id"] = {c["id"]: c for c in context["claims"]}
     context["failed_claims"] = [c for c in context["claims"] if c["holds"] is False]
-    prov = provenance.provenance(name, asdict(config), getattr(config, "seed", None))
-    created = provenance.source_date_epoch(name)
-    if as_built is not None:
-        prov.update(commit=as_built["commit"], modified=as_built["modified"])
-        created = as_built["date"]
-    context.update(date=provenance.format_date(created), provenance=prov, experiment=name)
+    current = provenance.identity(name, settings.assignments(config), user_templates)
+    prov = provenance.provenance(current, seed=getattr(config, "seed", None),
+                                 config_dict=asdict(config), date=date)
+    context.update(date=provenance.format_date(date), provenance=prov, experiment=name)
     tell = progress or (lambda *args: None)
     tell("rendering figures, equations and HTML")
     with lap("figures and html"):
@@ -165,17 +167,16 @@ def make(name, experiment, config, *, cache, progress, user_templates=(), as_bui
     files["metrics.json"] = serialize.json_bytes(metrics)
     tell("rendering the PDF")
     with lap("pdf"):
-        carried = attachments(name, config, files, prov, created)
-        # The PDF's creation date is the source date to the second; the HTML
-        # shows only its day.
+        carried = attachments(name, files, prov)
+        # The PDF's creation date is the record's date to the second; the
+        # HTML shows only its day.
         pdf, cached["pdf"] = cache.memo(
-            "pdf", render_key("pdf", html, created, carried),
-            interrupt.checked(lambda: _pdf(html, created, carried)), validate=_is_pdf)
+            "pdf", render_key("pdf", html, date, carried),
+            interrupt.checked(lambda: _pdf(html, date, carried)), validate=_is_pdf)
     files["report.html"] = html.encode("utf-8")
     files["report.pdf"] = pdf
     failed = context["failed_claims"]
-    warnings = [problem] if (problem := provenance.git_problem()) else []
-    return Build(files, context, timings, cached, failed, warnings=warnings)
+    return Build(files, context, timings, cached, failed, identity=current, date=date)
 
 
 def warm_up():
@@ -241,21 +242,21 @@ def _pdf(html, created, carried):
 
 # What a submitted PDF carries, so that it can be verified (labreport verify):
 # (file name, bytes, description, relationship to the PDF, as PDF/A-3 names it).
-def attachments(name, config, files, prov, created):
+def attachments(name, files, prov):
     """The files a build's PDF carries: the experiment's source set, the
     settings it ran with, the library versions that made it, and its data."""
     from report.experiment.bundle import source_bundle
 
-    build_record = {"experiment": name, "settings": settings.assignments(config),
-                    "labreport": prov["labreport"], "commit": prov["commit"],
-                    "modified": prov["modified"], "date": created}
+    build_record = {"experiment": name, "settings": prov["settings"],
+                    "labreport": prov["labreport"], "source": prov["source"],
+                    "date": prov["date"]}
     carried = [
         ("source.zip", source_bundle(name), "the source set that built this record",
          "Source"),
         ("build.json", serialize.json_bytes(build_record),
          "the experiment and the settings it ran with", "Data"),
         ("environment.json", serialize.json_bytes(prov["environment"]),
-         "the versions of Python, its packages and the text libraries", "Data"),
+         "the versions of the Python packages that made it", "Data"),
         ("metrics.json", files["metrics.json"], "the numbers of the record", "Data"),
     ]
     carried += [(file, data, "a table of the record", "Data")
@@ -263,27 +264,62 @@ def attachments(name, config, files, prov, created):
     return carried
 
 
-def build(name, *, out="outputs", assignments=(), user_templates=(), use_cache=True,
-          cache_dir=None, progress=None, limits=limits_.Limits(), as_built=None,
+DEFAULT_ROOT = "outputs"
+
+
+def build(name, *, out=None, assignments=(), user_templates=(), use_cache=True,
+          cache_dir=None, progress=None, limits=limits_.Limits(), date=None,
           scheduler=None):
-    """Build experiment ``name`` into ``out/name/``; returns the Build."""
+    """Build experiment ``name`` into ``out/name/`` (or ``out`` itself, when
+    it is a record folder of the experiment already); without ``out``, into
+    its record's folder under ``outputs/``: ``outputs/exp6``, or for
+    settings other than the defaults a variant's own, ``outputs/exp6+lr=1.0``
+    (see report.experiment.records).  Returns the Build.  ``date``: ``--date``
+    (YYYY-MM-DD), which with ``SOURCE_DATE_EPOCH`` overrides the rule of
+    report.experiment.provenance.record_date.  A folder that holds these
+    bytes already is left as it is (``Build.unchanged``)."""
     experiment, config = configure(name, assignments, limits=limits)
-    if not str(out):
+    if out is not None and not str(out):
         raise UserError("--out '': expected a folder (the default is outputs)")
-    target = experiment_folder(out, name)
+    target = (experiment_folder(DEFAULT_ROOT, records.record_name(name, config))
+              if out is None else experiment_folder(out, name))
     usable_target(target)  # a folder that cannot be written: say so now, not after the work
-    environment.require_font_subsetter()
-    provenance.source_date_epoch(name)  # a bad SOURCE_DATE_EPOCH: say so before the work
+    explicit = provenance.explicit_date(date)  # a bad date: say so before the work
+    current = provenance.identity(name, settings.assignments(config), user_templates)
+    when = provenance.record_date(explicit, provenance.read_record(target), current)
     cache = caching.Deferred(caching.Cache(cache_dir, enabled=use_cache))
-    made = make(name, experiment, config, cache=cache, progress=progress,
-                user_templates=tuple(user_templates), as_built=as_built,
-                scheduler=scheduler)
+    made = make(name, experiment, config, cache=cache, progress=progress, date=when,
+                user_templates=tuple(user_templates), scheduler=scheduler)
     interrupt.check()
     with stopwatch(made.timings)("write"):
-        write(target, made.files)
+        made.unchanged = holds(target, made.files)
+        if not made.unchanged:
+            write(target, made.files)
     cache.commit()
     made.target = target
     return made
+
+
+def holds(target, files):
+    """Whether folder ``target`` holds exactly ``files`` as labreport's
+    files already (so writing them would change nothing)."""
+    from report.pipeline.outputs import MANIFEST, read_manifest
+
+    target = Path(target)
+    if not target.is_dir() or read_manifest(target) != set(files):
+        return False
+    if (target / MANIFEST).read_text(encoding="utf-8") != "".join(f"{n}\n"
+                                                                   for n in sorted(files)):
+        return False
+    for file_name, data in files.items():
+        path = target / file_name
+        try:
+            if path.is_symlink() or path.stat().st_size != len(data) \
+                    or path.read_bytes() != data:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def write(target, files):

@@ -1,62 +1,90 @@
-"""``labreport check``: rebuild from scratch and compare with committed outputs.
+"""``labreport check``: rebuild a committed record from scratch and compare.
+
+Each record carries what made it and its date (report.experiment.provenance):
+the rebuild uses the settings and the date it carries, so a check a week
+later, in another time zone, on a fresh clone, gives the same bytes.  When
+they differ, the first line says which of two things happened:
+
+- **stale**: the source, the settings or the versions changed since the
+  record was built; the cure is to rebuild it and commit;
+- **differs**: the same source, settings and versions gave other bytes, a
+  failure to reproduce (another machine's numerics or text libraries).
 
 The fresh build lives in a temporary folder only while it is compared, so
 the report names it "a fresh build", not a path that is gone by the time it
 is read.  With ``write`` the fresh build then replaces the compared outputs,
-if their bytes differ.
+if their bytes differ (a stale record is remade with today's date).
 """
 from __future__ import annotations
 
+import shlex
 import tempfile
 from pathlib import Path
 
-from report import environment
-from report.pipeline import build
 from report.compare import explain
-from report.pipeline import interrupt
-from report.experiment import provenance
-from report.pipeline import cache as caching
-from report.errors import UserError
-from report.experiment import registry as experiments
-from report.pipeline.outputs import MANIFEST, experiment_folder, read_manifest, write_outputs
 from report.compare.tolerance import EXACT
+from report.errors import UserError
+from report.experiment import provenance
+from report.experiment import records
+from report.experiment import registry as experiments
+from report.experiment import settings as settings_
+from lab.config import ConfigError
+from report.pipeline import build
+from report.pipeline import cache as caching
+from report.pipeline import interrupt
+from report.pipeline.outputs import MANIFEST, read_manifest, write_outputs
 
 FRESH = "a fresh build"
 
 
-def check(name, target, *, tolerance=EXACT, write=False, assignments=(), user_templates=(),
-          progress=None, limits=None, scheduler=None):
-    """(passes, text): a fresh build of ``name`` (never from the cache)
-    compared with the outputs in ``target``.  It passes when no file changed,
-    was added or was deleted: every difference is forgiven by ``tolerance``.
-    With ``write``, the fresh build then replaces the outputs if they differ.
-    ``scheduler``: where the build's work runs (see build.workers_for)."""
+def check(name, target, *, tolerance=EXACT, write=False, user_templates=(), progress=None,
+          limits=None, scheduler=None, assignments=None):
+    """(passes, text): the record of experiment ``name`` in folder
+    ``target`` against a fresh build (never from the cache) with the
+    settings and date the record carries.  It passes when no file changed,
+    was added or was deleted, or every difference is forgiven by
+    ``tolerance``.  ``assignments``: the settings to use when the record
+    does not say (default: those its folder's name spells, or the
+    experiment's defaults).  With ``write``, the fresh build then replaces
+    the outputs if they differ.  ``scheduler``: where the build's work runs
+    (see build.workers_for)."""
     from report.compare.dirs import compare_dirs, format_comparison
 
-    experiment, config = build.configure(name, assignments,
-                                         limits=limits or build.limits_.Limits())
     target = Path(target)
     _check_target(target, name, write)
-    environment.require_font_subsetter()
-    provenance.source_date_epoch(name)  # a bad SOURCE_DATE_EPOCH: say so before the work
+    carried = provenance.read_record(target) if target.is_dir() else None
+    chosen = _settings(carried, target, assignments)
+    try:
+        experiment, config = build.configure(name, chosen,
+                                             limits=limits or build.limits_.Limits())
+    except (UserError, ConfigError) as e:
+        if carried is None or carried.settings is None:
+            raise
+        return False, (f"{target}: stale: the settings it carries no longer apply ({e}); "
+                       f"rebuild it with labreport build {name} and the settings it "
+                       "should have, and commit")
+    current = provenance.identity(name, settings_.assignments(config), user_templates)
+    stale = _stale(carried, current)
+    date = carried.date if carried is not None and carried.date is not None else None
+    if date is None or (stale and write):
+        date = provenance.today()  # a record that will be rewritten is dated today
     cache = caching.Deferred(caching.Cache(enabled=False))
-    made = build.make(name, experiment, config, cache=cache,
-                      progress=progress, user_templates=tuple(user_templates),
-                      scheduler=scheduler)
+    made = build.make(name, experiment, config, cache=cache, progress=progress, date=date,
+                      user_templates=tuple(user_templates), scheduler=scheduler)
     ours = set(made.files) | read_manifest(target) | {MANIFEST}
     with tempfile.TemporaryDirectory(prefix="labreport-check-") as tmp:
-        fresh = write_outputs(Path(tmp) / name, made.files)
+        fresh = write_outputs(Path(tmp) / target.name, made.files)
         comparison = compare_dirs(target, fresh, tolerance=tolerance, only=ours)
         if not comparison.identical:
             comparison.notes = explain.provenance_notes(_read(target / "metrics.json"),
                                                         _read(fresh / "metrics.json"))
     if comparison.identical:
         text = f"{target}: identical to {FRESH} ({len(made.files)} files)"
-    else:
+    elif comparison.passes:  # within a tolerance: the comparison's own first line says so
         text = format_comparison(comparison, old_label=str(target), new_label=FRESH)
-    if not comparison.identical:
-        text += "".join(f"\nnote: {w}, which may be why the outputs differ"
-                        for w in made.warnings)
+    else:
+        text = _verdict(target, name, config, stale) + "\n" + format_comparison(
+            comparison, old_label=str(target), new_label=FRESH)
     if write:
         text = _write(target, made.files, comparison, text)
     interrupt.check()
@@ -64,28 +92,125 @@ def check(name, target, *, tolerance=EXACT, write=False, assignments=(), user_te
     return comparison.passes, text
 
 
-def committed(root):
-    """The experiments that have outputs under ``root``, in order."""
-    return [name for name in experiments.names()
-            if experiment_folder(root, name).is_dir()]
+def _settings(carried, target, assignments):
+    """The settings to rebuild the record in ``target`` with: those it
+    carries, else those given, else those its folder's name spells."""
+    if carried is not None and carried.settings is not None:
+        return carried.settings
+    if assignments is not None:
+        return list(assignments)
+    return records.settings_in_name(target.name) or []
 
 
-def check_all(root, names=None, **options):
-    """(passes, text): ``check`` of each experiment of ``names`` (default: every
-    one with outputs under ``root``), one line each, then what differs."""
-    names = list(names) if names else committed(root)
-    if not names:
-        raise UserError(f"{root}: no experiment's outputs to compare with "
-                        "(build them with labreport build --all)")
+def _stale(carried, current):
+    """Why the record is stale, one phrase each (empty if it is not)."""
+    if carried is None:
+        return ["it has no metrics.json to say what made it"]
+    if carried.problem:
+        return [carried.problem]
+    return provenance.stale_reasons(carried.identity, current)
+
+
+def _verdict(target, name, config, stale):
+    """The first line of a record that does not match its fresh build."""
+    if stale:
+        command = " ".join(["labreport build", name] + [
+            f"--set {shlex.quote(a)}" for a in records.changed_settings(config)])
+        return (f"{target}: stale: {'; '.join(stale)} since it was built; rebuild it "
+                f"with {command} and commit")
+    parts = [f"{explain.NAMES.get(k, k)} {v}" for k, v in provenance.machine().items()]
+    here = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    return (f"{target}: differs: made from this source, settings and versions, but with "
+            f"other bytes (edited by hand, or not reproducible on this machine, which has "
+            f"{here})")
+
+
+def find_records(root, names=None, assignments=None):
+    """[(experiment, folder)] of every record under ``root`` of the
+    experiments in ``names`` (default: all), variants included; with
+    ``assignments`` (``--set``) only the record with those settings."""
+    asked = list(names or ())
+    names = asked or experiments.names()
+    pairs = []
+    for name, found in records.records_in(root, names).items():
+        if assignments:
+            given = per_experiment(name, assignments) if len(names) > 1 else assignments
+            wanted = settings_.assignments(build.configure(name, given)[1])
+            found = [f for f in found if _settings_of(name, f) == wanted]
+        pairs += [(name, folder) for folder in found]
+    if not pairs:
+        which = f" of {', '.join(asked)}" if asked else ""
+        how = f"labreport build {' '.join(asked)}" if len(asked) == 1 else \
+            "labreport build --all"
+        raise UserError(f"{root}: no record{which} to compare with (build it with {how})")
+    return pairs
+
+
+def _settings_of(name, folder):
+    """The full ``KEY=VALUE`` settings of the record in ``folder``: those it
+    carries, else those its name spells; None if neither can say."""
+    carried = provenance.read_record(folder)
+    given = carried.settings if carried is not None and carried.settings is not None \
+        else records.settings_in_name(folder.name)
+    if given is None:
+        return None
+    try:
+        return settings_.assignments(build.configure(name, given)[1])
+    except (UserError, ConfigError):
+        return None
+
+
+def records_for_paths(paths, root):
+    """[(experiment, folder)] of the records under ``root`` that the files
+    at ``paths`` make or are part of: a file of a record's folder, or a
+    source of its experiment (a file of its package, a shared module it
+    imports, report/, its templates).  What a pre-commit hook checks for the
+    files staged; a path nothing depends on (README.md) adds nothing."""
+    from report.experiment.bundle import source_files
+
+    top = Path(root).absolute()
+    here = Path.cwd()  # source paths are the project's, from its top folder
+    wanted = {}
+    names = experiments.names()
+    for given in paths:
+        path = Path(given).absolute()
+        if path.is_relative_to(top) and path != top:
+            folder = Path(root) / path.relative_to(top).parts[0]
+            name = records.experiment_of(folder.name)
+            if name in names and folder.is_dir():
+                wanted.setdefault((name, folder), None)
+            continue
+        if not path.is_relative_to(here):
+            continue
+        relative = path.relative_to(here).as_posix()
+        for name in names:
+            if (relative in source_files(name) or relative.startswith(f"lab/{name}/")
+                    or relative.startswith(f"templates/{name}")):
+                for folder in records.records_in(root, [name])[name]:
+                    wanted.setdefault((name, folder), None)
+    return list(wanted)
+
+
+def check_many(pairs, **options):
+    """(passes, text): ``check`` of each (experiment, folder) of ``pairs``,
+    one line each, then what differs (one record: its report alone)."""
+    if len(pairs) == 1:
+        return check(*pairs[0], **options)
     lines, details, passes = [], [], True
-    for name in names:
-        ok, text = check(name, experiment_folder(root, name), **options)
+    for name, folder in pairs:
+        ok, text = check(name, folder, **options)
         passes &= ok
         first, _, rest = text.partition("\n")
-        lines.append(f"{name}: {first}")
+        lines.append(first)
         if rest.strip():
-            details.append(f"== {name}\n{text}")
+            details.append(f"== {folder}\n{text}")
     return passes, "\n".join(lines + ([""] + details if details else []))
+
+
+def per_experiment(name, assignments):
+    """The ``KEY=VALUE`` settings of ``assignments`` that experiment ``name``
+    has (``--set`` with several experiments applies each where it fits)."""
+    return settings_.applicable(experiments.load(name).Config(), assignments)
 
 
 def _check_target(target, name, write):
@@ -122,6 +247,6 @@ def _write(target, files, comparison, text):
 
 def _read(path):
     try:
-        return path.read_bytes()
-    except OSError:
+        return provenance.read_plain_file(path, provenance.RECORD_LIMIT)
+    except (OSError, ValueError):
         return None

@@ -31,15 +31,22 @@ MANIFEST = ".labreport-files"  # the files the last build wrote, one per line
 _TEMP_MARK = ".labreport-tmp-"
 
 
-def experiment_folder(root, name):
-    """The folder of experiment ``name``'s outputs given ``root``, the folder
-    that holds experiments' folders (``outputs``): ``root/name``, or ``root``
-    itself when it plainly is that experiment's folder already (named
-    ``name``, holding labreport's manifest, and no ``name`` folder inside)."""
+def experiment_folder(root, folder_name):
+    """The folder of a record called ``folder_name`` (``exp6``, or a
+    variant's ``exp6+lr=1.0``, see report.experiment.records) given
+    ``root``, the folder that holds records' folders (``outputs``):
+    ``root/folder_name``, or ``root`` itself when it plainly is a record
+    folder of the same experiment already (named for it, holding
+    labreport's manifest, and no ``folder_name`` folder inside): that is how
+    ``--out`` says to write a variant into a record's folder."""
+    from report.experiment.records import experiment_of
+
     root = Path(root)
-    if root.name == name and (root / MANIFEST).is_file() and not (root / name).exists():
+    if (experiment_of(root.name) is not None
+            and experiment_of(root.name) == experiment_of(folder_name)
+            and (root / MANIFEST).is_file() and not (root / folder_name).exists()):
         return root
-    return root / name
+    return root / folder_name
 
 
 def read_manifest(directory):

@@ -5,7 +5,7 @@ the experiment's source set, the settings it ran with, the versions that
 made it, its data.  ``verify_one`` reads them back and remakes the record,
 by default with the labreport installed here (never running code from the
 submission), from scratch, in a temporary folder, as the submission was made
-(its commit and date are labels, taken from it).  Then:
+(its date is a label, taken from it).  Then:
 
 - verified: the same bytes (or the same within a tolerance given, said so);
 - differs: what differs, as ``check`` says it, and a unified diff between
@@ -158,11 +158,6 @@ def _record(carried):
     return record, bundle
 
 
-def _as_built(record):
-    return {"commit": record.get("commit", "unknown"),
-            "modified": bool(record.get("modified")), "date": record["date"]}
-
-
 # --- remaking it ----------------------------------------------------------------------------
 
 
@@ -174,7 +169,7 @@ def _remake_here(record):
     experiment, config = build.configure(record["experiment"], record["settings"])
     made = build.make(record["experiment"], experiment, config,
                       cache=caching.Deferred(caching.Cache(enabled=False)), progress=None,
-                      as_built=_as_built(record))
+                      date=record["date"])
     return made.files
 
 
@@ -187,19 +182,35 @@ def _remake_with_its_code(record, bundle):
         for name, data in bundle.items():
             (source / name).parent.mkdir(parents=True, exist_ok=True)
             (source / name).write_bytes(data)
+        _add_fonts(source)
         out = Path(tmp) / "out"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "LABREPORT"))}
-        env.update(PYTHONPATH=str(source), LABREPORT_CACHE=str(Path(tmp) / "cache"))
+        env.update(PYTHONPATH=str(source), LABREPORT_CACHE=str(Path(tmp) / "cache"),
+                   SOURCE_DATE_EPOCH=str(record["date"]))
         sets = [a for setting in record["settings"] for a in ("--set", setting)]
         done = subprocess.run(
             [sys.executable, "-m", "report.cli", "build", record["experiment"], "--out",
-             str(out), "--no-cache", "-q", *sets, "--as-built", json.dumps(_as_built(record))],
+             str(out), "--no-cache", "-q", *sets],
             cwd=source, env=env, capture_output=True, text=True, timeout=3600)
         if done.returncode != 0:
             last = (done.stderr.strip().splitlines() or ["no message"])[-1]
             raise UserError(f"its own code did not build (exit {done.returncode}: {last})")
-        folder = out / record["experiment"]
+        # the record's folder, however its code names it (beside it: a lock file)
+        folder = next(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
         return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def _add_fonts(source):
+    """The installed fonts, beside the extracted code: a bundle carries the
+    source set's code and templates, not the font files it sets text in
+    (data cut once and shipped with labreport, see report.render.pdf)."""
+    import shutil
+
+    from report.render.pdf import FONT_FOLDER
+
+    fonts = source / "report" / FONT_FOLDER.name
+    if (source / "report").is_dir() and not fonts.exists():
+        shutil.copytree(FONT_FOLDER, fonts)
 
 
 # --- saying how it differs ------------------------------------------------------------------

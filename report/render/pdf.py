@@ -3,54 +3,51 @@
 Fonts.  The HTML written to disk names its fonts by alias ("labreport serif",
 "labreport sans", "labreport mono", see templates/style.css) followed by
 fallbacks a browser is likely to have.  Only here, for the PDF, are the aliases
-bound with ``@font-face`` to font files that ship inside matplotlib (STIX and
-DejaVu, ``matplotlib/mpl-data/fonts/ttf``): every machine with the project
-installed has exactly those files, so the PDF's glyphs and line breaks do not
-depend on the fonts of the machine that builds it.  The file URLs are absolute
-paths of this machine, which is why they live in this extra stylesheet and
-never in the HTML: embedding the fonts in the HTML as data URLs instead would
-add some 3 MB to every page.
+bound with ``@font-face`` to the font files in report/fonts: STIX and DejaVu
+cut once, by report.render.fontcut, from the files matplotlib ships, to a
+fixed repertoire (Latin, Greek, punctuation, arrows, mathematical operators,
+...).  WeasyPrint embeds them whole (``fonts_embedded_whole``): no font is
+subset while a PDF is made, so its font bytes are those files' bytes,
+whichever subsetter (HarfBuzz-Subset, or fontTools without it, which write
+different bytes) the machine has, and its glyphs and line breaks do not
+depend on the machine's fonts.  A character outside the repertoire would be
+drawn from some font of the machine instead, so ``html_to_pdf`` refuses a
+page that has one.  The file URLs are absolute paths of this machine, which
+is why they live in this extra stylesheet and never in the HTML: embedding
+the fonts in the HTML as data URLs instead would add their weight to every
+page.
 
 Determinism.  WeasyPrint (>= 56) writes no date and no random identifier
 unless asked; we ask for a file identifier derived from the HTML, and for a
 creation date only when the caller gives one (the build gives the source's
-date), never from the environment.  Font subsets are made by HarfBuzz-Subset
-from the same files with the same glyphs, so they are the same bytes too;
-without it WeasyPrint would subset with fontTools, which writes other bytes,
-so ``html_to_pdf`` refuses (see report.environment).  No base URL is given,
-so no path of this machine can reach the PDF through a resolved link.
+date), never from the environment.  No base URL is given, so no path of this
+machine can reach the PDF through a resolved link.
 """
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
+import functools
 import hashlib
-import re
-import importlib.util
+import html as html_text
 import logging
+import re
+import threading
+import zlib
 from pathlib import Path
 
-# alias -> {(weight, style): file in matplotlib's fonts/ttf}
+from report.errors import UserError
+
+FONT_FOLDER = Path(__file__).resolve().parent.parent / "fonts"
+# alias -> {(weight, style): file in FONT_FOLDER}
 FONT_FILES = {
-    "labreport serif": {
-        ("normal", "normal"): "STIXGeneral.ttf",
-        ("bold", "normal"): "STIXGeneralBol.ttf",
-        ("normal", "italic"): "STIXGeneralItalic.ttf",
-        ("bold", "italic"): "STIXGeneralBolIta.ttf",
-    },
-    "labreport sans": {
-        ("normal", "normal"): "DejaVuSans.ttf",
-        ("bold", "normal"): "DejaVuSans-Bold.ttf",
-        ("normal", "italic"): "DejaVuSans-Oblique.ttf",
-        ("bold", "italic"): "DejaVuSans-BoldOblique.ttf",
-    },
-    "labreport mono": {
-        ("normal", "normal"): "DejaVuSansMono.ttf",
-        ("bold", "normal"): "DejaVuSansMono-Bold.ttf",
-        ("normal", "italic"): "DejaVuSansMono-Oblique.ttf",
-        ("bold", "italic"): "DejaVuSansMono-BoldOblique.ttf",
-    },
-}
+    family: {("normal", "normal"): f"{name}.ttf",
+             ("bold", "normal"): f"{name}-bold.ttf",
+             ("normal", "italic"): f"{name}-italic.ttf",
+             ("bold", "italic"): f"{name}-bolditalic.ttf"}
+    for family, name in (("labreport serif", "serif"), ("labreport sans", "sans"),
+                         ("labreport mono", "mono"))}
 
 
 VARIANT = "pdf/a-3b"  # archival, and the PDF/A that may carry attached files
@@ -68,12 +65,11 @@ def html_to_pdf(html: str, *, created: int | None = None, attachments=()) -> byt
     The same arguments give the same bytes in any process; relative URLs in
     ``html`` are not resolved (there is no base URL), so the page must carry
     its own styles and images, as the pages of report.render.html do.
-    Raises MissingSystemLibrary if WeasyPrint would not subset fonts with
-    HarfBuzz."""
+    Raises OutsideRepertoire if the page has a character the fonts lack."""
     from weasyprint import CSS, HTML, Attachment
     from weasyprint.text.fonts import FontConfiguration
 
-    _require_harfbuzz_subset()
+    require_repertoire(html)
     html = figures_as_images(html)
     # WeasyPrint reports its steps ("Step 5 - Creating layout") at INFO level;
     # labreport has its own progress line, and a build's log should show
@@ -89,8 +85,10 @@ def html_to_pdf(html: str, *, created: int | None = None, attachments=()) -> byt
                            created=when, modified=when, relationship=relationship)
                 for file, data, description, relationship in attachments]
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
-    data = document.write_pdf(pdf_identifier=identifier, pdf_variant=VARIANT, pdf_tags=True,
-                              attachments=embedded or None)
+    with fonts_embedded_whole():
+        data = document.write_pdf(pdf_identifier=identifier, pdf_variant=VARIANT,
+                                  pdf_tags=True, attachments=embedded or None,
+                                  finisher=deflate_once)
     if page_count(data) != len(document.pages):
         raise RuntimeError(f"the PDF written does not open with the {len(document.pages)} "
                            "pages laid out")
@@ -133,31 +131,122 @@ def figures_as_images(html: str) -> str:
 
 
 def font_face_css() -> str:
-    """``@font-face`` rules binding the font aliases to matplotlib's files."""
-    # Found without importing matplotlib (a third of a second), which a build
-    # whose figures all come from the cache never needs.
-    package = importlib.util.find_spec("matplotlib").submodule_search_locations[0]
-    folder = Path(package) / "mpl-data" / "fonts" / "ttf"
+    """``@font-face`` rules binding the font aliases to the files in FONT_FOLDER."""
     rules = []
     for family, faces in FONT_FILES.items():
         for (weight, style), name in faces.items():
             rules.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
-                         f'font-style: {style}; src: url("{(folder / name).as_uri()}"); }}')
+                         f'font-style: {style}; src: url("{(FONT_FOLDER / name).as_uri()}"); }}')
     return "\n".join(rules) + "\n"
+
+
+_EMBEDDING = threading.Lock()
+
+
+@contextlib.contextmanager
+def fonts_embedded_whole():
+    """While a PDF is written in this block, WeasyPrint embeds each font file
+    as it is: its ``Font.subset`` (by HarfBuzz-Subset, or by fontTools
+    without it) keeps the whole font.
+
+    Not ``write_pdf(full_fonts=True)``, which embeds whole fonts too but also
+    writes the glyphs' widths and text from the font file rather than from
+    the glyphs drawn: the text of a ligature (fi, fl) is lost to search and
+    copy, and each glyph's advance is off by up to half a thousandth of an
+    em, which adds up along a line."""
+    from weasyprint.pdf.fonts import Font
+
+    with _EMBEDDING:  # one block at a time: each puts back what it found
+        subset = Font.subset
+        Font.subset = _keep_whole
+        try:
+            yield
+        finally:
+            Font.subset = subset
+
+
+def _keep_whole(font, to_unicode, hinting):
+    """Font.subset in fonts_embedded_whole: the font's bytes stay as they are."""
+
+
+def deflate_once(document, pdf):
+    """Deflate each stream of ``pdf`` (the pydyf.PDF WeasyPrint is about to
+    write) that holds bytes now, once, as pydyf would: the bytes written are
+    the same.  (Page contents, made of other objects too, are left to pydyf.)
+
+    pydyf deflates a stream each time it serializes it, and given a file
+    identifier it serializes every object twice (the identifier's second half
+    hashes them all): the whole fonts and the attachments would be deflated
+    twice, some 60 ms of a record's PDF."""
+    import pydyf
+
+    for stream in pdf.objects:
+        if (isinstance(stream, pydyf.Stream) and stream.compress
+                and all(isinstance(item, bytes) for item in stream.stream)):
+            deflate = zlib.compressobj(level=9)  # pydyf's
+            stream.stream = [deflate.compress(b"\n".join(stream.stream)) + deflate.flush()]
+            stream.compress = False
+            stream.extra["Filter"] = "/FlateDecode"
+
+
+class OutsideRepertoire(UserError, ValueError):
+    """The page has a character none of the PDF's fonts has."""
+
+
+COMMENT = re.compile(r"<!--.*?-->", re.S)
+# Printable ASCII is in every face; tab and line ends are not drawn.
+UNCOMMON = re.compile(r"[^\x20-\x7e\t\n\r\f]")
+SHOWN = 5  # characters a refusal names
+
+
+def require_repertoire(html: str) -> None:
+    """Raise OutsideRepertoire, in one line, if the text of ``html`` outside
+    its inline SVGs (figures and equations, drawn as paths) has a character
+    that no face of FONT_FILES has: WeasyPrint would take it from a font of
+    this machine, and the PDF would differ from other machines'."""
+    text = COMMENT.sub("", _outside_svgs(html))
+    if "&" in text:
+        text = html_text.unescape(text)
+    outside = sorted(c for c in set(UNCOMMON.findall(text)) if ord(c) not in repertoire())
+    if outside:
+        named = ", ".join(f"U+{ord(c):04X} {c}" if c.isprintable() else f"U+{ord(c):04X}"
+                          for c in outside[:SHOWN])
+        more = f" and {len(outside) - SHOWN} more" if len(outside) > SHOWN else ""
+        verb, pronoun = ("is", "it") if len(outside) == 1 else ("are", "them")
+        raise OutsideRepertoire(
+            f"{named}{more} {verb} outside the fonts' repertoire (Latin, Greek, punctuation, "
+            "arrows and mathematical operators; report/render/fontcut.py lists it): the "
+            f"PDF would take {pronoun} from a font of this machine")
+
+
+def _outside_svgs(html):
+    """``html`` without its ``<svg>`` elements (str.find: a regular
+    expression takes ten times as long over a record's figures)."""
+    kept, start = [], 0
+    while (begin := html.find("<svg", start)) != -1:
+        kept.append(html[start:begin])
+        end = html.find("</svg>", begin)
+        start = len(html) if end == -1 else end + len("</svg>")
+    kept.append(html[start:])
+    return "".join(kept)
+
+
+@functools.cache
+def repertoire() -> frozenset[int]:
+    """The code points of the union of the faces' character maps."""
+    from fontTools.ttLib import TTFont
+
+    found = set()
+    for faces in FONT_FILES.values():
+        for name in faces.values():
+            font = TTFont(FONT_FOLDER / name, lazy=True)
+            # Glyphs named by number: else fontTools names them from the very
+            # cmap it is reading, and takes four times as long.
+            font.setGlyphOrder([f"glyph{i}" for i in range(font["maxp"].numGlyphs)])
+            found.update(font.getBestCmap())
+    return frozenset(found)
 
 
 def _w3c_date(epoch):
     moment = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _require_harfbuzz_subset():
-    """What WeasyPrint itself loaded decides which subsetter it uses."""
-    from weasyprint.pdf import fonts
-
-    from report.environment import require_font_subsetter
-
-    if fonts.harfbuzz_subset is None:
-        require_font_subsetter("HarfBuzz-Subset is not installed")
-    if not fonts.harfbuzz.hb_version_atleast(4, 1, 0):
-        require_font_subsetter("HarfBuzz is older than 4.1.0")

@@ -181,6 +181,7 @@ def same_files(a, b):
     return all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
 
 
+@pytest.mark.slow
 def test_two_builds_in_two_processes_give_identical_bytes(tmp_path):
     for name in ("a", "b"):
         env = dict(os.environ, LABREPORT_CACHE=str(tmp_path / f"cache-{name}"),
@@ -241,6 +242,7 @@ def test_an_output_folder_that_cannot_be_written_is_a_one_line_error(tmp_path):
         f"Error: cannot write {blocker / 'out' / 'exp6'}: Not a directory"]
 
 
+@pytest.mark.slow
 def test_a_build_from_a_cache_filled_by_other_settings_is_a_fresh_builds_bytes(tmp_path):
     # The studies=none build caches the main run under a key without the
     # studies' settings; the full build must not inherit that run's settings.

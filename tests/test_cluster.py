@@ -22,6 +22,9 @@ from processes import STUDIES, children_of, wait_until_gone
 from report.errors import UserError
 from report.pipeline import cluster
 
+# Every test starts a LocalCluster or a process pool: the slow tier.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 # Seconds of work, and studies.workers=2, so that the batches go to the pool.
 SMALL = ["--set", "epochs=60", "--set", "print_every=20", "--set", "repeats=1",

@@ -57,6 +57,7 @@ def test_a_bad_or_taken_name_is_refused_and_nothing_is_written(project, args, sa
     assert sorted(p for p in project.rglob("*") if "__pycache__" not in p.parts) == before
 
 
+@pytest.mark.slow
 def test_another_experiment_leaves_exp6_checked_and_cached(project):
     labreport(project, "build", "exp6", "-q", *QUICK)
     name = free_name(project)

@@ -202,9 +202,11 @@ def listing_of(report_html):
 
 @pytest.mark.parametrize("settings", [
     [],                                                          # the sheet's run
-    ["activation=tanh", "init=xavier", "epochs=1200", "print_every=300", "seed=7"],
-    ["lr=50", "layers=2,16,2"],                                  # diverges
-    ["loss_tol=0.05", "repeats=3", "print_every=10"],            # the stopping rule
+    pytest.param(["activation=tanh", "init=xavier", "epochs=1200", "print_every=300",
+                  "seed=7"], marks=pytest.mark.slow),
+    pytest.param(["lr=50", "layers=2,16,2"], marks=pytest.mark.slow),        # diverges
+    pytest.param(["loss_tol=0.05", "repeats=3", "print_every=10"],           # the stopping rule
+                 marks=pytest.mark.slow),
 ])
 def test_the_listing_in_the_report_runs_and_prints_the_reports_log(tmp_path, settings):
     args = [a for s in settings for a in ("--set", s)]

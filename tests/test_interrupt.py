@@ -68,7 +68,8 @@ def build_in_a_process(script, out, cache, *args):
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
 
 
-@pytest.mark.parametrize("name, status", [("SIGINT", 130), ("SIGTERM", 143)])
+@pytest.mark.parametrize("name, status", [
+    ("SIGINT", 130), pytest.param("SIGTERM", 143, marks=pytest.mark.slow)])
 def test_a_signal_swallowed_while_the_pdf_is_made_changes_nothing(tmp_path, name, status):
     out, cache = tmp_path / "out", tmp_path / "cache"
     first = build_in_a_process("from report.cli import main\nimport sys\n"

@@ -141,12 +141,14 @@ def test_its_own_code_remakes_it_exactly(changed_code):
     assert ": verified (exp6, remade to the same bytes)" in checked.stdout
 
 
+@pytest.mark.slow
 def test_the_handout_is_the_reference_when_given(changed_code, tmp_path):
     project, pdf = changed_code
     checked = verify("--handout", project, pdf)  # the student's copy as the handout
     assert "its code differs" not in checked.stdout
 
 
+@pytest.mark.slow
 def test_a_handout_that_differs_is_the_side_the_diff_starts_from(changed_code):
     _, pdf = changed_code
     checked = verify("--handout", ROOT, pdf)
@@ -161,6 +163,7 @@ def test_a_handout_that_is_no_checkout_of_the_course_is_bad_input(submitted, tmp
         in checked.stderr
 
 
+@pytest.mark.slow
 def test_a_batch_is_one_line_each_a_summary_and_json(submitted, changed_code, tmp_path):
     batch = [copy(submitted, tmp_path, f"ok{i}.pdf") for i in range(3)]
     batch.append(copy(changed_code[1], tmp_path, "changed.pdf"))

@@ -116,12 +116,15 @@ def estimate(config):
               "seconds": seconds + check,
               "settings": ("epochs", "repeats", "layers")}]
     if config.studies is not None:
-        from lab.exp6.study_plan import plan
+        from lab.exp6.study_plan import study_seeds, study_settings
         from lab.studies import MAX_BATCH
 
-        specs, _ = plan(config.studies, config.epochs)
-        layer_epochs = sum(len(s["seeds"]) * (len(s["layers"]) - 1) for s in specs)
-        parallel = min(config.studies.workers, len(specs)) or 1
+        # Counted, not planned: planning is linear in the seeds, and a refusal
+        # must come at once.  Networks the studies share count once each time.
+        seeds, settings = study_seeds(config.studies, counts=True), study_settings()
+        layer_epochs = sum(seeds[name] * (len(s["layers"]) - 1)
+                           for name, group in settings.items() for s in group)
+        parallel = max(1, config.studies.workers)
         history = 2 * 8 * config.epochs * MAX_BATCH  # loss and accuracy per epoch
         parts.append({"part": "the studies", "stage": "studies", "bytes": parallel * history,
                       "seconds": SECONDS_PER_NETWORK_LAYER_EPOCH * layer_epochs

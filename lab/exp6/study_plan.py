@@ -90,10 +90,12 @@ def study_settings():
     }
 
 
-def study_seeds(config):
-    counts = {name: config.seeds for name in STAGES}
-    counts["reliability"] = config.reliability_seeds
-    return {name: list(range(n)) for name, n in counts.items()}
+def study_seeds(config, counts=False):
+    """Per study, the seeds its settings are trained with (or, with
+    ``counts``, how many)."""
+    number = {name: config.seeds for name in STAGES}
+    number["reliability"] = config.reliability_seeds
+    return number if counts else {name: list(range(n)) for name, n in number.items()}
 
 
 def plan(config, epochs):

@@ -99,8 +99,11 @@ def write_outputs(target, files):
             raise ValueError(f"output file name {name!r} is not a plain file name")
     target = usable_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = _make_staging(target)
-    guard = _claim(staging)
+    # Made and claimed under the target's lock, under which alone another
+    # build clears leftovers: it never takes this one for a killed build's.
+    with _lock(target):
+        staging = _make_staging(target)
+        guard = _claim(staging)
     try:
         # The manifest first: whatever a kill leaves here is known to be ours.
         (staging / MANIFEST).write_text("".join(f"{n}\n" for n in sorted(files)),

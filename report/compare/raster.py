@@ -49,6 +49,8 @@ def svg_image(svg, *, dpi=SVG_DPI):
     """The SVG document ``svg`` (bytes or str) rasterised at its own size."""
     from weasyprint import HTML
 
+    from report.render.fetch import local_only, quiet_log
+
     if isinstance(svg, str):
         svg = svg.encode("utf-8")
     svg = _with_namespaces(svg)
@@ -60,7 +62,10 @@ def svg_image(svg, *, dpi=SVG_DPI):
         f"html, body {{ margin: 0 }} img {{ display: block; width: {width}; height: {height} }}"
         f'</style><img src="data:image/svg+xml;base64,{data}">'
     )
-    return pdf_page_images(HTML(string=page).write_pdf(), dpi=dpi)[0]
+    fetcher = local_only()  # an SVG of a committed record fetches nothing
+    with quiet_log():
+        pdf = HTML(string=page, url_fetcher=fetcher).write_pdf()
+    return pdf_page_images(pdf, dpi=dpi)[0]
 
 
 def rms(a, b):

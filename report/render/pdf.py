@@ -62,12 +62,15 @@ def html_to_pdf(html: str, *, created: int | None = None, attachments=()) -> byt
     ``created``: seconds since 1970 for the PDF's creation and modification
     dates (and its attachments'), or None for no date.  ``attachments``:
     (file name, bytes, description, relationship) to embed, in that order.
-    The same arguments give the same bytes in any process; relative URLs in
-    ``html`` are not resolved (there is no base URL), so the page must carry
-    its own styles and images, as the pages of report.render.html do.
-    Raises OutsideRepertoire if the page has a character the fonts lack."""
-    from weasyprint import CSS, HTML, Attachment
+    The same arguments give the same bytes in any process.  The page must
+    carry its own styles and images, as the pages of report.render.html do:
+    nothing is fetched but data: URLs and the shipped fonts
+    (report.render.fetch), and a page that refers to anything else is
+    refused (OutsideResource).  Raises OutsideRepertoire if the page has a
+    character the fonts lack."""
     from weasyprint.text.fonts import FontConfiguration
+
+    from report.render.fetch import local_only, quiet_log
 
     require_repertoire(html)
     html = figures_as_images(html)
@@ -75,14 +78,46 @@ def html_to_pdf(html: str, *, created: int | None = None, attachments=()) -> byt
     # labreport has its own progress line, and a build's log should show
     # WeasyPrint's warnings only.
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    fetcher = local_only(files=font_files())
     font_config = FontConfiguration()
-    fonts = CSS(string=font_face_css(), font_config=font_config)
-    document = HTML(string=html).render(stylesheets=[fonts], font_config=font_config)
+    try:
+        with quiet_log():
+            data = _write(html, created, attachments, fetcher, font_config)
+    finally:
+        font_config.__del__()  # its temporary font folder, now, not when collected
+    if fetcher.refused:
+        raise OutsideResource(
+            f"the page refers to {_plural(len(fetcher.refused), 'outside resource')} "
+            f"({fetcher.refused[0]}): a record carries its own styles, fonts and images, "
+            "and nothing else is fetched")
+    return data
+
+
+class OutsideResource(UserError):
+    """A page (from a template) that refers to a resource outside itself."""
+
+
+def _plural(n, word):
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def font_files():
+    """The shipped font files the PDF may load."""
+    return [FONT_FOLDER / name for faces in FONT_FILES.values() for name in faces.values()]
+
+
+def _write(html, created, attachments, fetcher, font_config):
+    from weasyprint import CSS, HTML, Attachment
+
+    fonts = CSS(string=font_face_css(), font_config=font_config, url_fetcher=fetcher)
+    document = HTML(string=html, url_fetcher=fetcher).render(stylesheets=[fonts],
+                                                             font_config=font_config)
     if created is not None:
         document.metadata.created = document.metadata.modified = _w3c_date(created)
     when = dt.datetime.fromtimestamp(NO_DATE if created is None else created, dt.timezone.utc)
     embedded = [Attachment(string=data, name=file, description=description,
-                           created=when, modified=when, relationship=relationship)
+                           created=when, modified=when, relationship=relationship,
+                           url_fetcher=fetcher)
                 for file, data, description, relationship in attachments]
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
     with fonts_embedded_whole():

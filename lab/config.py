@@ -56,7 +56,7 @@ def require_count(key, value, minimum=1):
 def require_positive(key, value):
     """A finite number above zero (a learning rate, a tolerance)."""
     require(is_number(value) and math.isfinite(value) and value > 0, key, value,
-            "a number > 0")
+            "a finite number > 0")
 
 
 def require_one_of(key, value, names):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import sys
 
@@ -21,18 +22,41 @@ from report.errors import UserError
 from report.pipeline.progress import Progress
 
 
+class Stopped(Exception):
+    """Ctrl-C or SIGTERM, carried past click (which would print a blank line
+    for a KeyboardInterrupt) to ``Group.main``."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
 class Group(click.Group):
     """Every error a user can cause ends in one line on stderr, no traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as e:
+            raise Stopped(getattr(e, "signum", 2)) from None
 
     def main(self, args=None, prog_name=None, complete_var=None,
              standalone_mode=True, **extra):
         # pypdf warns about each flaw of a PDF it reads (a bad header, a
         # missing %%EOF); check and verify say what is wrong in their own words.
         logging.getLogger("pypdf").setLevel(logging.ERROR)
+        # WeasyPrint logs the Ctrl-C it swallows as a failed image: after a
+        # signal, its lines say nothing the user needs.
+        logging.getLogger("weasyprint").addFilter(lambda _: interrupt.received() is None)
         try:
             with interrupt.watching():
                 rv = super().main(args, prog_name, complete_var,
                                   standalone_mode=False, **extra)
+        except Stopped as e:
+            click.echo("Aborted.", err=True)
+            code = 128 + e.signum
+            if standalone_mode:
+                leave_now(code)
         except click.ClickException as e:
             click.echo(f"Error: {e.format_message()}", err=True)
             code = e.exit_code
@@ -44,11 +68,29 @@ class Group(click.Group):
             click.echo("Aborted.", err=True)
             cause = e if isinstance(e, interrupt.Interrupted) else e.__cause__
             code = 128 + getattr(cause, "signum", 2)
+            if standalone_mode:
+                leave_now(code)
         else:
             code = rv if isinstance(rv, int) else 0
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def leave_now(code):
+    """Exit with ``code`` at once after an interrupt, skipping the
+    interpreter's exit handlers: a pool's management thread still reading
+    from a worker killed under it would otherwise hold the exit (for a
+    minute and more), or complain on stderr.  Everything that cleans up has
+    run as the exception unwound; the cache was never written."""
+    if not _PROCESS:  # in-process (click's test runner): exit as usual
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,15 +115,23 @@ set_option = click.option("--set", "assignments", multiple=True, metavar="KEY=VA
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 
 
+def _finite(_context, parameter, value):
+    """A limit that is a number: nan and inf would switch the limit off."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value}: expected a finite number > 0",
+                                 param_hint=f"'{parameter.opts[0]}'")
+    return value
+
+
 def limits_options(command):
     """--max-gib and --max-minutes: the bounds a configuration's estimated
     memory and time must stay within (report.pipeline.limits)."""
     command = click.option(
-        "--max-minutes", type=click.FloatRange(min=0, min_open=True),
+        "--max-minutes", type=click.FloatRange(min=0, min_open=True), callback=_finite,
         default=limits.DEFAULT_MINUTES, show_default=True, metavar="M",
         help="Refuse work estimated to take longer than M minutes.")(command)
     return click.option(
-        "--max-gib", type=click.FloatRange(min=0, min_open=True),
+        "--max-gib", type=click.FloatRange(min=0, min_open=True), callback=_finite,
         default=limits.DEFAULT_GIB, show_default=True, metavar="GIB",
         help="Refuse work estimated to need more than GIB GiB of memory.")(command)
 
@@ -215,6 +265,7 @@ def build_command(experiment, every, out, assignments, user_templates, date, no_
     chosen = _settings_for(names, assignments)
     failed = False
     for name in names:
+        interrupt.check()  # Ctrl-C after one experiment was written: no more
         progress = Progress(quiet=quiet)
         first = getattr(experiments.load(name), "QUICK", ()) if quick else ()
         made = build(name, out=out, assignments=(*first, *chosen[name]), date=date,
@@ -222,6 +273,8 @@ def build_command(experiment, every, out, assignments, user_templates, date, no_
                      progress=progress, limits=limits.Limits(max_gib, max_minutes),
                      scheduler=scheduler)
         _cache_notes(made, progress)
+        for warning in made.warnings:
+            click.echo(f"Warning: {warning}", err=True)
         for claim in made.failed_claims:
             click.echo(f"Warning: claim {claim['id']!r} of {name} does not hold: "
                        f"{claim['statement']} (measured: {measured(claim['measured'])})",
@@ -397,7 +450,11 @@ def verify_command(submissions, as_json, handout, run_submitted_code, rtol, rend
     return 0 if all(v["verdict"] == "verified" for v in verdicts) else 1
 
 
+_PROCESS = []  # set when this process is the labreport command, not a test's runner
+
+
 def main():
+    _PROCESS.append(True)
     cli(prog_name="labreport")
 
 

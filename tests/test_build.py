@@ -239,7 +239,7 @@ def test_an_output_folder_that_cannot_be_written_is_a_one_line_error(tmp_path):
     result = build(blocker / "out", "--set", "studies=none")
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
-        f"Error: cannot write {blocker / 'out' / 'exp6'}: Not a directory"]
+        f"Error: cannot write {blocker / 'out' / 'exp6'}: {blocker} is not a folder"]
 
 
 @pytest.mark.slow

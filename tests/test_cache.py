@@ -384,3 +384,34 @@ def test_a_build_from_a_cache_filled_before_a_change_is_a_no_cache_builds_bytes(
     cold, _ = labreport_build(tmp_path / "cold", tmp_path / "empty", "--no-cache", "-q",
                               *args, date=date)
     assert_same_files(warm, cold)
+
+
+# Entries with a correct digest and a forged content: the digest has no secret.
+FORGED = {
+    "run": {},                                          # the shape of no result
+    "studies": {"some": "other shape"},
+    "math": '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+    "figure": '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>',
+}
+
+
+@pytest.mark.parametrize("stage", FORGED)
+def test_a_forged_entry_is_never_used_and_the_build_is_a_fresh_ones(filled, cache_copy,
+                                                                     tmp_path, stage):
+    for entry in entries(cache_copy, stage):
+        caching.Cache(cache_copy).put(stage, entry.name.split(".")[0], FORGED[stage])
+    built, stderr = labreport_build(tmp_path / "out", cache_copy)
+    assert_same_files(built, filled[1])
+    assert "Traceback" not in stderr and "<script>" not in (built / "report.html").read_text()
+    if stage in ("run", "studies"):  # well-typed, but not what the experiment makes
+        assert "Warning: the cached " in stderr and "recomputed" in stderr
+
+
+def test_a_pdf_entry_made_for_another_page_is_not_taken(filled, cache_copy, tmp_path):
+    from report.render.pdf import html_to_pdf
+
+    other = html_to_pdf("<!doctype html><html lang=en><title>t</title><p>Another page.</p>")
+    for entry in entries(cache_copy, "pdf"):
+        caching.Cache(cache_copy).put("pdf", entry.name.split(".")[0], other)
+    built, _ = labreport_build(tmp_path / "out", cache_copy)
+    assert_same_files(built, filled[1])

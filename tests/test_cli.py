@@ -182,9 +182,19 @@ BAD_SETTINGS = [
     ("studies.workers=0", ["studies.workers=0"]),
     ("lr=1\n2", ["'lr=1\\n2'", "line break"]),  # the error stays on one line
     ("layers=2,8\n,2", ["line break"]),
+    # Numbers in ASCII digits only, as a person types them: int() and float()
+    # alone take other scripts' digits, underscores and thousands of digits.
+    ("seed=٤٢", ["seed=٤٢", "ASCII digits"]),
+    ("epochs=５０", ["epochs=５０", "ASCII digits"]),
+    ("epochs=1_000", ["epochs=1_000"]),
+    ("epochs=" + "9" * 4000, ["epochs=999", "…", "at most 18"]),
+    ("lr=1e999", ["lr=1e999", "finite"]),
+    ("lr=٠.١", ["lr=٠.١", "a number"]),
+    ("layers=2,８,2", ["layers=2,８,2"]),
 ]
 
-BAD_EXPERIMENTS = ["exp99", "../exp6", "lab/exp6", "/etc/passwd", "exp6.py", "lab.exp6"]
+BAD_EXPERIMENTS = ["exp99", "../exp6", "lab/exp6", "/etc/passwd", "exp6.py", "lab.exp6",
+                   "exp６", "exp" + "9" * 5000]
 
 
 def assert_one_line_error(result, *named):
@@ -204,10 +214,11 @@ def test_a_bad_setting_is_a_one_line_error_naming_key_and_value(labreport, assig
     assert_one_line_error(labreport("run", "exp6", "--set", assignment), *named)
 
 
-@pytest.mark.parametrize("name", BAD_EXPERIMENTS)
+@pytest.mark.parametrize("name", BAD_EXPERIMENTS, ids=lambda name: name[:12])
 def test_an_unknown_experiment_is_a_one_line_error_naming_it(labreport, name):
     result = labreport("run", name)
-    assert_one_line_error(result, f"unknown experiment {name!r}", "available: exp6")
+    shown = name if len(name) <= 40 else name[:39] + "…"
+    assert_one_line_error(result, f"unknown experiment {shown!r}", "available: exp6")
 
 
 @pytest.mark.parametrize("args", [
@@ -282,3 +293,31 @@ def test_workers_are_never_more_than_the_cpus():
 
     with Workers(40) as workers:
         assert workers.count == cpu_count()
+
+
+@pytest.mark.parametrize("option", ["--max-minutes", "--max-gib"])
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_a_limit_that_is_not_a_finite_number_is_refused(labreport, option, value):
+    assert_one_line_error(labreport("run", "exp6", option, value), option, value)
+
+
+@pytest.mark.parametrize("out, said", [
+    ("/dev/null", "/dev/null is not a folder"),
+    ("/proc", "cannot write /proc/exp6"),
+    ("a" * 300, "at most 255 bytes"),
+    ("x/" * 2100, "longer than 4096 bytes"),
+    ("two\nlines", "line break"),
+])
+def test_an_out_that_cannot_be_made_is_refused_before_any_work(labreport, tmp_path,
+                                                               monkeypatch, out, said):
+    monkeypatch.chdir(tmp_path)
+    result = labreport("build", "exp6", "--out", out, "--set", "studies=none")
+    assert_one_line_error(result, said)
+    assert "training" not in result.stderr  # refused before the run
+
+
+def test_a_link_to_nowhere_on_the_way_is_named(labreport, tmp_path):
+    (tmp_path / "gone").symlink_to(tmp_path / "nowhere")
+    result = labreport("build", "exp6", "--out", str(tmp_path / "gone" / "sub"),
+                       "--set", "studies=none")
+    assert_one_line_error(result, "is a link to", "which does not exist")

@@ -160,6 +160,22 @@ def test_a_server_that_is_not_a_scheduler_is_one_line_naming_it(tmp_path):
         f"Error: {address} does not answer as a Dask scheduler")
 
 
+def test_a_server_that_accepts_and_says_nothing_is_one_line_in_seconds(tmp_path,
+                                                                       monkeypatch):
+    # An HTTP server waits for a request, as the scheduler's handshake waits
+    # for an answer: neither may wait for ever.
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 1)
+    server = socket.create_server(("127.0.0.1", 0))
+    address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    started = time.monotonic()
+    with server:
+        result = invoke("build", "exp6", "-q", "--out", str(tmp_path / "out"), *SMALL,
+                        "--scheduler", address, env={"LABREPORT_CACHE": str(tmp_path / "c")})
+    assert one_line_error(result) == (f"Error: {address} does not answer as a Dask "
+                                      "scheduler (nothing within 1 s)")
+    assert time.monotonic() - started < 10
+
+
 def test_check_passes_the_scheduler_on(local_build, tmp_path):
     result = invoke("check", "exp6", "--against", str(local_build), "-q", *SMALL,
                     "--scheduler", "nonsense")

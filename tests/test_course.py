@@ -45,6 +45,8 @@ def test_a_new_experiment_builds_checks_and_passes_its_tests_as_it_is(project):
     (("new", "exp6", "Again"), "exp6 already exists: lab/exp6"),
     (("new", "exp06", "Again"), "exp06: experiment 6 exists already, as exp6"),
     (("new", "lab7", "A title"), "'lab7': an experiment's name is exp followed"),
+    (("new", "exp７", "A title"), "'exp７': an experiment's name is exp followed"),
+    (("new", "exp" + "9" * 5000, "A title"), "an experiment's name is exp followed"),
     (("new", "{free}", 'say "hi"'), "the title must be words without"),
     (("new", "{free}", "two\nlines"), "the title must be one line"),
 ])

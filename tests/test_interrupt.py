@@ -121,3 +121,56 @@ def test_ctrl_c_during_the_studies_stops_everything_at_once(tmp_path):
     assert time.monotonic() - started < 3
     assert wait_until_gone(workers, 3) == []
     assert not (tmp_path / "out" / "exp6").exists()
+
+
+# --- any moment: no traceback, no hang, a status that tells the truth ---------------
+
+LABREPORT = [sys.executable, "-c", "from report.entry import main; main()"]
+
+
+def run_and_signal(tmp_path, signum, after, *args):
+    """A cold build, signalled ``after`` seconds in: (status, stderr, seconds
+    it took to end after the signal, whether it wrote the outputs)."""
+    env = dict(os.environ, LABREPORT_CACHE=str(tmp_path / "cache"))
+    out = tmp_path / "out"
+    build = subprocess.Popen([*LABREPORT, "build", "exp6", "--out", str(out), "-q", *args],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                             cwd=ROOT)
+    time.sleep(after)
+    build.send_signal(signum)
+    sent = time.monotonic()
+    _, stderr = build.communicate(timeout=60)
+    return build.returncode, stderr.decode(), time.monotonic() - sent, (out / "exp6").is_dir()
+
+
+@pytest.mark.parametrize("after", [0.05, pytest.param(0.25, marks=pytest.mark.slow),
+                                   pytest.param(0.5, marks=pytest.mark.slow), 1.5,
+                                   pytest.param(3.0, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("signum", [signal.SIGINT,
+                                    pytest.param(signal.SIGTERM, marks=pytest.mark.slow)])
+def test_a_signal_at_any_moment_ends_the_build_at_once_in_one_word(tmp_path, signum, after):
+    status, stderr, took, wrote = run_and_signal(tmp_path, signum, after, *QUICK)
+    if wrote:  # it had finished: the outputs are whole, and so the status says
+        assert status == 0 and stderr == ""
+    else:
+        assert status == 128 + signum and stderr == "Aborted.\n"
+    assert took < 5
+
+
+def test_a_signal_after_the_outputs_are_swapped_in_does_not_undo_the_build(tmp_path,
+                                                                           monkeypatch):
+    from conftest import invoke
+    from report.pipeline import outputs
+
+    real = outputs._swap
+
+    def swap_then_signal(staging, target):
+        real(staging, target)
+        os.kill(os.getpid(), signal.SIGTERM)  # lands while the swap's block finishes
+
+    monkeypatch.setattr(outputs, "_swap", swap_then_signal)
+    result = invoke("build", "exp6", "--out", str(tmp_path / "out"), "-q", *QUICK,
+                    env={"LABREPORT_CACHE": str(tmp_path / "cache")})
+    assert result.exit_code == 0, result.stderr
+    assert "wrote" in result.stdout
+    assert "report.pdf" in files_under(tmp_path / "out" / "exp6")

@@ -189,3 +189,31 @@ def test_a_bug_in_python_called_by_no_template_keeps_its_traceback(monkeypatch):
     monkeypatch.setattr("report.render.html.make_environment", broken)
     with pytest.raises(RuntimeError):
         render_html("base.html.j2", PAGE)
+
+
+# --- a template runs for a while and writes so much, no more ------------------------
+
+@pytest.mark.parametrize("body, said", [
+    ("{{ 'a' * 300000000 }}", "larger than a template may make"),
+    ("{{ [1] * 100000000 }}", "larger than a template may make"),
+    ("{{ 2 ** 1000000 }}", "exponent"),
+    ("{% for i in range(100000) %}{% for j in range(100000) %}xxxxxxxxxxxxxxxx"
+     "{% endfor %}{% endfor %}", "writes more than"),
+])
+def test_a_template_that_would_make_too_much_is_stopped_in_one_line(user_dir, body, said):
+    from report.render.html import TemplateError
+
+    folder = user_dir("greedy.html.j2", body)
+    with pytest.raises(TemplateError, match=said):
+        render_html("greedy.html.j2", PAGE, user_dirs=[folder])
+
+
+def test_a_template_that_runs_without_end_is_stopped(user_dir, monkeypatch):
+    from report.render import html
+    from report.render.html import TemplateError
+
+    monkeypatch.setattr(html, "TEMPLATE_SECONDS", 0.5)
+    folder = user_dir("busy.html.j2", "{% for i in range(100000) %}{% for j in range(100000) %}"
+                                      "{% endfor %}{% endfor %}")
+    with pytest.raises(TemplateError, match="still running after 0.5 s"):
+        render_html("busy.html.j2", PAGE, user_dirs=[folder])

@@ -111,7 +111,7 @@ def test_a_nested_setting_given_a_value_says_to_use_none_or_its_sub_keys():
     ("widths=2,x,2", "widths=2,x,2: expected comma-separated integers"),
     ("widths=", "widths=: expected comma-separated integers"),
     ("verbose=maybe", "verbose=maybe: expected true or false"),
-    ("tol=small", "tol=small: expected a number, or none"),
+    ("tol=small", "tol=small: expected a number, e.g. 0.1 or 1e-3, or none"),
 ])
 def test_a_value_of_the_wrong_type_names_the_key_the_value_and_the_type(
         assignment, expected):

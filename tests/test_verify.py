@@ -199,6 +199,13 @@ def carrying(build_json):
     (b'{"experiment": "exp6", "settings": [], "date": -1000000000000}', "a date out of range"),
     (b'{"experiment": "exp6", "settings": [], "date": true}', "a date out of range"),
     (b"[" * 100000 + b"]" * 100000, "a damaged build.json"),
+    (b'{"experiment": "exp6", "settings": [], "date": 0, "commit": "' + b"x" * 2**20 + b'"}',
+     "larger than 64 KiB"),
+    (b'{"experiment": "exp6", "settings": ["' + b"lr=1" * 100 + b'"], "date": 0}',
+     "settings that are not a list of KEY=VALUE"),
+    (b'{"experiment": "../../etc", "settings": [], "date": 0}', "no experiment's name"),
+    (b'{"experiment": "exp6", "settings": [], "date": 0, "source": "' + b"f" * 100 + b'"}',
+     "a source that is not what labreport writes"),
 ])
 def test_a_build_record_that_cannot_be_read_is_not_verifiable(build_json, why):
     from report.pipeline.verify import NotVerifiable, _record

@@ -15,13 +15,14 @@ import lab
 from report.experiment.contract import check_experiment
 from report.errors import UserError
 
-NAME = re.compile(r"exp\d+")
+NAME = re.compile(r"exp[0-9]{1,6}")  # ASCII digits: \d would take "exp７"
 
 
 class UnknownExperiment(UserError, LookupError):
     def __init__(self, name):
         available = ", ".join(names()) or "none"
-        super().__init__(f"unknown experiment {name!r}; available: {available}")
+        shown = name if len(name) <= 40 else name[:39] + "…"
+        super().__init__(f"unknown experiment {shown!r}; available: {available}")
 
 
 def names():

@@ -7,12 +7,19 @@ nested dataclass (``studies.seeds=8``).  Range checks belong to the dataclass.
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 
 from lab.config import ConfigError
 from report.errors import UserError
 
 NONE_WORDS = ("none", "off")
+# Numbers as a person types them, in ASCII digits only: int() alone would take
+# "٤٢", "５０" and "1_000", and thousands of digits.
+INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
+NUMBER = re.compile(r"[+-]?(?:[0-9]{1,300}(?:\.[0-9]{0,300})?|\.[0-9]{1,300})"
+                    r"(?:[eE][+-]?[0-9]{1,4})?")
+SHOWN = 40  # characters of a value quoted in an error
 
 
 class SettingError(UserError, ValueError):
@@ -94,22 +101,38 @@ def parse(kind, text, key):
             return {"true": True, "yes": True, "1": True,
                     "false": False, "no": False, "0": False}[text.lower()]
         if kind is tuple or typing.get_origin(kind) is tuple:
-            return tuple(int(part) for part in text.split(","))
+            return tuple(_integer(part.strip()) for part in text.split(","))
         if kind is int:
-            return int(text)
+            return _integer(text)
         if kind is float:
+            if not NUMBER.fullmatch(text):
+                raise ValueError(text)
             return float(text)
+        if not text.isascii() or not text.isprintable():
+            raise ValueError(text)
         return kind(text)
-    except (ValueError, KeyError):
-        raise SettingError(f"{key}={text}: expected {_describe(kind, optional)}") from None
+    except (ValueError, KeyError, OverflowError):
+        raise SettingError(f"{key}={_shown(text)}: expected "
+                           f"{_describe(kind, optional)}") from None
+
+
+def _integer(text):
+    if not INTEGER.fullmatch(text):
+        raise ValueError(text)
+    return int(text)
+
+
+def _shown(text):
+    return text if len(text) <= SHOWN else text[:SHOWN - 1] + "…"
 
 
 def _describe(kind, optional):
     if dataclasses.is_dataclass(kind):
         words = "'none' (or set its sub-keys, e.g. " + f"{_keys_of(kind)[0]}=…)"
         return words
-    words = {int: "an integer", float: "a number", bool: "true or false",
-             str: "a word"}.get(kind, "comma-separated integers, e.g. 2,8,2")
+    words = {int: "an integer (ASCII digits, at most 18)", float: "a number, e.g. 0.1 or 1e-3",
+             bool: "true or false", str: "a word"}.get(
+        kind, "comma-separated integers, e.g. 2,8,2")
     return words + (", or none" if optional else "")
 
 

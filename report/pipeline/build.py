@@ -42,6 +42,7 @@ class Build:
     cached: dict = field(default_factory=dict)
     failed_claims: list = field(default_factory=list)
     target: Path | None = None  # the folder written, as the user named it
+    warnings: list = field(default_factory=list)  # one line each, for stderr
     identity: dict = field(default_factory=dict)  # what made it (report.experiment.provenance)
     date: int | None = None  # its date, in seconds since 1970
     unchanged: bool = False  # the folder held these bytes already: nothing was written
@@ -102,40 +103,26 @@ def make(name, experiment, config, *, cache, progress, date, user_templates=(),
     main run and the studies' batches on ``scheduler`` (see ``workers_for``).
     ``date``: the record's date, in seconds since 1970 (see
     report.experiment.provenance.record_date)."""
-    timings, cached = {}, {}
+    timings, cached, warnings = {}, {}, []
     lap = stopwatch(timings)
-    run_id = run_key(name, config, "run", experiment)
-    valid_run = caching.of_type(dict)
-    studies = None
-    if not hasattr(experiment, "studies"):
-        with lap("training"):
-            result, cached["run"] = cache.memo(
-                "run", run_id, interrupt.checked(lambda: experiment.run(config, progress)),
-                validate=valid_run)
-    else:
-        # The main run and the studies' batches share one pool of worker
-        # processes, so that on two cores the one fills the gaps the other
-        # leaves.  (Not a thread: forking the studies' workers while a thread
-        # is inside numpy could copy a held lock into them.)
-        with workers_for(scheduler) as workers, lap("training and studies"):
-            known = cache.get("run", run_id, valid_run)
-            running = (None if known is not None
-                       else workers.submit(run_in_worker, (name, config)))
-            studies, hit = cache.memo(
-                "studies", run_key(name, config, "studies", experiment),
-                interrupt.checked(lambda: _run_studies(experiment, config, progress,
-                                                       workers.run_all)),
-                validate=caching.of_type(dict, type(None)))
-            if running is not None and not running.done():
-                warm_up()  # while the main run trains elsewhere
-            result, cached["run"] = cache.memo(
-                "run", run_id, interrupt.checked(lambda: running.result()),
-                validate=valid_run) if known is None else (known, True)
-        if studies is not None:
-            cached["studies"] = hit
-    context = dict(check_context(experiment, experiment.report(result, studies)))
-    context["claim_by_id"] = {c["id"]: c for c in context["claims"]}
-    context["failed_claims"] = [c for c in context["claims"] if c["holds"] is False]
+    result, studies = _compute(name, experiment, config, cache, progress, scheduler, lap,
+                               cached)
+    try:
+        context = _context(experiment, result, studies)
+    except UserError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a cached value of the wrong shape, or a bug
+        reused = [stage for stage in ("run", "studies") if cached.get(stage)]
+        if not reused:
+            raise
+        # An entry can pass its checks and still not be what the experiment
+        # makes (forged, or written by another version): recompute, once.
+        warnings.append(f"the cached {' and '.join(reused)} could not be used "
+                        f"({type(e).__name__}: {str(e)[:80]}); recomputed")
+        cache.ignore_stored(*reused)
+        result, studies = _compute(name, experiment, config, cache, progress, scheduler,
+                                   lap, cached)
+        context = _context(experiment, result, studies)
     current = provenance.identity(name, settings.assignments(config), user_templates)
     prov = provenance.provenance(current, seed=getattr(config, "seed", None),
                                  config_dict=asdict(config), date=date)
@@ -172,11 +159,56 @@ def make(name, experiment, config, *, cache, progress, date, user_templates=(),
         # HTML shows only its day.
         pdf, cached["pdf"] = cache.memo(
             "pdf", render_key("pdf", html, date, carried),
-            interrupt.checked(lambda: _pdf(html, date, carried)), validate=_is_pdf)
+            interrupt.checked(lambda: _pdf(html, date, carried)),
+            validate=lambda value: _is_pdf_of(value, html, carried))
     files["report.html"] = html.encode("utf-8")
     files["report.pdf"] = pdf
     failed = context["failed_claims"]
-    return Build(files, context, timings, cached, failed, identity=current, date=date)
+    return Build(files, context, timings, cached, failed, warnings=warnings, identity=current,
+                 date=date)
+
+
+def _context(experiment, result, studies):
+    """The template's context: the experiment's record of its results."""
+    context = dict(check_context(experiment, experiment.report(result, studies)))
+    context["claim_by_id"] = {c["id"]: c for c in context["claims"]}
+    context["failed_claims"] = [c for c in context["claims"] if c["holds"] is False]
+    return context
+
+
+def _compute(name, experiment, config, cache, progress, scheduler, lap, cached):
+    """(result, studies): the main run and the studies, from the cache or
+    computed, with whether each came from the cache in ``cached``."""
+    run_id = run_key(name, config, "run", experiment)
+    valid_run = caching.of_type(dict)
+    studies = None
+    if not hasattr(experiment, "studies"):
+        with lap("training"):
+            result, cached["run"] = cache.memo(
+                "run", run_id, interrupt.checked(lambda: experiment.run(config, progress)),
+                validate=valid_run)
+    else:
+        # The main run and the studies' batches share one pool of worker
+        # processes, so that on two cores the one fills the gaps the other
+        # leaves.  (Not a thread: forking the studies' workers while a thread
+        # is inside numpy could copy a held lock into them.)
+        with workers_for(scheduler) as workers, lap("training and studies"):
+            known = cache.get("run", run_id, valid_run)
+            running = (None if known is not None
+                       else workers.submit(run_in_worker, (name, config)))
+            studies, hit = cache.memo(
+                "studies", run_key(name, config, "studies", experiment),
+                interrupt.checked(lambda: _run_studies(experiment, config, progress,
+                                                       workers.run_all)),
+                validate=caching.of_type(dict, type(None)))
+            if running is not None and not running.done():
+                warm_up()  # while the main run trains elsewhere
+            result, cached["run"] = cache.memo(
+                "run", run_id, interrupt.checked(lambda: running.result()),
+                validate=valid_run) if known is None else (known, True)
+        if studies is not None:
+            cached["studies"] = hit
+    return result, studies
 
 
 def warm_up():
@@ -223,15 +255,31 @@ def _cached_typesetting(cache):
             return tex_to_svg(tex, display=display, occurrence=occurrence)
 
         return cache.memo("math", render_key("math", tex, display, occurrence),
-                          interrupt.checked(compute), validate=caching.of_type(str))[0]
+                          interrupt.checked(compute), validate=caching.inert_svg)[0]
     return typeset
 
 
-def _is_pdf(value):
-    """A PDF that opens, with at least one page: what the PDF stage may cache."""
-    from report.render.pdf import page_count
+def _is_pdf_of(value, html, carried):
+    """What the PDF stage may cache and take back: a PDF that opens, with at
+    least one page, written for ``html`` (the file identifier html_to_pdf
+    derives from it), in one revision, with no active content but the
+    attachments ``carried``.  A forger who knows all that can still plant
+    other pages; see the README's "The cache"."""
+    from report.compare import pdfscan
+    from report.render.pdf import file_identifier, page_count
 
-    return isinstance(value, bytes) and (page_count(value) or 0) > 0
+    if not isinstance(value, bytes) or not (page_count(value) or 0) > 0:
+        return False
+    if value.rfind(b"/ID [(" + file_identifier(html) + b")") == -1:  # the trailer's
+        return False
+    facts = pdfscan.scan(value)
+    names = {f"embedded file {name}" for name, *_ in carried}
+    attached = {label for label in facts.active if label.startswith("embedded file ")
+                and not label.startswith("embedded file data")}
+    others = [label for label in facts.active
+              if label != "/EmbeddedFiles" and not label.startswith("embedded file")]
+    return not (facts.error or facts.revisions != 1 or facts.trailing or others
+                or attached != names)
 
 
 def _pdf(html, created, carried):
@@ -295,7 +343,9 @@ def build(name, *, out=None, assignments=(), user_templates=(), use_cache=True,
         made.unchanged = holds(target, made.files)
         if not made.unchanged:
             write(target, made.files)
-    cache.commit()
+    # Written whole: a signal from now on no longer undoes the build.
+    with interrupt.deferred():
+        cache.commit(stop=lambda: interrupt.received() is not None)
     made.target = target
     return made
 

@@ -122,6 +122,17 @@ def of_type(*types):
     return validate
 
 
+def inert_svg(value):
+    """A ``validate`` for markup that goes into a page as it is (a figure,
+    an equation): an SVG element with no script, event attribute or
+    external reference (report.compare.markupscan), so that an entry
+    planted in the cache cannot put one into a record."""
+    from report.compare.markupscan import active_content
+
+    return isinstance(value, str) and value.lstrip().startswith("<svg") \
+        and not active_content(value)
+
+
 class Cache:
     """Entries under ``root/<stage>/<key>.entry`` (see ``entry_bytes``);
     ``enabled=False`` turns every lookup into a miss (``--no-cache``) but
@@ -194,10 +205,19 @@ class Deferred:
 
     def __init__(self, cache):
         self.cache, self.pending = cache, {}
+        self.unread = set()  # stages whose stored entries are not to be used
+
+    def ignore_stored(self, *stages):
+        """From now on, recompute ``stages`` rather than read their stored
+        entries (one that passed its checks but could not be used); the
+        recomputed values replace them on ``commit``."""
+        self.unread.update(stages)
 
     def get(self, stage, key, validate=None):
         if (stage, key) in self.pending:
             return self.pending[stage, key]
+        if stage in self.unread:
+            return None
         return self.cache.get(stage, key, validate)
 
     def put(self, stage, key, value, validate=None):
@@ -211,15 +231,20 @@ class Deferred:
         """(value, hit), as ``Cache.memo``, storing only on ``commit``."""
         if (stage, key) in self.pending:
             return self.pending[stage, key], True
-        value = self.cache._load(stage, key, validate)
+        value = _MISS if stage in self.unread else self.cache._load(stage, key, validate)
         if value is not _MISS:
             return value, True
         value = compute()
         self.put(stage, key, value, validate)
         return value, False
 
-    def commit(self):
+    def commit(self, stop=lambda: False):
+        """Store the pending entries, until ``stop()`` says to stop (a
+        signal after the outputs were written: each entry is whole or
+        absent, and a missing one only costs time)."""
         for (stage, key), value in self.pending.items():
+            if stop():
+                break
             self.cache.put(stage, key, value)
         self.pending.clear()
 

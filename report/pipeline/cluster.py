@@ -212,8 +212,14 @@ def _require_scheduler(address):
         async with rpc(address, timeout=CONNECT_TIMEOUT) as scheduler:
             return await scheduler.identity()
 
+    async def answer():  # a server that accepts and then says nothing (HTTP, say)
+        return await asyncio.wait_for(identity(), CONNECT_TIMEOUT)
+
     try:
-        found = asyncio.run(identity())
+        found = asyncio.run(answer())
+    except asyncio.TimeoutError:
+        raise UserError(f"{address} does not answer as a Dask scheduler (nothing within "
+                        f"{CONNECT_TIMEOUT} s)") from None
     except ValueError as e:  # not an address: "missing port number", "unknown scheme"
         raise UserError(f"--scheduler {address}: {e} (expected tcp://HOST:PORT or local)") \
             from None

@@ -10,11 +10,11 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from report.pipeline import interrupt
-from report.pipeline.cache import of_type
+from report.pipeline.cache import inert_svg
 from report.pipeline.pool import Workers
 
 WORKERS = 2
-IS_SVG = of_type(str)  # checks a figure from the cache, or before it is cached
+IS_SVG = inert_svg  # checks a figure from the cache, or before it is cached
 
 
 def _render(spec):

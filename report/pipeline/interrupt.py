@@ -16,6 +16,7 @@ import threading
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _received: list[int] = []
+_deferring: list[bool] = []  # non-empty inside ``deferred``
 
 
 class Interrupted(KeyboardInterrupt):
@@ -28,7 +29,8 @@ class Interrupted(KeyboardInterrupt):
 
 def _handler(signum, frame):
     _received.append(signum)
-    raise Interrupted(signum)
+    if not _deferring:
+        raise Interrupted(signum)
 
 
 @contextlib.contextmanager
@@ -46,6 +48,18 @@ def watching():
         for s, handler in previous.items():
             signal.signal(s, handler)
         _received.clear()
+
+
+@contextlib.contextmanager
+def deferred():
+    """A block no signal breaks into: one that arrives is recorded (see
+    ``received``) and the block runs to its end.  For the few steps that
+    must happen whole once begun, such as swapping a build's outputs in."""
+    _deferring.append(True)
+    try:
+        yield
+    finally:
+        _deferring.pop()
 
 
 def received():

@@ -22,6 +22,7 @@ import os
 import secrets
 import shutil
 import stat
+import tempfile
 from pathlib import Path
 
 from report.pipeline import interrupt
@@ -69,6 +70,7 @@ def usable_target(target):
     target = Path(target)
     if str(target) in ("", "."):
         raise OutputFolderError(f"cannot write {str(target)!r}: give a folder's name")
+    _plain_path(target)
     if target.is_symlink():
         if not target.is_dir():
             raise OutputFolderError(f"cannot write {target}: it is a link to "
@@ -82,7 +84,50 @@ def usable_target(target):
         raise OutputFolderError(f"cannot write {target}: a file is in the way of the folder")
     if target.is_dir() and not _writable(target):
         raise OutputFolderError(f"cannot write {target}: the folder is read-only")
+    _can_make_folders_in(target)
     return target
+
+
+NAME_MAX = 255     # bytes of one part of a path, on the file systems we know
+PATH_MAX = 4096    # bytes of a whole path
+
+
+def _plain_path(target):
+    """A path a folder can have: no control characters (a newline would
+    split every line that names it), no part longer than NAME_MAX bytes, the
+    whole shorter than PATH_MAX."""
+    text = str(target)
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise OutputFolderError(f"cannot write {text!r}: a folder's name cannot hold a line "
+                                "break or other control character")
+    encoded = os.fsencode(text)
+    if len(os.fsencode(os.path.abspath(text))) >= PATH_MAX:
+        raise OutputFolderError(f"cannot write {encoded[:60].decode(errors='replace')}…: "
+                                f"the path is longer than {PATH_MAX} bytes")
+    for part in Path(text).parts:
+        if len(os.fsencode(part)) > NAME_MAX:
+            raise OutputFolderError(f"cannot write {part[:40]}…: a folder's name is at most "
+                                    f"{NAME_MAX} bytes")
+
+
+def _can_make_folders_in(target):
+    """Make and remove a folder where the build's would go, so that a place
+    no folder can be made (/dev/null, /proc, a read-only mount, a path
+    through a file) is refused now, not after the work."""
+    parent = target.parent
+    while not parent.exists():
+        if parent.is_symlink():  # a link to nowhere on the way
+            raise OutputFolderError(f"cannot write {target}: {parent} is a link to "
+                                    f"{os.readlink(parent)}, which does not exist")
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputFolderError(f"cannot write {target}: {parent} is not a folder")
+    try:
+        probe = Path(tempfile.mkdtemp(prefix=".labreport-probe-", dir=parent))
+    except OSError as e:
+        raise OutputFolderError(f"cannot write {target}: {e.strerror or e} "
+                                f"({parent})") from None
+    probe.rmdir()
 
 
 def _writable(directory):
@@ -110,9 +155,11 @@ def write_outputs(target, files):
                                         encoding="utf-8")
         for name, data in sorted(files.items()):
             (staging / name).write_bytes(data)
-        with _lock(target):
+        with _lock(target), interrupt.deferred():
             _keep_user_files(target, staging)
-            interrupt.check()  # a signal some library swallowed: swap nothing in
+            interrupt.check()  # a signal so far (or one a library swallowed): no swap
+            # From here on a signal waits: the outputs are swapped in whole, and
+            # the build that did so says it succeeded.
             _swap(staging, target)
             _keep_user_files(staging, target)  # any the user added meanwhile
             _remove_leftovers(target)

@@ -27,6 +27,8 @@ import time
 import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 
+from report.pipeline import interrupt
+
 _PR_SET_PDEATHSIG = 1
 WATCH_INTERVAL = 0.5  # seconds between looks at the parent's pid
 
@@ -93,7 +95,13 @@ class Workers(Pool):
     def submit(self, function, argument):
         if self._pool is None:
             return _done(function, argument)
-        return self._pool.submit(function, argument)
+        # A submit may fork workers, and a signal landing in a fork handler
+        # (logging's lock release) is only printed, never raised: let it
+        # wait, then raise it here.
+        with interrupt.deferred():
+            future = self._pool.submit(function, argument)
+        interrupt.check()
+        return future
 
     def close(self):
         """Wait for the tasks submitted, then let the workers go."""

@@ -121,6 +121,40 @@ def _attachments(data):
     return found
 
 
+# What a build.json labreport writes can hold, and no more: every field is
+# read before anything is remade, so none can make the remake expensive.
+RECORD_BYTES = 64 * 1024
+SETTINGS = 200          # settings in a record, at most
+SETTING_CHARS = 200     # characters of one KEY=VALUE
+
+
+def _build_record(data):
+    """The build record of a submission, checked field by field (ValueError
+    naming the first that is not what labreport writes)."""
+    from report.experiment.registry import NAME
+
+    if len(data) > RECORD_BYTES:
+        raise ValueError(f"larger than {RECORD_BYTES // 1024} KiB")
+    record = json.loads(data)
+    if not isinstance(record, dict):
+        raise ValueError("not an object")
+    experiment = record.get("experiment")
+    if not (isinstance(experiment, str) and NAME.fullmatch(experiment)):
+        raise ValueError("no experiment's name")
+    settings = record.get("settings")
+    if not (isinstance(settings, list) and len(settings) <= SETTINGS
+            and all(isinstance(s, str) and 0 < len(s) <= SETTING_CHARS and s.isprintable()
+                    for s in settings)):
+        raise ValueError("settings that are not a list of KEY=VALUE")
+    date = record.get("date")
+    if type(date) is not int or not 0 <= date <= LAST_DATE:
+        raise ValueError("no date, or a date out of range")
+    for key in ("labreport", "source"):
+        if key in record and not (isinstance(record[key], str) and len(record[key]) <= 64):
+            raise ValueError(f"a {key} that is not what labreport writes")
+    return record
+
+
 def _bytes(value):
     """A PDF string's bytes, whether pypdf read it as bytes or as text."""
     if value is None:
@@ -141,16 +175,9 @@ def _record(carried):
     if missing:
         raise NotVerifiable(f"a damaged labreport attachment: no {missing[0]}")
     try:
-        record = json.loads(carried["build.json"])
-        if not (isinstance(record, dict) and isinstance(record.get("experiment"), str)
-                and isinstance(record.get("settings"), list)
-                and all(isinstance(s, str) for s in record["settings"])):
-            raise ValueError("missing keys")
-        date = record.get("date")
-        if type(date) is not int or not 0 <= date <= LAST_DATE:
-            raise ValueError("no date, or a date out of range")
+        record = _build_record(carried["build.json"])
     except (ValueError, RecursionError) as e:  # JSON nested past Python's stack too
-        raise NotVerifiable(f"a damaged build.json ({e})") from None
+        raise NotVerifiable(f"a damaged build.json ({str(e)[:120]})") from None
     try:
         bundle = read_bundle(carried["source.zip"])
     except BundleError as e:

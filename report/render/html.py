@@ -25,6 +25,10 @@ doubled.
 from __future__ import annotations
 
 import collections
+import contextlib
+import signal
+import threading
+import time
 from pathlib import Path
 
 import jinja2
@@ -64,7 +68,7 @@ def make_environment(user_dirs=(), *, typeset=None) -> jinja2.Environment:
     because a misspelt name must be an error, never empty text."""
     from report.render.program import pygments_css
 
-    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
+    env = BoundedSandbox(
         loader=_Loader(search_path(user_dirs)),
         autoescape=True,
         trim_blocks=True,
@@ -88,7 +92,10 @@ def render_html(template_name: str, context: dict, *, user_dirs=(), typeset=None
     where the template has them."""
     env = make_environment(user_dirs, typeset=typeset)
     try:
-        return env.get_template(template_name).render(context)
+        return bounded_render(env.get_template(template_name), context)
+    except TemplateTimeout:
+        raise TemplateError(f"{template_name}: still running after {TEMPLATE_SECONDS} s "
+                            "(a loop without end, or loops inside loops?)") from None
     except jinja2.TemplateNotFound as e:
         folders = ", ".join(search_path(user_dirs))
         raise TemplateError(f"template {e.name!r} not found; searched {folders}") from None
@@ -110,6 +117,79 @@ def render_html(template_name: str, context: dict, *, user_dirs=(), typeset=None
 
 class TemplateError(UserError, LookupError):
     """A template that is missing, cannot be parsed, or fails as it runs."""
+
+
+# --- bounds: a template runs for a while and writes so much, no more -----------
+
+TEMPLATE_SECONDS = 30        # a record's template renders in about a second
+OUTPUT_LIMIT = 64 * 2**20    # characters a template may write (a record: ~0.5 M)
+POWER_LIMIT = 10_000         # the largest exponent of ** on integers
+
+
+class TemplateTimeout(Exception):
+    """A template ran past TEMPLATE_SECONDS."""
+
+
+class BoundedSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
+    """Jinja's sandbox, with ``*`` and ``**`` checked before they run: a
+    string, list or number a template makes may not outgrow OUTPUT_LIMIT
+    (``'a' * 300000000``, ``10 ** 10 ** 10``).  Loops are bounded by the
+    sandbox's own range limit, and the whole by ``bounded_render``."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if isinstance(sequence, (str, list, tuple)) and isinstance(count, int) \
+                        and len(sequence) * count > OUTPUT_LIMIT:
+                    raise jinja2.exceptions.SecurityError(
+                        f"a value of {len(sequence) * count} items is larger than a "
+                        f"template may make ({OUTPUT_LIMIT})")
+        if operator == "**" and isinstance(left, int) and isinstance(right, int) \
+                and abs(right) > POWER_LIMIT and abs(left) > 1:
+            raise jinja2.exceptions.SecurityError(f"an exponent of {right} is too large")
+        return super().call_binop(context, operator, left, right)
+
+
+def bounded_render(template, context):
+    """``template.render(context)``, stopped with a TemplateError once it has
+    written OUTPUT_LIMIT characters, and with TemplateTimeout after
+    TEMPLATE_SECONDS (checked as it writes, and by an alarm where the
+    process can take one: its main thread on POSIX)."""
+    deadline = time.monotonic() + TEMPLATE_SECONDS
+    parts, size = [], 0
+    with _alarm(TEMPLATE_SECONDS):
+        for chunk in template.generate(context):
+            size += len(chunk)
+            if size > OUTPUT_LIMIT:
+                raise TemplateError(f"{template.name}: writes more than {OUTPUT_LIMIT} "
+                                    "characters (a loop without end?)")
+            if time.monotonic() > deadline:
+                raise TemplateTimeout
+            parts.append(chunk)
+    return "".join(parts)
+
+
+@contextlib.contextmanager
+def _alarm(seconds):
+    """Raise TemplateTimeout in the block after ``seconds``, where a signal
+    can be had (the main thread, a platform with SIGALRM); else nothing."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not \
+            threading.main_thread() or signal.getitimer(signal.ITIMER_REAL)[0]:
+        yield
+        return
+
+    def ring(_signum, _frame):
+        raise TemplateTimeout
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class _Loader(jinja2.FileSystemLoader):

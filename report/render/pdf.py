@@ -73,6 +73,7 @@ def html_to_pdf(html: str, *, created: int | None = None, attachments=()) -> byt
     from report.render.fetch import local_only, quiet_log
 
     require_repertoire(html)
+    identifier = file_identifier(html)
     html = figures_as_images(html)
     # WeasyPrint reports its steps ("Step 5 - Creating layout") at INFO level;
     # labreport has its own progress line, and a build's log should show
@@ -82,7 +83,7 @@ def html_to_pdf(html: str, *, created: int | None = None, attachments=()) -> byt
     font_config = FontConfiguration()
     try:
         with quiet_log():
-            data = _write(html, created, attachments, fetcher, font_config)
+            data = _write(html, identifier, created, attachments, fetcher, font_config)
     finally:
         font_config.__del__()  # its temporary font folder, now, not when collected
     if fetcher.refused:
@@ -106,7 +107,7 @@ def font_files():
     return [FONT_FOLDER / name for faces in FONT_FILES.values() for name in faces.values()]
 
 
-def _write(html, created, attachments, fetcher, font_config):
+def _write(html, identifier, created, attachments, fetcher, font_config):
     from weasyprint import CSS, HTML, Attachment
 
     fonts = CSS(string=font_face_css(), font_config=font_config, url_fetcher=fetcher)
@@ -119,7 +120,6 @@ def _write(html, created, attachments, fetcher, font_config):
                            created=when, modified=when, relationship=relationship,
                            url_fetcher=fetcher)
                 for file, data, description, relationship in attachments]
-    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
     with fonts_embedded_whole():
         data = document.write_pdf(pdf_identifier=identifier, pdf_variant=VARIANT,
                                   pdf_tags=True, attachments=embedded or None,
@@ -128,6 +128,12 @@ def _write(html, created, attachments, fetcher, font_config):
         raise RuntimeError(f"the PDF written does not open with the {len(document.pages)} "
                            "pages laid out")
     return data
+
+
+def file_identifier(html: str) -> bytes:
+    """The PDF's file identifier (its trailer's /ID), derived from the page
+    given to ``html_to_pdf``."""
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
 
 
 def page_count(data: bytes) -> int | None:

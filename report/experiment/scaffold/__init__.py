@@ -47,8 +47,8 @@ def plan(name, title, root):
     """{path: text} of the new experiment; a one-line error for a bad or taken
     name or a bad title, before anything is written."""
     if not NAME.fullmatch(name):
-        raise UserError(f"{name!r}: an experiment's name is exp followed by its number, "
-                        "e.g. exp7")
+        raise UserError(f"{name[:40]!r}: an experiment's name is exp followed by its number "
+                        "(ASCII digits, at most 6), e.g. exp7")
     if "\n" in str(title) or any(ord(c) < 32 for c in str(title)):
         raise UserError(f"{str(title)!r}: the title must be one line of text")
     title = " ".join(str(title).split())

@@ -1,0 +1,23 @@
+"""The ``labreport`` command's entry point: signals first, then the rest.
+
+Importing the command (click, numpy, the renderers) takes a few tenths of a
+second, and Ctrl-C in that time would end in a KeyboardInterrupt traceback.
+So the first thing the command does is to make SIGINT and SIGTERM end it at
+once and quietly, with the usual status (130, 143); once the command runs,
+report.pipeline.interrupt takes the signals over.
+"""
+import os
+import signal
+
+
+def _leave(signum, _frame):
+    os.write(2, b"Aborted.\n")
+    os._exit(128 + signum)
+
+
+def main():
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _leave)
+    from report.cli import main as run
+
+    run()

@@ -45,8 +45,9 @@ def train_batch(spec):
     spec: {"X": inputs (N, d) as nested lists, "y": labels (N,), "layers":
     widths, "activation": name, "inits", "lrs", "seeds": K-long lists,
     "epochs": int, "curve_epochs": epochs to keep of the loss,
-    "full_curves": bool}.  Network k starts from ``init_params(layers,
-    inits[k], RandomState(seeds[k]))``, as a single run would.
+    "full_curves": bool, and optionally "below": a loss}.  Network k starts
+    from ``init_params(layers, inits[k], RandomState(seeds[k]))``, as a single
+    run would.
 
     Returns, over the K networks: "params", the trained parameters stacked
     (see ``lab.mlp.stack_params``); (K,) arrays "final_loss" and
@@ -58,8 +59,9 @@ def train_batch(spec):
     their incoming weights and bias) and "hidden_change" (largest change of a
     hidden weight or bias), both nan without a hidden layer; "loss_curve"
     (len(curve_epochs), K), nan after "stopped_at" (training stops early only
-    if every network diverged); with full_curves, "loss" and "accuracy"
-    (epochs run, K).
+    if every network diverged); "epochs_below" (first epoch whose loss is
+    below spec["below"], from every epoch's loss, 0 = never; all 0 without
+    "below"); with full_curves, "loss" and "accuracy" (epochs run, K).
     """
     X = np.asarray(spec["X"], dtype=np.float64)
     y = np.asarray(spec["y"], dtype=np.int64)
@@ -89,11 +91,22 @@ def train_batch(spec):
         "rising_epochs": rising,
         "stopped_at": history.stopped_at,
         "loss_curve": curve,
+        "epochs_below": _first_epoch_below(history.loss, spec.get("below")),
         **_hidden_units(params, start, cache),
     }
     if spec.get("full_curves"):
         out["loss"], out["accuracy"] = history.loss, history.accuracy
     return out
+
+
+def _first_epoch_below(loss, threshold):
+    """Per network, the first epoch (1-based) whose loss is below
+    ``threshold``, 0 if none is (or no threshold is given)."""
+    if threshold is None:
+        return np.zeros(loss.shape[1], dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        below = loss < threshold
+    return np.where(below.any(axis=0), np.argmax(below, axis=0) + 1, 0).astype(np.int64)
 
 
 def _hidden_units(params, start, cache):
@@ -121,7 +134,7 @@ def _networks(settings, seeds):
             for s in settings for seed in seeds]
 
 
-def plan(studies, *, epochs, X, y, full_curves=()):
+def plan(studies, *, epochs, X, y, full_curves=(), below=None):
     """(specs, placement): the batches that train every network of ``studies``
     ({name: (settings, seeds)}; a setting is a dict with "layers",
     "activation", "init" and "lr").
@@ -132,7 +145,8 @@ def plan(studies, *, epochs, X, y, full_curves=()):
     first name them: the batches follow from the studies alone.
     placement[study] lists (batch, column) for each of its networks,
     setting-major.  The batches of the studies named in ``full_curves`` keep
-    every epoch's loss and accuracy.
+    every epoch's loss and accuracy; ``below``, a loss, has each batch
+    record when each network first goes below it.
     """
     data = {"X": np.asarray(X, dtype=np.float64).tolist(),
             "y": np.asarray(y, dtype=np.int64).tolist()}
@@ -152,7 +166,7 @@ def plan(studies, *, epochs, X, y, full_curves=()):
                           "lrs": [lr for _, lr, _ in chosen],
                           "seeds": [seed for _, _, seed in chosen],
                           "epochs": epochs, "curve_epochs": curve_epochs(epochs).tolist(),
-                          "full_curves": False})
+                          "full_curves": False, "below": below})
     placement = {name: [where[network] for network in _networks(settings, seeds)]
                  for name, (settings, seeds) in studies.items()}
     for name in full_curves:
@@ -206,10 +220,11 @@ def progress_by_study(placement, progress, stage_names):
 # --- from batch outputs to a study ---------------------------------------------------
 
 PER_NETWORK = ("final_loss", "final_accuracy", "epochs_to_full", "diverged_at",
-               "rising_epochs", "dead_units", "symmetry_gap", "hidden_change")
+               "rising_epochs", "dead_units", "symmetry_gap", "hidden_change",
+               "epochs_below")
 
 
-def assemble(settings, seeds, outputs, places, epochs):
+def assemble(settings, seeds, outputs, places, epochs, solved_below=None):
     """One study from the batch outputs, with V settings compared over S seeds
     and P log-spaced epochs of loss curve:
 
@@ -217,13 +232,17 @@ def assemble(settings, seeds, outputs, places, epochs):
     - "epochs": int; "seeds": (S,) ints; "curve_epochs": (P,) 1-based epochs;
     - per network, (V, S): "final_loss", "final_accuracy", "epochs_to_full"
       (0 = never), "diverged_at" (0 = never), "rising_epochs", "dead_units",
-      "symmetry_gap", "hidden_change" (see ``train_batch``);
-    - "loss_curves" (P, V, S); "q1_curve", "median_curve", "q3_curve" (P, V).
+      "symmetry_gap", "hidden_change", "epochs_below" (see ``train_batch``),
+      and "solved": 100 % final accuracy, and a final loss below
+      ``solved_below`` when it is given;
+    - "loss_curves" (P, V, S); "q1_curve", "median_curve", "q3_curve" (P, V),
+      lower quartiles and medians (``quartiles``).
     """
     V, S = len(settings), len(seeds)
     study = {"epochs": epochs, "seeds": np.array(seeds), "curve_epochs": curve_epochs(epochs)}
     for key in PER_NETWORK:
         study[key] = np.array([outputs[b][key][c] for b, c in places]).reshape(V, S)
+    study["solved"] = is_solved(study["final_accuracy"], study["final_loss"], solved_below)
     curves = np.stack([outputs[b]["loss_curve"][:, c] for b, c in places], axis=-1)
     study["loss_curves"] = curves.reshape(-1, V, S)
     study["q1_curve"], study["median_curve"], study["q3_curve"] = quartiles(
@@ -233,19 +252,32 @@ def assemble(settings, seeds, outputs, places, epochs):
     return study
 
 
+def is_solved(final_accuracy, final_loss, below=None):
+    """Solved: every sample classified right at the end, and, when ``below``
+    is given, a final loss below it (no sample left at a near-guess)."""
+    solved = np.asarray(final_accuracy) == 1.0
+    if below is not None:
+        with np.errstate(invalid="ignore"):
+            solved &= np.asarray(final_loss) < below
+    return solved
+
+
 def summary(study, v, hidden):
-    """The numbers of setting ``v`` over its seeds: "seeds", "solved" (count at
-    100 % final accuracy), "fraction_solved", "reached" and "fraction_reached"
-    (100 % at some epoch), "diverged" and "fraction_diverged",
-    "best_accuracy", "loss_q1" / "loss_median" / "loss_q3" of the final loss,
-    "epochs_to_full" ({"min", "q1", "median", "q3", "max"} over the seeds that
-    solved, or None), "median_epochs_to_full" (the lower median over the seeds
-    that solved, a whole epoch, or None), "symmetry_gap_max" and
-    "hidden_weights_moved" (None without hidden layers).  Quantiles count a
-    non-finite loss as larger than any finite one."""
+    """The numbers of setting ``v`` over its seeds: "seeds", "solved" (count of
+    study["solved"]), "fraction_solved", "reached" and "fraction_reached"
+    (100 % at some epoch), "full_at_end" (100 % at the end), "diverged" and
+    "fraction_diverged",
+    "best_accuracy", "loss_q1" / "loss_median" / "loss_q3" of the final loss
+    (lower quartiles and median, see ``quartiles``), "epochs_to_full"
+    ({"min", "q1", "median", "q3", "max"} over the seeds that solved, or
+    None), "median_epochs_to_full" (its median, or None), "epochs_below"
+    (the same over the seeds whose loss went below the study's "below"
+    loss, or None), "symmetry_gap_max" and "hidden_weights_moved" (None
+    without hidden layers)."""
     loss, acc = study["final_loss"][v], study["final_accuracy"][v]
     reached = study["epochs_to_full"][v]
-    solved = acc == 1.0
+    solved = study["solved"][v]
+    below = study["epochs_below"][v]
     q1, median, q3 = (float(q) for q in quartiles(loss))
     spread = _spread(reached[solved & (reached > 0)])
     gap, change = study["symmetry_gap"][v], study["hidden_change"][v]
@@ -255,13 +287,14 @@ def summary(study, v, hidden):
         "fraction_solved": float(np.mean(solved)),
         "reached": int(np.sum(reached > 0)),
         "fraction_reached": float(np.mean(reached > 0)),
+        "full_at_end": int(np.sum(acc == 1.0)),
         "diverged": int(np.sum(study["diverged_at"][v] > 0)),
         "fraction_diverged": float(np.mean(study["diverged_at"][v] > 0)),
         "best_accuracy": float(np.max(acc)),
         "loss_q1": q1, "loss_median": median, "loss_q3": q3,
-        "loss_lower_median": float(lower_median(np.where(np.isfinite(loss), loss, np.inf))),
         "epochs_to_full": spread,
         "median_epochs_to_full": spread and spread["median"],
+        "epochs_below": _spread(below[below > 0]),
         "symmetry_gap_max": float(np.max(gap)) if hidden else None,
         "hidden_weights_moved": bool(np.any(~(change <= 0))) if hidden else None,  # nan moved
     }
@@ -285,21 +318,15 @@ def _spread(values):
 
 
 def quartiles(values, axis=-1):
-    """(q1, median, q3) along ``axis``, interpolated linearly as np.quantile
-    does, except that nan and ±inf count as +inf: worse than any finite loss,
-    so a median of diverged runs is inf rather than nan."""
+    """(q1, median, q3) along ``axis``: the lower quartiles and median, values
+    that some run reached (of n sorted values, those at (n-1)//4, (n-1)//2 and
+    3(n-1)//4), the one definition of a median throughout a record.  nan and
+    ±inf count as +inf: worse than any finite loss, so a median of diverged
+    runs is inf rather than nan."""
     v = np.sort(np.where(np.isfinite(values), values, np.inf), axis=axis)
     n = v.shape[axis]
-    result = []
-    for q in (0.25, 0.5, 0.75):
-        position = q * (n - 1)
-        lo = int(position)
-        t = position - lo
-        a = np.take(v, lo, axis=axis)
-        b = np.take(v, min(lo + 1, n - 1), axis=axis)
-        with np.errstate(invalid="ignore"):
-            result.append(np.where((t == 0) | (a == b), a, a + (b - a) * t))
-    return tuple(result)
+    return tuple(np.take(v, i, axis=axis) for i in ((n - 1) // 4, (n - 1) // 2,
+                                                    3 * (n - 1) // 4))
 
 
 def variant(study, **match):

@@ -139,13 +139,16 @@ def test_the_learning_rate_grid_spans_1e_3_to_10_and_holds_the_sheets_rates(smal
 
 def test_studies_have_the_documented_shapes(small_studies):
     points = len(studies.curve_epochs(EPOCHS))
-    for name, study in small_studies.items():
+    for name in exp6_studies.STAGES:
+        study = small_studies[name]
         V, S = len(study["variants"]), len(study["seeds"])
         assert study["final_loss"].shape == study["epochs_to_full"].shape == (V, S)
         assert study["loss_curves"].shape == (points, V, S)
         assert study["median_curve"].shape == (points, V)
     assert list(small_studies) == ["reliability", "learning_rate", "initialisation",
-                                   "depth", "activation"]
+                                   "depth", "activation", "centre"]
+    assert small_studies["centre"] == {"layers": [2, 8, 8, 2], "init": "he",
+                                       "activation": "relu", "lr": 0.1}
 
 
 def test_a_network_shared_by_studies_has_the_same_numbers_in_each(small_studies):
@@ -191,9 +194,12 @@ def test_quartiles_rank_a_diverged_run_above_every_finite_loss():
     values = np.array([0.3, 0.1, np.nan, 0.2, np.inf])
     q1, median, q3 = studies.quartiles(values)
     assert (q1, median, q3) == (0.2, 0.3, math.inf)
-    finite = np.array([0.4, 0.1, 0.3, 0.2, 0.7, 0.5])
-    np.testing.assert_allclose(studies.quartiles(finite),
-                               np.quantile(finite, [0.25, 0.5, 0.75]), rtol=1e-15)
+
+
+def test_quartiles_and_medians_are_values_some_run_reached():
+    finite = np.array([0.4, 0.1, 0.3, 0.2, 0.7, 0.5])  # sorted: .1 .2 .3 .4 .5 .7
+    assert studies.quartiles(finite) == (0.2, 0.3, 0.4)  # the lower ones, never between
+    assert studies.lower_median(finite) == 0.3
 
 
 # --- claims follow the data ----------------------------------------------------------
@@ -203,8 +209,8 @@ def test_every_claim_is_a_sentence_with_its_measurement(small_studies):
     found = claims(small_studies)
     assert len({c["id"] for c in found}) == len(found) >= 10
     for claim in found:
-        assert set(claim) == {"id", "statement", "holds", "measured"}
-        assert isinstance(claim["holds"], bool) and claim["statement"].endswith(".")
+        assert set(claim) == {"id", "statement", "holds", "measured", "negated"}
+        assert claim["holds"] in (True, None) and claim["statement"].endswith(".")
         pattern, values = claim["measured"]["pattern"], claim["measured"]["values"]
         assert pattern.count("{}") == len(values) >= 1
         assert not any(ch.isdigit() for ch in pattern.replace("ln 2", "")), pattern
@@ -220,34 +226,37 @@ def test_a_linear_model_that_solved_xor_would_refute_the_claim(small_studies):
     flipped = copy.deepcopy(small_studies)
     depth = flipped["depth"]
     i = studies.variant_index(depth, hidden_layers=0)
-    depth["variants"][i]["best_accuracy"] = 1.0
-    depth["final_accuracy"][i, 0] = 1.0
-    depth["final_loss"][i, 0] = 0.01
-    assert not claim(flipped, "linear_cannot_solve")["holds"]
-    assert not claim(flipped, "linear_at_ln_2")["holds"]
+    depth["final_accuracy"][i, 0], depth["final_loss"][i, 0] = 1.0, 0.01
+    depth["solved"][i, 0] = True
+    assert claim(flipped, "linear_cannot_solve")["holds"] is False  # no negation: it fails
+    at_ln_2 = claim(flipped, "linear_at_ln_2")  # the record says the opposite instead
+    assert at_ln_2["negated"] and at_ln_2["statement"].startswith("Not every network")
 
 
 def test_broken_symmetry_under_zeros_would_refute_the_claim(small_studies):
     assert claim(small_studies, "zeros_symmetric")["holds"]
     flipped = copy.deepcopy(small_studies)
-    studies.variant(flipped["initialisation"], init="zeros")["symmetry_gap_max"] = 1e-9
-    assert not claim(flipped, "zeros_symmetric")["holds"]
+    init = flipped["initialisation"]
+    init["symmetry_gap"][studies.variant_index(init, init="zeros"), 0] = 1e-9
+    broken = claim(flipped, "zeros_symmetric")
+    assert broken["negated"] and "do not all stay identical" in broken["statement"]
 
 
 def test_reliability_is_measured_not_assumed(small_studies):
     flipped = copy.deepcopy(small_studies)
-    flipped["reliability"]["variants"][0].update(solved=2, fraction_solved=0.5)
+    flipped["reliability"]["solved"][0, :2] = False
     found = claim(flipped, "reliable")
-    assert not found["holds"]
+    assert found["negated"] and "fewer than 90" in found["statement"]
     assert found["measured"]["values"] == [[2, "count"], [4, "count"], [0.5, "percent"]]
 
 
 def test_fewer_epochs_can_make_the_sheets_claims_fail():
     # After 3 epochs nothing is solved: the claims say so instead of repeating the sheet.
     early = run_studies(StudiesConfig(seeds=2, reliability_seeds=2, workers=1), epochs=3)
-    found = {c["id"]: c["holds"] for c in claims(early)}
-    assert not found["reliable"] and not found["sheet_rates_work"]
-    assert not found["one_hidden_suffices"] and not found["relu_faster_than_sigmoid"]
+    found = {c["id"]: c for c in claims(early)}
+    for id in ("reliable", "sheet_rates_work", "one_hidden_suffices"):
+        assert found[id]["negated"], id
+    assert found["relu_faster_than_sigmoid"]["holds"] is None  # neither solves: undecided
 
 
 # --- configuration ---------------------------------------------------------------------

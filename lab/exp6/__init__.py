@@ -12,7 +12,7 @@ from __future__ import annotations
 from lab.exp6 import writeup
 from lab.exp6.experiment import (Config, cache_inputs, estimate, log_lines, run,  # noqa: F401
                                  summary)
-from lab.exp6.study_plan import run_studies
+from lab.exp6.study_plan import centre_of, run_studies
 
 TITLE = "Gradient descent and back-propagation for an MLP on XOR"
 # A run of seconds, for the tests that run over every experiment.
@@ -25,8 +25,8 @@ def studies(config, progress=None, run_all=None):
     their batches onto processes (lab.studies.run_batches)."""
     if config.studies is None:
         return None
-    return run_studies(config.studies, epochs=config.epochs, progress=progress,
-                       run_all=run_all)
+    return run_studies(config.studies, epochs=config.epochs, centre=centre_of(config),
+                       progress=progress, run_all=run_all)
 
 
 def report(result, studies=None):

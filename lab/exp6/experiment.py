@@ -72,13 +72,16 @@ class Config:
 
 def cache_inputs(config, stage):
     """What each stage's results depend on: the main run on everything but the
-    studies' sizes, the studies on those sizes and the epoch budget alone."""
+    studies' sizes; the studies on those sizes, the epoch budget and the
+    network they vary (lab.exp6.study_plan.centre_of)."""
+    from lab.exp6.study_plan import centre_of
+
     settings = asdict(config)
     studies = settings.pop("studies")
     if stage == "studies":
         if studies is not None:
             studies.pop("workers")  # how many processes never changes a number
-        return {"epochs": config.epochs, "studies": studies}
+        return {"epochs": config.epochs, "studies": studies, "centre": centre_of(config)}
     return settings
 
 
@@ -116,12 +119,13 @@ def estimate(config):
               "seconds": seconds + check,
               "settings": ("epochs", "repeats", "layers")}]
     if config.studies is not None:
-        from lab.exp6.study_plan import study_seeds, study_settings
+        from lab.exp6.study_plan import centre_of, study_seeds, study_settings
         from lab.studies import MAX_BATCH
 
         # Counted, not planned: planning is linear in the seeds, and a refusal
         # must come at once.  Networks the studies share count once each time.
-        seeds, settings = study_seeds(config.studies, counts=True), study_settings()
+        seeds = study_seeds(config.studies, counts=True)
+        settings = study_settings(centre_of(config))
         layer_epochs = sum(seeds[name] * (len(s["layers"]) - 1)
                            for name, group in settings.items() for s in group)
         parallel = max(1, config.studies.workers)

@@ -1,9 +1,6 @@
-"""Experiment 6: gradient descent and back-propagation for a multi-layer
-perceptron on XOR, in numpy.  `python program.py` prints the epoch log.
-
-One sample per column: X is (2, N) and W[l] is (width of l, width of l-1),
-so layer l computes z[l] = W[l] a[l-1] + b[l] (the sheet's a w + b, transposed).
-"""
+"""Experiment 6: a multi-layer perceptron learns XOR by gradient descent and
+back-propagation, in numpy.  `python program.py` prints the epoch log.
+One sample per column: X is (2, N), and layer l computes z = W a + b."""
 import numpy as np
 
 # Settings
@@ -18,6 +15,15 @@ PRINT_EVERY = 500       # epochs between printed lines
 LOSS_TOL = None         # stop once the loss is below this (None: never)
 ACC_TARGET = None       # stop once the accuracy reaches this (None: never)
 
+# Hidden activations g and their slopes g'; sigmoid through tanh, so that exp
+# never overflows: 1 / (1 + exp(-z)) = (1 + tanh(z/2)) / 2.
+ACTIVATIONS = {
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float)),
+    "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
+    "sigmoid": (lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)),
+                lambda z: 0.25 * (1.0 - np.tanh(0.5 * z) ** 2)),
+}
+
 
 def xor_data(repeats):
     """Inputs X (2, N), one-hot targets Y (2, N) and labels y (N,)."""
@@ -27,8 +33,8 @@ def xor_data(repeats):
 
 
 def init_params(layers, init, rng):
-    """W1, b1, W2, ...: weights drawn (n_in, n_out) as the sheet's notebook
-    draws them, then transposed; biases zero.  Zero initialisation draws none."""
+    """W1, b1, W2, ...: each W drawn (n_in, n_out), as the sheet draws it, then
+    transposed; biases zero.  Zero initialisation draws nothing."""
     params = {}
     for l in range(1, len(layers)):
         n_in, n_out = layers[l - 1], layers[l]
@@ -42,27 +48,9 @@ def init_params(layers, init, rng):
     return params
 
 
-# Hidden activations g and their derivatives g'; sigmoid written with tanh,
-# 1 / (1 + exp(-z)) = (1 + tanh(z/2)) / 2, so that exp never overflows.
-ACTIVATIONS = {
-    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float)),
-    "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
-    "sigmoid": (lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)),
-                lambda z: 0.25 * (1.0 - np.tanh(0.5 * z) ** 2)),
-}
-
-
-def softmax(z):
-    """ŷ = exp(z) / Σ exp(z) down each column, and log ŷ.  Subtracting the
-    column's maximum changes nothing, but exp cannot overflow nor log see 0."""
-    z = z - np.max(z, axis=0, keepdims=True)
-    e = np.exp(z)
-    s = np.sum(e, axis=0, keepdims=True)
-    return e / s, z - np.log(s)
-
-
 def forward(X, params, g):
-    """ŷ, log ŷ, and the (a[l-1], z[l]) of every layer for back-propagation."""
+    """ŷ, log ŷ, and every layer's (a_prev, z) for back-propagation.  Softmax
+    subtracts each column's largest score: exp cannot overflow, nor log see 0."""
     L = len(params) // 2
     a, cache = X, []
     for l in range(1, L + 1):
@@ -70,8 +58,10 @@ def forward(X, params, g):
         cache.append((a, z))
         if l < L:
             a = g(z)
-    yhat, log_yhat = softmax(z)
-    return yhat, log_yhat, cache
+    z = z - np.max(z, axis=0, keepdims=True)
+    e = np.exp(z)
+    s = np.sum(e, axis=0, keepdims=True)
+    return e / s, z - np.log(s), cache
 
 
 def backward(yhat, Y, cache, params, g_grad):
@@ -83,31 +73,24 @@ def backward(yhat, Y, cache, params, g_grad):
         grads[f"dW{l}"] = dz @ a_prev.T
         grads[f"db{l}"] = np.sum(dz, axis=1, keepdims=True)
         if l > 1:
-            da = params[f"W{l}"].T @ dz
-            dz = da * g_grad(cache[l - 2][1])  # dz[l-1] = da ⊙ g'(z[l-1])
+            dz = (params[f"W{l}"].T @ dz) * g_grad(cache[l - 2][1])  # da ⊙ g'(z)
     return grads
-
-
-def epoch(X, Y, y, params, lr, g, g_grad):
-    """One step of gradient descent.  Returns the loss (mean cross-entropy)
-    and the accuracy of its forward pass, before the update."""
-    yhat, log_yhat, cache = forward(X, params, g)
-    loss = -np.sum(Y * log_yhat) / len(y)
-    accuracy = np.mean(np.argmax(yhat, axis=0) == y)
-    grads = backward(yhat, Y, cache, params, g_grad)
-    for key in params:
-        params[key] -= lr * grads["d" + key]  # w ← w − η·dw
-    return loss, accuracy
 
 
 def train(X, Y, y, params, lr, epochs, activation, print_every,
           loss_tol=None, acc_target=None, log=print):
-    """Up to `epochs` epochs; the loss and accuracy of each.  Ends early if the
-    loss is not finite or above 10 times its first (diverged), or by the rule."""
+    """Gradient descent; the loss and accuracy of each epoch's forward pass,
+    before its update.  Stops if the loss diverges (is not finite or exceeds
+    10 times the first) or the stopping rule is met."""
     g, g_grad = ACTIVATIONS[activation]
     losses, accuracies = [], []
     for e in range(1, epochs + 1):
-        loss, accuracy = epoch(X, Y, y, params, lr, g, g_grad)
+        yhat, log_yhat, cache = forward(X, params, g)
+        loss = -np.sum(Y * log_yhat) / len(y)
+        accuracy = np.mean(np.argmax(yhat, axis=0) == y)
+        grads = backward(yhat, Y, cache, params, g_grad)
+        for key in params:
+            params[key] -= lr * grads["d" + key]  # w ← w − η·dw
         losses.append(loss)
         accuracies.append(accuracy)
         if e % print_every == 0:
@@ -126,8 +109,7 @@ def main():
     X, Y, y = xor_data(REPEATS)
     params = init_params(LAYERS, INIT, np.random.RandomState(SEED))
     train(X, Y, y, params, LR, EPOCHS, ACTIVATION, PRINT_EVERY, LOSS_TOL, ACC_TARGET)
-    yhat, _, _ = forward(X, params, ACTIVATIONS[ACTIVATION][0])
-    predictions = np.argmax(yhat, axis=0)
+    predictions = np.argmax(forward(X, params, ACTIVATIONS[ACTIVATION][0])[0], axis=0)
     print()
     print("Final accuracy:", np.mean(predictions == y))
     print("Sample predictions (first 8):", predictions[:8])

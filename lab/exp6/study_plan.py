@@ -4,13 +4,22 @@ The sheet says that He + ReLU "learns XOR reliably", that a learning rate of
 0.05–0.2 "works well" and that "a single linear layer can't solve XOR", and
 measures none of it.  Five studies train many networks on the 4 XOR points
 (full-batch descent on the sheet's 500 tiled copies takes the same steps) for
-as many epochs as the main run:
+as many epochs as the main run, each varying one thing about the network the
+record was built with (its *centre*: layers, initialiser, activation and
+learning rate; for the defaults, the sheet's 2-8-8-2, He, ReLU, lr 0.1):
 
-- reliability: the sheet's network (2-8-8-2, He, ReLU, lr 0.1) over many seeds;
-- learning_rate: the same network over LEARNING_RATES;
+- reliability: the centre over many seeds;
+- learning_rate: the centre over LEARNING_RATES and its own rate;
 - initialisation: zeros, normal (std 0.01), xavier, he;
-- depth: 0, 1, 2, 3 and 5 hidden layers of width 8;
+- depth: 0, 1, 2, 3 and 5 hidden layers of the centre's first hidden width;
 - activation: relu, tanh, sigmoid hidden layers.
+
+Definitions, stated once for the whole record: a network *solves* XOR when
+its final loss is below SOLVED_LOSS = ln 2 / 4, the loss of a network certain
+of three points and guessing the fourth, so that every point is classified
+right; it *leaves the plateau* at the first epoch its loss is below
+LEAVES_PLATEAU, 10 % under ln 2; a hidden unit is *dead* when its input z is
+never positive (z <= 0) on any point.
 
 The training and the summaries are lab.studies'; this module says which
 networks, and finds the reliability study's failures.  ``lab.exp6.claims``
@@ -28,6 +37,8 @@ from lab.config import is_int, require, setting
 from lab.data import XOR_X, XOR_y
 
 SHEET = {"layers": (2, 8, 8, 2), "init": "he", "activation": "relu", "lr": 0.1}
+SOLVED_LOSS = math.log(2) / 4   # below it, every point is classified right
+LEAVES_PLATEAU = 0.9 * math.log(2)  # a loss 10 % below ln 2 has left the plateau
 
 # The 1-2-5 series from 1e-3 to 10: three rates a decade, log-spaced to within
 # a factor of 1.25, and the sheet's 0.05, 0.1 and 0.2 are on it exactly.
@@ -75,17 +86,35 @@ class StudiesConfig:
             require(is_int(value) and value >= 1, key, value, "an integer >= 1")
 
 
-def study_settings():
-    """Per study, the settings compared, each a dict with a short ``label``."""
-    def net(label, **changes):
-        return {"label": label, **SHEET, **changes}
+def centre_of(config):
+    """The network the studies vary one thing of: a configuration's (a
+    Config or its dict) layers, initialiser, activation and learning rate."""
+    get = config.get if isinstance(config, dict) else lambda key: getattr(config, key)
+    return {"layers": tuple(get("layers")), "init": get("init"),
+            "activation": get("activation"), "lr": float(get("lr"))}
 
+
+def hidden_width(centre):
+    """The width of the depth study's hidden layers: the centre's first."""
+    layers = centre["layers"]
+    return layers[1] if len(layers) > 2 else HIDDEN_WIDTH
+
+
+def study_settings(centre=SHEET):
+    """Per study, the settings compared, each a dict with a short ``label``."""
+    centre = {**centre, "layers": tuple(centre["layers"])}
+
+    def net(label, **changes):
+        return {"label": label, **centre, **changes}
+
+    width = hidden_width(centre)
+    rates = sorted(set(LEARNING_RATES) | {centre["lr"]})
     return {
-        "reliability": [net("He, ReLU, lr 0.1")],
-        "learning_rate": [net(f"{lr:g}", lr=lr) for lr in LEARNING_RATES],
+        "reliability": [net("this network")],
+        "learning_rate": [net(f"{lr:g}", lr=lr) for lr in rates],
         "initialisation": [net(init, init=init) for init in INITIALISERS],
         "depth": [net(f"{h}" + (" (linear)" if h == 0 else ""), hidden_layers=h,
-                      layers=(2,) + (HIDDEN_WIDTH,) * h + (2,)) for h in HIDDEN_LAYERS],
+                      layers=(2,) + (width,) * h + (2,)) for h in HIDDEN_LAYERS],
         "activation": [net(a, activation=a) for a in ACTIVATIONS],
     }
 
@@ -98,21 +127,23 @@ def study_seeds(config, counts=False):
     return number if counts else {name: list(range(n)) for name, n in number.items()}
 
 
-def plan(config, epochs):
+def plan(config, epochs, centre=SHEET):
     """(specs, placement) of lab.studies.plan for exp6's studies."""
-    settings, seeds = study_settings(), study_seeds(config)
+    settings, seeds = study_settings(centre), study_seeds(config)
     return engine.plan({name: (settings[name], seeds[name]) for name in STAGES},
-                       epochs=epochs, X=XOR_X, y=XOR_y, full_curves=("reliability",))
+                       epochs=epochs, X=XOR_X, y=XOR_y, full_curves=("reliability",),
+                       below=LEAVES_PLATEAU)
 
 
-def run_studies(config, *, epochs, progress=None, run_all=None):
+def run_studies(config, *, epochs, centre=SHEET, progress=None, run_all=None):
     """Train every study's networks for ``epochs`` epochs and summarise them.
 
     ``progress(stage, done, total, detail)`` counts networks per study;
     ``run_all`` maps the batches (see lab.studies.run_batches).  Returns
     {"reliability", "learning_rate", "initialisation", "depth", "activation"},
-    each as lab.studies.assemble describes.  "reliability" also has
-    "failures" (a dict per seed not at 100 % at the end: "seed",
+    each as lab.studies.assemble describes, and "centre", the network they
+    vary (``centre_of``).  "reliability" also has
+    "failures" (a dict per seed that does not solve XOR: "seed",
     "final_loss", "final_accuracy", "dead_units", "diverged_at" or None,
     "plateau": the name of the plateau of PLATEAUS its loss sits on, or None)
     and "example_failure" (the first failure with its per-epoch "loss" and
@@ -122,23 +153,24 @@ def run_studies(config, *, epochs, progress=None, run_all=None):
     once, so its numbers agree between them exactly.
     """
     require(is_int(epochs) and epochs >= 1, "epochs", epochs, "an integer >= 1")
-    specs, placement = plan(config, epochs)
+    specs, placement = plan(config, epochs, centre)
     outputs = engine.run_batches(specs, config.workers,
                                  engine.progress_by_study(placement, progress, STAGES),
                                  run_all)
-    settings, seeds = study_settings(), study_seeds(config)
+    settings, seeds = study_settings(centre), study_seeds(config)
     studies = {name: engine.assemble(settings[name], seeds[name], outputs, placement[name],
-                                     epochs)
+                                     epochs, solved_below=SOLVED_LOSS)
                for name in STAGES}
+    studies["centre"] = dict(centre, layers=list(centre["layers"]))
     studies["reliability"].update(
         _failures(studies["reliability"], outputs, placement["reliability"]))
     return studies
 
 
 def _failures(study, outputs, places):
-    """The reliability seeds that end below 100 %, and the first in full."""
+    """The reliability seeds that do not solve XOR, and the first in full."""
     loss, acc = study["final_loss"][0], study["final_accuracy"][0]
-    failed = np.flatnonzero(acc < 1.0)
+    failed = np.flatnonzero(~study["solved"][0])
     failures = [{
         "seed": int(study["seeds"][i]),
         "final_loss": float(loss[i]),

@@ -10,13 +10,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from lab.exp6.study_plan import HIDDEN_WIDTH
+from lab.exp6.study_plan import hidden_width
 from lab.studies import variant
 
 CURVE_RATES = (0.001, 0.01, 0.1, 1.0, 10.0)  # the rates whose loss curves are drawn
-# How a record names the studies' settings.
-LABELS = {"zeros": "zero", "normal": "small random (0.01)", "xavier": "Xavier", "he": "He",
-          "relu": "ReLU", "He, ReLU, lr 0.1": "He, ReLU, η = 0.1"}
+NBSP = "\u00a0"  # a label's words that must stay on one line are joined by it
+NBHY = "\u2011"  # and the hyphens of its layer widths (2‑8‑8‑2) never break
+# How a record names the studies' settings (in tables: kept on one line).
+INIT_NAMES = {"he": "He", "xavier": "Xavier", "normal": "small random (std 0.01)",
+              "zeros": "zero"}
+LABELS = {"zeros": "zero", "normal": f"small{NBSP}random{NBSP}(0.01)", "xavier": "Xavier",
+          "he": "He", "relu": "ReLU"}
+
+
+def centre_label(centre):
+    """The network the studies vary, in a few words: "2-8-8-2, He, ReLU,
+    η = 0.1", each part kept on one line."""
+    return ", ".join([
+        NBHY.join(map(str, centre["layers"])), INIT_NAMES[centre["init"]].replace(" ", NBSP),
+        {"relu": "ReLU"}.get(centre["activation"], centre["activation"]),
+        f"η{NBSP}={NBSP}{centre['lr']:g}"])
 LINESTYLES = ("solid", "dashed", "dotted", "dashdot", "solid")
 STUDY_NAMES = {"reliability": "Reliability", "learning_rate": "Learning rate η",
                "initialisation": "Initialisation", "depth": "Hidden layers",
@@ -26,15 +39,21 @@ STUDY_NAMES = {"reliability": "Reliability", "learning_rate": "Learning rate η"
 DRAWN_POINTS = 600  # per curve: a 5 cm panel shows no more, and a PDF draws them all
 
 
-def thin(x, y, points=DRAWN_POINTS):
+def thin(x, y, points=DRAWN_POINTS, log=False):
     """(x, y) cut to about ``points`` points that draw the same line: in each
     of points/2 bins, the first, the lowest and the highest point, in order,
-    so that no spike or step is lost."""
+    so that no spike or step is lost.  With ``log``, the bins are equal on a
+    log axis of the index, so that the first epochs keep their detail."""
     x, y = np.asarray(x), np.asarray(y)
     if len(x) <= points:
         return x, y
     keep = set()
-    for part in np.array_split(np.arange(len(x)), points // 2):
+    if log:
+        edges = np.unique(np.geomspace(1, len(x), points // 2).astype(np.int64)) - 1
+        parts = [np.arange(a, b) for a, b in zip(edges, [*edges[1:], len(x)]) if b > a]
+    else:
+        parts = np.array_split(np.arange(len(x)), points // 2)
+    for part in parts:
         values = y[part]
         finite = np.isfinite(values)
         keep.add(int(part[0]))
@@ -53,8 +72,10 @@ def main_figure(result, print_every):
     """Loss and accuracy at every epoch, and the decision boundary."""
     loss, acc = result["loss"], result["accuracy"]
     epochs = np.arange(1, len(loss) + 1)
-    loss_x, loss_y = thin(epochs, loss)
-    acc_x, acc_y = thin(epochs, acc)
+    # Epochs on a log axis: the first hundred, where accuracy settles, get
+    # as much room as the thousands after.
+    loss_x, loss_y = thin(epochs, loss, log=True)
+    acc_x, acc_y = thin(epochs, acc, log=True)
     logged = np.asarray(result["logged_epochs"], dtype=np.int64)
     boundary = result["boundary"]
     shown = logged - 1
@@ -65,22 +86,25 @@ def main_figure(result, print_every):
     has_boundary = _has_boundary(boundary)
     return {
         "id": "training", "kind": "panels", "height_cm": 5.0, "widths": [1, 1, 1.15],
-        "caption": "The main run: loss" + (" (log scale)" if scale == "log" else "")
-                   + " and accuracy at every epoch"
+        "caption": "The main run. Left and centre: loss"
+                   + (" (log scale)" if scale == "log" else "")
+                   + " and accuracy at every epoch (epochs on a log scale)"
                    + (f", dots at the epochs printed every {print_every}" if len(logged) else "")
-                   + "; the trained network's probability of class 1 over the input square"
-                   + (", with its 0.5 contour (the decision boundary)" if has_boundary
-                      else f" ({_without_boundary(boundary)}: there is no decision boundary)")
-                   + ", and the four XOR points.",
+                   + ". Right: the trained network's probability of class 1 over the input "
+                   "square" + (", its 0.5 contour (the decision boundary)" if has_boundary
+                               else f" ({_without_boundary(boundary)}: there is no decision "
+                                    "boundary)")
+                   + " and the four XOR points.",
         "alt": _training_alt(result),
         "panels": [
             {"kind": "lines", "title": "loss", "xlabel": "epoch", "ylabel": "loss",
-             "xscale": "linear", "yscale": scale, "ylim": None,
+             "xscale": "log" if len(loss) > 1 else "linear", "yscale": scale, "ylim": None,
              "series": [{"x": loss_x, "y": loss_y, "label": "", "style": "line"},
                         {"x": epochs[shown], "y": loss[shown], "label": "",
                          "style": "markers"}]},
             {"kind": "lines", "title": "accuracy", "xlabel": "epoch", "ylabel": "accuracy",
-             "xscale": "linear", "yscale": "linear", "ylim": [0, 1.05],
+             "xscale": "log" if len(loss) > 1 else "linear", "yscale": "linear",
+             "ylim": [0, 1.05],
              "series": [{"x": acc_x, "y": acc_y, "label": "", "style": "line"},
                         {"x": epochs[shown], "y": acc[shown], "label": "",
                          "style": "markers"}]},
@@ -218,8 +242,8 @@ def study_figures(studies):
         {"id": "loss-curves", "kind": "panels", "height_cm": 7.0,
          "caption": f"Loss by epoch: at each epoch, the median (line) and interquartile "
                     f"range (band) over {len(init['seeds'])} seeds per setting, by "
-                    f"initialisation, by number of hidden layers of width {HIDDEN_WIDTH}, "
-                    "and by hidden activation. "
+                    f"initialisation, by number of hidden layers of width "
+                    f"{hidden_width(studies['centre'])}, and by hidden activation. "
                     "Line styles tell apart curves that coincide.",
          "alt": _curves_alt(studies),
          "panels": [
@@ -256,24 +280,34 @@ def summary_table(studies):
     groups = {}
     for name, heading in STUDY_NAMES.items():
         rows = []
+        centre = studies["centre"]
         for v in studies[name]["variants"]:
             single = v.get("init") == "zeros"
-            rows.append({"setting": LABELS.get(v["label"], v["label"])
-                         if name != "learning_rate" else v["lr"],
+            label = (centre_label(centre) if name == "reliability"
+                     else LABELS.get(v["label"], v["label"]))
+            rows.append({"setting": label if name != "learning_rate" else v["lr"],
                          "setting_is_number": name == "learning_rate",
+                         "is_centre": name != "reliability" and _is_centre(v, centre),
                          "solved": v["solved"] // v["seeds"] if single else v["solved"],
                          "runs": 1 if single else v["seeds"],
                          "median_epochs": v["median_epochs_to_full"],
-                         "median_loss": v["loss_lower_median"]})
+                         "median_loss": v["loss_median"]})
         if name == "reliability":  # the one study with more seeds than the others
             heading = f"{heading} ({len(studies[name]['seeds'])} seeds)"
         groups[name] = {"name": name, "heading": heading, "rows": rows}
     return [[groups[name] for name in column] for column in SUMMARY_COLUMNS]
 
 
+def _is_centre(v, centre):
+    """Whether a study's setting is the network every study varies."""
+    return (tuple(v["layers"]) == tuple(centre["layers"]) and v["init"] == centre["init"]
+            and v["activation"] == centre["activation"] and v["lr"] == centre["lr"])
+
+
 def studies_metrics(studies):
     """The studies' summaries for metrics.json: every setting's numbers,
-    without the curves."""
-    return {name: {"epochs": study["epochs"], "seeds": len(study["seeds"]),
-                   "variants": study["variants"]}
-            for name, study in studies.items()}
+    without the curves, and the network they vary."""
+    return {"centre": studies["centre"],
+            **{name: {"epochs": study["epochs"], "seeds": len(study["seeds"]),
+                      "variants": study["variants"]}
+               for name, study in studies.items() if name != "centre"}}

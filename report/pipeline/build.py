@@ -108,7 +108,7 @@ def make(name, experiment, config, *, cache, progress, date, user_templates=(),
     result, studies = _compute(name, experiment, config, cache, progress, scheduler, lap,
                                cached)
     try:
-        context = _context(experiment, result, studies)
+        context = record_context(experiment, result, studies)
     except UserError:
         raise
     except Exception as e:  # noqa: BLE001 - a cached value of the wrong shape, or a bug
@@ -122,7 +122,7 @@ def make(name, experiment, config, *, cache, progress, date, user_templates=(),
         cache.ignore_stored(*reused)
         result, studies = _compute(name, experiment, config, cache, progress, scheduler,
                                    lap, cached)
-        context = _context(experiment, result, studies)
+        context = record_context(experiment, result, studies)
     current = provenance.identity(name, settings.assignments(config), user_templates)
     prov = provenance.provenance(current, seed=getattr(config, "seed", None),
                                  config_dict=asdict(config), date=date)
@@ -168,10 +168,16 @@ def make(name, experiment, config, *, cache, progress, date, user_templates=(),
                  date=date)
 
 
-def _context(experiment, result, studies):
-    """The template's context: the experiment's record of its results."""
+def record_context(experiment, result, studies):
+    """The template's context: the experiment's record of its results, its
+    claims numbered, by id (``claim_by_id``) and the ids of those that hold
+    as stated (``held``)."""
     context = dict(check_context(experiment, experiment.report(result, studies)))
+    # Numbered in order, so that a sentence can cite its claim in the table.
+    context["claims"] = [{**c, "number": i} for i, c in enumerate(context["claims"], 1)]
     context["claim_by_id"] = {c["id"]: c for c in context["claims"]}
+    context["held"] = {c["id"] for c in context["claims"]
+                       if c["holds"] is True and not c.get("negated")}
     context["failed_claims"] = [c for c in context["claims"] if c["holds"] is False]
     return context
 

@@ -267,6 +267,9 @@ def draw_lines(ax, spec):
                     xytext=(4, 4), textcoords="offset points", fontsize=8)
     if spec.get("ylim") is not None:
         ax.set_ylim(*map(float, spec["ylim"]))
+    for axis, scale in ((ax.xaxis, xscale), (ax.yaxis, yscale)):
+        if scale == "log":
+            _every_decade(axis)
     ax.set_xlabel(spec.get("xlabel", ""))
     ax.set_ylabel(spec.get("ylabel", ""))
     if any(not label.startswith("_") for label in ax.get_legend_handles_labels()[1]):
@@ -277,6 +280,16 @@ def draw_lines(ax, spec):
                       frameon=False, columnspacing=1.0, handlelength=1.8)
         else:
             ax.legend(loc=spec.get("legend", "best"))
+
+
+def _every_decade(axis):
+    """A log axis labelled at every decade it spans (matplotlib skips some on
+    a narrow panel, leaving 10⁰ and 10³ alone), with minor ticks between."""
+    from matplotlib.ticker import LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(base=10, numticks=99))
+    axis.set_minor_locator(LogLocator(base=10, subs=range(2, 10), numticks=99))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _scale(spec, key):
@@ -302,15 +315,17 @@ def _draw_series(ax, series, default_colour, xscale, yscale):
     if linestyle != "none":
         linestyle = LINESTYLES[series.get("linestyle", "solid")]
     colour = series.get("color", default_colour)
+    crosses = marker in ("x", "+")  # a cross is thin: drawn larger, to be seen on paper
     ax.plot(x, y, linestyle=linestyle, marker=marker, color=colour,
             label=series.get("label") or "_nolegend_",
-            markeredgewidth=1.2 if marker in ("x", "+") else 0.5)
+            markeredgewidth=1.8 if crosses else 0.5, markersize=8 if crosses else None)
     if series.get("end") is not None:  # a marker on the last point: where the line stops
         if series["end"] not in MARKERS:
             raise ValueError(f"end marker {series['end']!r}: expected one of "
                              f"{', '.join(MARKERS)}")
+        # Large enough to see at print size, where the line it ends is thin.
         ax.plot(x[-1:], y[-1:], linestyle="none", marker=series["end"], color=colour,
-                label="_nolegend_", markeredgewidth=1.2)
+                label="_nolegend_", markeredgewidth=1.8, markersize=8)
     if series.get("band") is not None:
         import numpy as np
 

@@ -15,6 +15,9 @@ kind           examples
 ``count``      a whole number: 127
 ``epoch``      a whole number of epochs: 98 (an epoch is never 17.5)
 ``setting``    a value as configured, shortest exact form: 0.1, 0.001, 10
+``sci``        three significant figures, always m × 10ⁿ: 6.93 × 10⁻¹,
+               1.58 × 10⁻⁴; for a column whose values span decades, so
+               that every row of it has one form
 =============  ==========================================================
 
 None prints as an em dash, NaN as "nan", infinities as ∞ and −∞; minus is the
@@ -29,7 +32,7 @@ MINUS = "\u2212"
 NBSP = "\u00a0"
 MISSING = "\u2014"
 SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-KINDS = ("number", "percent", "count", "epoch", "setting")
+KINDS = ("number", "percent", "count", "epoch", "setting", "sci")
 SMALL, LARGE = 1e-3, 1e5  # outside [SMALL, LARGE), numbers are written m × 10ⁿ
 
 
@@ -48,6 +51,8 @@ def fmt(value, kind: str = "number") -> str:
         return _percent(float(value))
     if kind == "setting":
         return _setting(value)
+    if kind == "sci":
+        return _scientific(float(value))
     return _significant(float(value))
 
 
@@ -82,6 +87,12 @@ def _significant(x, digits=3):
         exponent = math.floor(math.log10(abs(rounded)))
         decimals = max(digits - 1 - exponent, 0)
         return _minus(f"{rounded:.{decimals}f}")
+    return _scientific(x, digits)
+
+
+def _scientific(x, digits=3):
+    if x == 0:
+        return "0"
     mantissa, _, exponent = f"{x:.{digits - 1}e}".partition("e")
     return (_minus(mantissa) + NBSP + "×" + NBSP + "10"
             + str(int(exponent)).translate(SUPERSCRIPT))

@@ -88,9 +88,9 @@ def test_each_planted_change_is_reported_readably(outputs, one_rebuild):
     assert "-Aims" in report and "+Aim" in report
     # figures: which one, by how much; a missing one
     assert "learning-rate.svg: changed, RMS" in report
-    assert "training.svg: added" in report
-    # the student's file is theirs, not a difference
-    assert "notes.md" not in report
+    assert "training.svg: missing from the committed outputs (a fresh build makes it)" in report
+    # the student's file stays theirs (a build keeps it), but it is not the record
+    assert "\nnotes.md: not made by labreport\n" in report + "\n"
 
 
 def test_the_planted_changes_fail_even_with_both_tolerances(outputs, one_rebuild):
@@ -106,7 +106,8 @@ def test_the_planted_changes_fail_even_with_both_tolerances(outputs, one_rebuild
     assert verdict.startswith(f"{outputs}: differs: made from this source, settings and "
                               "versions, but with other bytes (edited by hand, or not "
                               "reproducible on this machine, which has Python ")
-    assert counts.startswith("outputs differ: 4 changed, 0 added, 0 deleted, ")
+    assert counts.startswith("outputs differ: 4 changed, ")
+    assert "missing" not in counts and "not made" not in counts
     for line in ["report.pdf: changed, bytes differ, rendering and text identical; ",
                  "; added: /OpenAction (JavaScript), /Author",
                  "training.svg: changed, bytes differ, rendering identical; ",
@@ -167,7 +168,10 @@ def test_write_replaces_differing_outputs_says_what_and_keeps_the_users_files(
     assert result.stdout.strip().endswith(f"updated {outputs}: 1 file changed, 1 added")
     assert (outputs / "training.svg").exists()
     assert (outputs / "notes.md").read_text() == "a student's own notes"
-    assert check(outputs).exit_code == 0
+    after = check(outputs)  # the record matches; the student's file is still not part of it
+    assert after.exit_code == 1
+    assert "\noutputs differ: 0 changed, 1 not made by labreport, " in after.stdout
+    assert "\nnotes.md: not made by labreport" in after.stdout
 
 
 def test_write_leaves_identical_outputs_alone(outputs, one_rebuild):

@@ -323,10 +323,12 @@ def test_deleted_and_added_files(dirs):
 
     c = compare_dirs(old, new)
 
-    assert not_unchanged(c) == {"loss.svg": "deleted", "accuracy.svg": "added"}
+    assert not_unchanged(c) == {"loss.svg": "extra", "accuracy.svg": "added"}
     text = format_comparison(c)
-    assert text.startswith("outputs differ: 0 changed, 1 added, 1 deleted, 4 unchanged")
-    assert "\nloss.svg: deleted" in text and "\naccuracy.svg: added" in text
+    assert text.startswith(
+        "outputs differ: 0 changed, 1 missing, 1 not made by labreport, 4 unchanged")
+    assert "\nloss.svg: not made by labreport" in text
+    assert "\naccuracy.svg: missing from the committed outputs (a fresh build makes it)" in text
 
 
 def test_students_own_files_are_left_out_when_only_is_given(dirs):
@@ -334,11 +336,11 @@ def test_students_own_files_are_left_out_when_only_is_given(dirs):
     (old / "notes.txt").write_text("remember to ask about momentum\n")
     written = {"metrics.json", "log.csv", "report.html", "loss.svg", "report.pdf"}
 
-    assert not_unchanged(compare_dirs(old, new)) == {"notes.txt": "deleted"}
+    assert not_unchanged(compare_dirs(old, new)) == {"notes.txt": "extra"}
     assert compare_dirs(old, new, only=written).identical
 
     (new / "report.pdf").unlink()
-    assert not_unchanged(compare_dirs(old, new, only=written)) == {"report.pdf": "deleted"}
+    assert not_unchanged(compare_dirs(old, new, only=written)) == {"report.pdf": "extra"}
 
 
 def test_unknown_file_type_reports_its_sizes(dirs):

@@ -218,8 +218,8 @@ def test_with_the_studies_the_record_is_true_and_written_as_a_person_writes(stud
 
 def test_the_studies_vary_the_network_that_was_built(studied):
     text, context = studied["tanh, Xavier, η = 0.3"]
-    assert "vary one thing about the network built here, 2-8-8-2, Xavier, tanh, η = 0.3" \
-        in text
+    assert "vary one thing about the network built here, 2‑8‑8‑2, Xavier, tanh, η = 0.3" \
+        in text  # its widths joined by no-break hyphens: the label never breaks there
     assert context["studies"]["learning_rate"]["centre"]["lr"] == 0.3
     assert "With Xavier weights, 5 hidden layers of 8 units" in text
     assert "hidden layers of width 16" in studied["2-16-2"][0]

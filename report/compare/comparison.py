@@ -3,8 +3,18 @@
 - unchanged: the bytes are equal;
 - tolerated: the bytes differ, and a tolerance the caller named forgives how
   (``summary`` says how, and within what);
-- changed: the bytes differ and nothing given forgives it;
-- added / deleted: only the new / only the old directory has the file.
+- changed: the bytes (or the mode) differ and nothing given forgives it, or
+  the entry is not a file labreport could have written (a link, a folder,
+  a pipe, a file too large to read);
+- added: a fresh build (the new directory) makes the file, the compared
+  outputs (the old one) lack it;
+- deleted: the compared outputs have a file that labreport once wrote (their
+  manifest lists it) and a fresh build no longer makes, so a build removes it;
+- extra: the compared outputs have a file labreport never wrote, which a
+  build keeps as the user's own.
+
+``finding`` is a fact about the entry itself (missing, not labreport's, a
+link, a mode) that says all there is to say about it, without a status word.
 
 Not here: how files are compared (see report.compare.dirs) or laid out as text
 (see report.compare.format).
@@ -17,8 +27,8 @@ from pathlib import Path
 from report.compare.tolerance import EXACT, Tolerance
 from report.compare.valuediff import Change
 
-STATUSES = ("unchanged", "tolerated", "changed", "added", "deleted")
-FAILING = ("changed", "added", "deleted")
+STATUSES = ("unchanged", "tolerated", "changed", "added", "deleted", "extra")
+FAILING = ("changed", "added", "deleted", "extra")
 
 
 @dataclass
@@ -26,7 +36,8 @@ class FileResult:
     """What became of one file.  ``summary`` follows the status on the file's
     header line; ``changes`` are its changed values, located by ``where``
     tuples whose parts ``where_names`` names; ``details`` are notes and
-    ``diff`` a unified diff."""
+    ``diff`` a unified diff.  ``finding``, when given, replaces status and
+    summary on the header line ("log.csv: a symbolic link …")."""
     path: str
     status: str
     summary: str = ""
@@ -34,6 +45,14 @@ class FileResult:
     changes: list[Change] = field(default_factory=list)
     where_names: tuple[str, ...] = ("path",)
     diff: list[str] = field(default_factory=list)
+    finding: str = ""
+
+    @property
+    def header(self):
+        """The file's first line in a report."""
+        if self.finding:
+            return f"{self.path}: {self.finding}"
+        return f"{self.path}: {self.status}" + (f", {self.summary}" if self.summary else "")
 
 
 @dataclass
@@ -53,8 +72,8 @@ class Comparison:
 
     @property
     def passes(self) -> bool:
-        """No file changed, was added or was deleted: any difference is
-        forgiven by the tolerance."""
+        """No file changed, is missing or is not labreport's: any
+        difference is forgiven by the tolerance."""
         return not any(f.status in FAILING for f in self.files)
 
     def count(self, status):

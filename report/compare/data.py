@@ -7,6 +7,10 @@ forgives.  The rendering tolerance forgives one thing here: the versions of
 the system's rendering libraries that metrics.json records under
 ``provenance.environment`` (report.compare.tolerance.RENDERING_LIBRARIES), which
 differ between machines as their rendering does.
+
+A key that an object of the compared metrics.json holds twice is named
+first, and its values not compared: JSON readers disagree on what it means.
+The manifest (the list of files a build wrote) is compared name by name.
 """
 from __future__ import annotations
 
@@ -21,6 +25,10 @@ ENVIRONMENT = ("provenance", "environment")
 
 def compare_json(name, a, b, tolerance):
     old_text, new_text = a.decode("utf-8"), b.decode("utf-8")
+    repeated = valuediff.repeated_keys(old_text)
+    if repeated:
+        more = f"; and {len(repeated) - 3} more keys that repeat" if len(repeated) > 3 else ""
+        return judged(name, tolerance, fails=True, summary="; ".join(repeated[:3]) + more)
     changes, notes = valuediff.json_changes(old_text, new_text)
     machine = [c for c in changes
                if tolerance.rendering_rms is not None and _rendering_record(c.where[0])]
@@ -64,6 +72,26 @@ def compare_csv(name, a, b, tolerance):
         _within(within, "cell", tolerance)]))
     return judged(name, tolerance, fails=bool(formatting or beyond or notes), summary=summary,
                   details=notes, changes=beyond or within, where_names=(key, "column"))
+
+
+def compare_manifest(name, a, b, tolerance):
+    """The list of files a build wrote, one name a line: which names the
+    compared one lists that a fresh build's does not, and the converse."""
+    old = a.decode("utf-8", errors="replace").splitlines()
+    new = b.decode("utf-8", errors="replace").splitlines()
+    old_names, new_names = set(old), set(new)
+    listed = [n for n in dict.fromkeys(old) if n not in new_names]
+    unlisted = [n for n in new if n not in old_names]
+    said = [f"lists {_names(listed)}, which a fresh build does not write" if listed else "",
+            f"leaves out {_names(unlisted)}" if unlisted else ""]
+    if not listed and not unlisted:
+        said = ["formatting differs (the same names, listed otherwise)"]
+    return judged(name, tolerance, fails=True, summary="; ".join(filter(None, said)))
+
+
+def _names(names, shown=5):
+    listed = ", ".join(repr(n) if not n or n != n.strip() else n for n in names[:shown])
+    return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
 def _rendering_record(path):

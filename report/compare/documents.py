@@ -4,16 +4,25 @@ report.compare.dirs.
 - SVG: rasterised and compared by pixel RMS; within a tolerance only if its
   markup is the same apart from numbers and every changed element is drawn
   (report.compare.svgdiff).
-- HTML: its visible text (a unified diff), the rest of its markup, and each
-  inline SVG as an SVG figure.  Text may differ only in numbers within rtol;
-  other markup not at all.
-- PDF: the text of each page, each page rasterised, and what the PDF holds
-  besides its pages (report.compare.pdfscan).
+- HTML: its visible text (a unified diff, with the code points of lines
+  that differ but look alike), the rest of its markup, and each inline SVG
+  as an SVG figure.  Text may differ only in numbers within rtol; other
+  markup not at all.  Markup that does not close (report.compare.markupscan
+  .malformed) is not parsed, and an SVG too large to draw is not drawn.
+- PDF: its structure object by object (report.compare.pdfstructure: the
+  outline, /Lang, alternative texts, annotations, attachments, fonts, ...),
+  the text of each page, each page rasterised, and what the PDF holds besides
+  its pages (report.compare.pdfscan).  Under rtol alone, what each page
+  draws is compared operation by operation too: only numbers within rtol
+  (and glyphs of text that differs only in such numbers) are forgiven.
 
-In SVG and HTML, scripts, event attributes and external references a fresh
-build does not have (report.compare.markupscan) are never forgiven; in a PDF,
-neither are active content, embedded files, metadata, incremental updates,
-data after %%EOF, or a file that cannot be read.
+In SVG and HTML, scripts, event attributes, external references and hidden
+markup a fresh build does not have (report.compare.markupscan) are never
+forgiven; in a PDF,
+neither are a change to its structure, active content, embedded files,
+metadata, incremental updates, data after %%EOF, a file that cannot be read
+or one beyond the limits of what is read (report.compare.pdfread).  A PDF's
+report names the change to its structure first.
 """
 from __future__ import annotations
 
@@ -21,7 +30,9 @@ from dataclasses import dataclass
 
 from report.compare import markupscan
 from report.compare import numbertext
+from report.compare import pdfread
 from report.compare import pdfscan
+from report.compare import pdfstructure
 from report.compare import raster
 from report.compare import svgdiff
 from report.compare import textdiff
@@ -35,25 +46,32 @@ PDF_DIFF_LINES = 30
 class Picture:
     """How two renderings of an SVG compare.  ``state``: "same" (equal
     pixels), "within" (a tolerance forgives it), "beyond" (more than it
-    forgives) or "never" (a change no tolerance forgives); ``text`` says so."""
+    forgives), "never" (a change no tolerance forgives) or "unread" (the
+    compared SVG is not drawn at all, see svgdiff.unreadable); ``text`` says so."""
     state: str
     text: str
 
     @property
     def fails(self):
-        return self.state in ("beyond", "never")
+        return self.state in ("beyond", "never", "unread")
 
 
 def compare_svg(name, a, b, tolerance):
     old, new = a.decode("utf-8"), b.decode("utf-8")
     picture = svg_picture(old, new, tolerance)
-    active = _added_markup(old, new)
-    summary = "; ".join(filter(None, [picture.text, active]))
-    return judged(name, tolerance, fails=picture.fails or bool(active), summary=summary)
+    if picture.state == "unread":
+        return judged(name, tolerance, fails=True, summary=picture.text)
+    added = _added_markup(old, new)
+    summary = "; ".join(filter(None, [picture.text, *added]))
+    return judged(name, tolerance, fails=picture.fails or bool(added), summary=summary)
 
 
 def svg_picture(old, new, tolerance):
-    """The Picture of two SVG documents (str); ``old`` is the compared one."""
+    """The Picture of two SVG documents (str); ``old`` is the compared one,
+    drawn only if svgdiff.unreadable finds nothing wrong with it."""
+    unreadable = svgdiff.unreadable(old)
+    if unreadable:
+        return Picture("unread", unreadable)
     old_image, new_image = raster.svg_image(old), raster.svg_image(new)
     if old_image.shape != new_image.shape:
         (h0, w0), (h1, w1) = old_image.shape, new_image.shape
@@ -74,30 +92,48 @@ def svg_picture(old, new, tolerance):
 
 def compare_html(name, a, b, tolerance):
     old_html, new_html = a.decode("utf-8"), b.decode("utf-8")
+    malformed = markupscan.malformed(old_html)
+    if malformed:
+        return judged(name, tolerance, fails=True, summary=f"not read as HTML: {malformed}")
     old, new = textdiff.read_page(old_html), textdiff.read_page(new_html)
     diff = textdiff.unified_diff(old.lines, new.lines, old_name=f"old/{name}",
                                  new_name=f"new/{name}", limit=HTML_DIFF_LINES)
-    text, text_fails = _page_text(old.outside_svgs, new.outside_svgs, diff, tolerance)
+    added = _added_markup(old_html, new_html)
+    text, text_fails = _page_text(old, new, diff, tolerance,
+                                  hidden_added=any(what.startswith("hidden") for what in added))
+    lookalikes = textdiff.lookalike_notes(old.lines, new.lines) if text_fails and diff else []
     notes, svgs_fail = _inline_svgs(old.svgs, new.svgs, tolerance)
-    active = _added_markup(old_html, new_html)
     svg_summary = ("inline SVGs differ" if svgs_fail else
                    "inline SVGs within tolerance" if notes else "")
-    summary = "; ".join(filter(None, [", ".join(filter(None, [text, svg_summary])), active]))
-    return judged(name, tolerance, fails=text_fails or svgs_fail or bool(active),
-                  summary=summary, details=notes, diff=diff)
+    summary = "; ".join(filter(None, [", ".join(filter(None, [text, svg_summary])), *added]))
+    return judged(name, tolerance, fails=text_fails or svgs_fail or bool(added),
+                  summary=summary, details=lookalikes + notes, diff=diff)
 
 
-def _page_text(old, new, diff, tolerance):
-    """(what to say of the page outside its SVGs, whether that fails)."""
-    if old == new:
+def _page_text(old, new, diff, tolerance, *, hidden_added):
+    """(what to say of the page outside its SVGs, whether that fails), of
+    two textdiff.Page: whether what a reader sees differs, or only hidden
+    text, or only characters that look alike."""
+    if old.outside_svgs == new.outside_svgs:
         return "visible text identical", False
-    numbers = numbertext.compare(old, new, tolerance.rtol)
+    numbers = numbertext.compare(old.outside_svgs, new.outside_svgs, tolerance.rtol)
     if tolerance.rtol > 0 and numbers.only_numbers_within:
         return (f"{_count(numbers.within, 'number')} in the text within rtol "
                 f"{tolerance.rtol:g} (largest relative change {numbers.largest:.2g})"), False
-    if diff:
-        return "visible text changed", True
-    return "markup changed, visible text identical", True
+    if not diff:
+        return "markup changed, visible text identical", True
+    old_shown, new_shown = _shown_text(old.lines), _shown_text(new.lines)
+    if old_shown == new_shown:
+        return ("visible text identical" if hidden_added else "hidden text changed"), True
+    if textdiff.skeleton(old_shown) == textdiff.skeleton(new_shown):
+        return "visible text differs only in characters that look alike or are invisible", True
+    return "visible text changed", True
+
+
+def _shown_text(lines):
+    """The page's visible lines as one text: an element that hides text
+    breaks the line it stands in, which is no change of what is seen."""
+    return " ".join(line for line in lines if not line.startswith(textdiff.HIDDEN))
 
 
 def _inline_svgs(old_svgs, new_svgs, tolerance):
@@ -111,6 +147,9 @@ def _inline_svgs(old_svgs, new_svgs, tolerance):
             continue
         picture = svg_picture(old, new, tolerance)
         fails = fails or picture.fails or not tolerance.given
+        if picture.state == "unread":
+            notes.append(f"inline SVG #{i}: changed, {picture.text}")
+            continue
         name = new_name or old_name
         name = f" ({name[:40]}{'…' if len(name) > 40 else ''})" if name else ""
         status = "changed" if picture.fails or not tolerance.given else "tolerated"
@@ -123,20 +162,67 @@ def compare_pdf(name, a, b, tolerance):
     findings = pdfscan.differences(old_facts, new_facts, a, b)
     if old_facts.error or new_facts.error:
         return judged(name, tolerance, fails=True, summary="; ".join(findings))
+    too_large = _beyond_page_limits(old_facts.document, new_facts.document)
+    if too_large:
+        return judged(name, tolerance, fails=True, summary="; ".join([*too_large, *findings]))
+    # Content streams are read operation by operation only where rtol is all
+    # that may forgive them; the rendering tolerance judges them by their look.
+    by_operation = tolerance.rtol > 0 and tolerance.rendering_rms is None
+    structure = pdfstructure.compare(old_facts.document, new_facts.document,
+                                     rtol=tolerance.rtol, tokens=by_operation)
     old_text, new_text = raster.pdf_page_texts(a), raster.pdf_page_texts(b)
     diff = textdiff.unified_diff(_page_lines(old_text), _page_lines(new_text),
                                  old_name=f"old/{name} (text)", new_name=f"new/{name} (text)",
                                  limit=PDF_DIFF_LINES)
     text, text_fails = _pdf_text(old_text, new_text, tolerance)
+    # Fonts may carry a glyph more or less for text that changed: that
+    # follows from the text, and is forgiven where the text is.
+    explained = text != "text identical"
+    forgiven = explained and tolerance.rtol > 0 and not text_fails
+    # pdfscan names added or missing actions in its words: not twice.
+    scanned = any(f.startswith(("added", "missing")) for f in findings)
+    changes = structure.texts(active=not scanned, coverage=not explained)
     pages, notes, pages_fail = _pdf_pages(raster.pdf_page_images(a),
                                           raster.pdf_page_images(b), tolerance)
+    content = _pdf_content(structure.content, text_changed=text != "text identical") \
+        if by_operation else []
     if pages == "rendering identical" and text == "text identical":
         look = "bytes differ, rendering and text identical"
     else:
         look = ", ".join([pages, text])
-    return judged(name, tolerance, fails=text_fails or pages_fail or bool(findings),
-                  summary="; ".join([look, *findings]), details=notes,
+    fails = (text_fails or pages_fail or bool(findings) or bool(content)
+             or bool(structure.failing(coverage_forgiven=forgiven)))
+    if forgiven and any(f.coverage for f in structure.changes):
+        notes = [*notes, "fonts carry other glyphs, as the text's numbers within rtol need"]
+    return judged(name, tolerance, fails=fails,
+                  summary="; ".join([*changes, look, *content, *findings]), details=notes,
                   diff=diff if text_fails else [])
+
+
+def _beyond_page_limits(*documents):
+    """What makes either document too large to rasterise, as findings."""
+    found = []
+    for who, document in zip(("it", "a fresh build"), documents):
+        try:
+            pdfread.page_limits(document)
+        except pdfread.TooLarge as e:
+            found.append(f"{who} is too large to compare: {e}")
+    return found
+
+
+def _pdf_content(changes, *, text_changed, shown=3):
+    """What the content streams draw differently beyond rtol, as findings:
+    an operator, a name, a number beyond rtol; and changed shown strings
+    where the text reads the same (text that changed is the text's to judge)."""
+    found = []
+    for change in changes:
+        if change.changes:
+            found.append(f"{change.where}: {'; '.join(change.changes)}")
+        elif change.shown_text and not text_changed:
+            found.append(f"{change.where}: other glyphs shown, the text reading the same")
+    if len(found) > shown:
+        found = found[:shown] + [f"and {len(found) - shown} more content streams"]
+    return found
 
 
 def _pdf_text(old_pages, new_pages, tolerance):
@@ -195,9 +281,20 @@ def _page_lines(texts):
 
 
 def _added_markup(old, new):
-    """'added: …' for active or foreign content only ``old`` has, or ""."""
-    added = markupscan.added(markupscan.active_content(old), markupscan.active_content(new))
-    return f"added: {', '.join(added)}" if added else ""
+    """What only ``old`` holds, of hidden markup and of active or foreign
+    content: ["hidden markup added: …", "added: …"], each if any."""
+    (old_active, old_hidden), (new_active, new_hidden) = markupscan.scan(old), \
+        markupscan.scan(new)
+    hidden = markupscan.added(old_hidden, new_hidden)
+    active = markupscan.added(old_active, new_active)
+    return [*([f"hidden markup added: {_some(hidden)}"] if hidden else []),
+            *([f"added: {_some(active)}"] if active else [])]
+
+
+def _some(labels, shown=8):
+    """The first few ``labels``, and how many more there are."""
+    more = f" and {len(labels) - shown} more" if len(labels) > shown else ""
+    return ", ".join(labels[:shown]) + more
 
 
 def _count(n, one):

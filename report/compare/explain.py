@@ -45,7 +45,7 @@ def _provenance(metrics):
         return None
     try:
         provenance = json.loads(metrics).get("provenance")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return None  # an unreadable metrics.json is reported as a change already
     return provenance if isinstance(provenance, dict) else None
 

@@ -5,13 +5,21 @@
   within it, never "identical", then one line per tolerated file with how it
   differs, and the notes that may explain why.
 - Otherwise: a count of each status, the two sides, the notes, then for each
-  file that changed, was added or was deleted a header line, an aligned
-  table of changed values (old, new, relative change to 6 significant
-  digits), notes and a unified diff; tolerated files get their header line.
+  file that changed, is missing or is not labreport's a header line, an
+  aligned table of changed values (old, new, relative change to 6
+  significant digits), notes and a unified diff; tolerated files get their
+  header line.
+
+Every line quotes what the compared files hold (names, text, values), which
+may be anyone's: ``shown`` spells each control, format or other invisible
+character as its code point (``⟨U+200B⟩``, ``⟨U+001B⟩``), so that nothing a
+file holds can colour, move, hide or fake a line of the report, and a file
+name cannot start a line of its own.
 """
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import TYPE_CHECKING
 
 from report.compare.valuediff import as_number
@@ -21,45 +29,59 @@ if TYPE_CHECKING:
 
 TABLE_ROWS = 20   # changed values shown per file; the rest are counted
 INDENT = "    "
+# How each failing status is counted on the first line of a report.
+COUNTED = (("changed", "changed"), ("added", "missing"), ("deleted", "no longer made"),
+           ("extra", "not made by labreport"))
+# Characters that show nothing, or act on the terminal, rather than a glyph:
+# controls, format characters (U+200B, U+FEFF, bidirectional overrides),
+# surrogates (undecodable bytes of a file name), private use, line separators.
+_UNSHOWN = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
 
 
 def format_comparison(c: Comparison, *, old_label=None, new_label=None) -> str:
     """``c`` as plain text.  ``old_label`` and ``new_label`` name the two
     sides (default: their paths)."""
-    old_label = old_label or str(c.old)
-    new_label = new_label or str(c.new)
+    old_label = shown(old_label or str(c.old))
+    new_label = shown(new_label or str(c.new))
     files = c.files
     if c.identical:
         return f"identical: {_plural(len(files), 'file')} compared"
-    notes = [f"  {note}" for note in c.notes]
+    notes = [f"  {shown(note)}" for note in c.notes]
     if c.passes:
         tolerated = [f for f in files if f.status == "tolerated"]
         head = (f"{old_label}: matches {new_label} within {c.tolerance.describe()}: "
                 f"{len(tolerated)} of {_plural(len(files), 'file')} differ within it")
-        return "\n".join([head, *(f"  {f.path}: {f.summary}" for f in tolerated), *notes])
-    counts = ", ".join(f"{c.count(s)} {s}" for s in ("changed", "added", "deleted", "tolerated",
-                                                      "unchanged")
-                       if s != "tolerated" or c.count(s))
-    sections = ["\n".join([f"outputs differ: {counts}", f"  old: {old_label}",
+        return "\n".join([head, *(f"  {shown(f.path)}: {shown(f.summary)}" for f in tolerated),
+                          *notes])
+    counts = [f"{c.count(status)} {word}" for status, word in COUNTED
+              if status == "changed" or c.count(status)]
+    counts += [f"{c.count(s)} {s}" for s in ("tolerated", "unchanged")
+               if s == "unchanged" or c.count(s)]
+    sections = ["\n".join([f"outputs differ: {', '.join(counts)}", f"  old: {old_label}",
                            f"  new: {new_label}", *notes])]
     sections += [_file_section(f) for f in files if f.status not in ("unchanged", "tolerated")]
-    tolerated = [_header(f) for f in files if f.status == "tolerated"]
+    tolerated = [shown(f.header) for f in files if f.status == "tolerated"]
     if tolerated:
         sections.append("\n".join(tolerated))
     return "\n\n".join(sections)
 
 
-def _header(result):
-    return f"{result.path}: {result.status}" + (f", {result.summary}" if result.summary else "")
+def shown(text):
+    """``text`` with every character that shows no glyph, or would act on a
+    terminal, spelt ``⟨U+XXXX⟩``; a line break too, so one line stays one."""
+    if text.isprintable():  # the common case, and quick
+        return text
+    return "".join(f"⟨U+{ord(ch):04X}⟩" if unicodedata.category(ch) in _UNSHOWN else ch
+                   for ch in text)
 
 
 def _file_section(result):
-    lines = [_header(result)]
+    lines = [result.header]
     if result.changes:
         lines += [INDENT + row for row in _table(result.changes, result.where_names)]
     lines += [INDENT + note for note in result.details]
     lines += [INDENT + line for line in result.diff]
-    return "\n".join(lines)
+    return "\n".join(shown(line) for line in lines)
 
 
 def _table(changes, where_names):

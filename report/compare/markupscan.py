@@ -17,6 +17,19 @@ Tags and attributes are read case-insensitively and without namespace
 prefixes (``svg:script``, ``xlink:href``).  The caller compares the counts
 with a fresh build's, so content the build itself writes stays fine.
 
+``hidden_content`` counts the other thing a page may hold that a reader
+does not see: elements hidden by a ``hidden`` attribute, or by an inline
+style or presentation attribute (``display: none``, ``visibility: hidden``,
+``opacity: 0``, ``font-size: 0``).  Hiding by a stylesheet's class is not
+resolved; any change of markup fails a check anyway.
+
+``malformed`` guards the parsers from hostile markup before they see it:
+html.parser and the expat under WeasyPrint take time quadratic in the length
+of a tag that never closes, expat expands declared entities, and WeasyPrint
+draws nested elements by recursion.  It walks the markup once and names the
+first tag, comment or declaration that does not close, any entity
+declaration, and (for SVG) nesting deeper than MAX_DEPTH.
+
 Not here: PDF (see report.compare.pdfscan).
 """
 from __future__ import annotations
@@ -35,14 +48,65 @@ _CSS_URL = re.compile(r"""url\(\s*(?P<q>["']?)(?P<url>.*?)(?P=q)\s*\)|@import\s+
                       re.IGNORECASE | re.DOTALL)
 _SPELLING = {"foreignobject": "foreignObject"}  # as SVG writes it; HTMLParser lowers case
 _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
+VOID_ELEMENTS = frozenset("""area base br col embed hr img input link meta param source
+                             track wbr""".split())
+_HIDING = {"display": ("none",), "visibility": ("hidden", "collapse")}
+_ZERO = ("opacity", "font-size")
+MAX_DEPTH = 200  # of nested elements in an SVG; a figure's are under 20
 
 
 def active_content(text):
     """Counter of labelled active or foreign content in the markup ``text``."""
+    return scan(text)[0]
+
+
+def hidden_content(text):
+    """Counter of the elements of the markup ``text`` that hide what they
+    hold, labelled as written: ``<div hidden>``, ``<p style="display:none">``."""
+    return scan(text)[1]
+
+
+def scan(text):
+    """(active_content, hidden_content) of the markup ``text``, in one pass."""
     scanner = _Scanner()
     scanner.feed(text)
     scanner.close()
-    return scanner.found
+    return scanner.found, scanner.hidden
+
+
+def hiding(tag, attrs):
+    """How the element ``<tag attrs>`` hides what it holds, as a label, or
+    None if it does not.  ``attrs``: (name, value) pairs as HTMLParser gives."""
+    tag = _local(tag)[:20]
+    for name, value in attrs:
+        name, value = _local(name), (value or "").strip().lower()[:40]
+        if name == "hidden":
+            return f"<{tag} hidden>"
+        if name == "style":
+            declaration = _hiding_declaration(value)
+            if declaration:
+                return f'<{tag} style="{declaration}">'
+        elif _hides(name, value):
+            return f'<{tag} {name}="{value}">'
+    return None
+
+
+def _hiding_declaration(style):
+    for declaration in style.split(";"):
+        name, _, value = declaration.partition(":")
+        name, value = name.strip(), value.replace("!important", "").strip()
+        if _hides(name, value):
+            return f"{name}:{value}"
+    return None
+
+
+def _hides(name, value):
+    if name in _HIDING:
+        return value in _HIDING[name]
+    if name in _ZERO:
+        number = re.match(r"[-+]?(?:\d+\.?\d*|\.\d+)", value)
+        return number is not None and float(number.group()) == 0
+    return False
 
 
 def added(old, fresh):
@@ -64,9 +128,13 @@ class _Scanner(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.found = Counter()
+        self.hidden = Counter()
         self.in_style = 0
 
     def handle_starttag(self, tag, attrs):
+        hides = hiding(tag, attrs)
+        if hides:
+            self.hidden[hides] += 1
         tag = _local(tag)
         if tag in FOREIGN_ELEMENTS:
             self.found[f"<{_SPELLING.get(tag, tag)}>"] += 1
@@ -111,3 +179,85 @@ class _Scanner(HTMLParser):
 def _local(name):
     """A tag or attribute name without its namespace prefix, lower case."""
     return name.rsplit(":", 1)[-1].lower()
+
+
+# --- markup that closes: a bound on the parsers' work ----------------------------------------
+
+_NAME = r"[^\s/>\"'=]++"
+_VALUE = r"""(?:"[^"]*+"|'[^']*+'|[^\s"'>]*+)"""
+_START_TAG = re.compile(rf"<[A-Za-z][^\s/>]*+(?:[\s/]++{_NAME}(?:\s*+=\s*+{_VALUE})?+)*+[\s/]*+>")
+# XML is stricter, and so is this: quotes only around values, as
+# report.compare.svgdiff's tokens expect.
+_XML_NAME = r"[A-Za-z_:][-\w.:]*+"
+_XML_START_TAG = re.compile(
+    rf"""<{_XML_NAME}(?:\s++{_XML_NAME}\s*+=\s*+(?:"[^"<]*+"|'[^'<]*+'))*+\s*+/?>""")
+_XML_END_TAG = re.compile(rf"</{_XML_NAME}\s*+>")
+_HTML_CLOSE = {"<!--": re.compile(r"--\s*>"), "<![CDATA[": re.compile(r"]]>")}
+_XML_CLOSE = {"<!--": re.compile(r"-->"), "<![CDATA[": re.compile(r"]]>"),
+              "<?": re.compile(r"\?>")}
+_RAW_TEXT = ("script", "style")  # read to their end tag by html.parser
+_DTD = ("ENTITY", "ELEMENT", "ATTLIST", "NOTATION")
+
+
+def malformed(text, *, xml=False):
+    """Why the markup ``text`` is not given to a parser, or None: a tag,
+    comment or declaration that does not close, an entity declaration or a
+    document type with its own declarations; with ``xml`` (an SVG) also a
+    ``<`` that starts nothing, and elements nested deeper than MAX_DEPTH.
+    Linear in the text's length."""
+    position, depth, lowered = 0, 0, None
+    closing = _XML_CLOSE if xml else _HTML_CLOSE
+    while True:
+        start = text.find("<", position)
+        if start < 0:
+            return None
+        where = f", at character {start}"
+        opening = next((o for o in closing if text.startswith(o, start)), None)
+        if opening:
+            match = closing[opening].search(text, start + len(opening))
+            if not match:
+                return f"a {_CONSTRUCTS[opening]} that does not close{where}"
+            position = match.end()
+            continue
+        follows = text[start + 1:start + 2]
+        if follows.isascii() and follows.isalpha():
+            match = (_XML_START_TAG if xml else _START_TAG).match(text, start)
+            if not match:
+                return f"a tag that does not close{where}"
+            position = match.end()
+            if xml and not text.endswith("/>", 0, position):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return f"elements nested more than {MAX_DEPTH} deep"
+            name = text[start + 1:position].split(None, 1)[0].rstrip("/>").lower()
+            if not xml and name in _RAW_TEXT:
+                lowered = lowered if lowered is not None else text.lower()
+                end = lowered.find(f"</{name}", position)
+                if end < 0:
+                    return f"a <{name}> that does not close{where}"
+                position = end
+            continue
+        if xml and follows == "/":
+            match = _XML_END_TAG.match(text, start)
+            if not match:
+                return f"an end tag that does not close{where}"
+            depth -= 1
+            position = match.end()
+            continue
+        if follows in ("!", "?", "/"):
+            end = text.find(">", start + 2)
+            if end < 0:
+                return f"a {_CONSTRUCTS[follows]} that does not close{where}"
+            declaration = text[start:end]
+            if follows == "!" and ("[" in declaration or "<" in declaration[1:]
+                                   or declaration[2:].lstrip().upper().startswith(_DTD)):
+                return f"a declaration of entities, or of a document type's own{where}"
+            position = end + 1
+            continue
+        if xml:
+            return f"a < that starts no tag{where}"
+        position = start + 1  # a "<" that starts nothing is text
+
+
+_CONSTRUCTS = {"<!--": "comment", "<![CDATA[": "CDATA section", "<?": "processing instruction",
+               "!": "declaration", "?": "processing instruction", "/": "end tag"}

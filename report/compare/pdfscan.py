@@ -15,13 +15,15 @@ from the rendering and never forgives them.  ``scan`` reads:
   last ``%%EOF``;
 - the objects, counted by kind, so that one nobody draws still shows.
 
-Every indirect object is read with pypdf, those in compressed object streams
-too, and pypdf decodes names (``/Java#53cript`` is ``/JavaScript``).  A
-second, cruder pass reads the file's own bytes (stream data left out) and
-every object stream, inflated, for the same names: an object that no
-cross-reference table lists still counts there.  A PDF that pypdf cannot
-read, or that is encrypted, is reported as such (``PdfFacts.error``), and a
-caller never forgives it.
+Every object is read with report.compare.pdfread, within its limits (a PDF
+beyond them is ``too_large``), and names are decoded (``/Java#53cript`` is
+``/JavaScript``).  A second, cruder pass reads the file's own bytes (stream
+data left out) and every object stream, inflated (within the same limits),
+for the same names: an object that no cross-reference table lists still
+counts there.  A PDF that cannot be read, or is encrypted, or is beyond the
+limits, is reported as such (``PdfFacts.error``), and a caller never
+forgives it.  ``PdfFacts.document`` is the document read, for a caller to
+read further.
 
 Not here: pages and text (see report.compare.raster); the caller compares the scan of
 an old file with that of a fresh build, so content a build writes itself
@@ -30,11 +32,11 @@ an old file with that of a fresh build, so content a build writes itself
 from __future__ import annotations
 
 import hashlib
-import io
 import re
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+
+from report.compare import pdfread
 
 RISKY_ACTIONS = frozenset(("/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToR",
                            "/GoToE", "/URI", "/RichMediaExecute", "/Rendition", "/Sound",
@@ -62,18 +64,25 @@ class PdfFacts:
     revisions: int = 0
     trailing: int = 0
     error: str | None = None
+    too_large: bool = False
+    document: object = None
 
 
-def scan(data):
+def scan(data, limits=pdfread.LIMITS):
     """The PdfFacts of the PDF ``data`` (bytes)."""
-    facts = PdfFacts(raw_names=_raw_names(data), revisions=len(_REVISION_END.findall(data)),
-                     trailing=_trailing(data))
+    facts = PdfFacts(raw_names=_raw_names(data, limits),
+                     revisions=len(_REVISION_END.findall(data)), trailing=_trailing(data))
     facts.objects["object headers in the file"] = len(
         _OBJECT_HEADER.findall(_STREAM.sub(b"stream endstream", data)))
     try:
-        _read_objects(data, facts)
+        facts.document = pdfread.read(data, limits)
+        _read_objects(facts.document, facts)
+    except pdfread.TooLarge as e:
+        facts.error, facts.too_large, facts.document = str(e), True, None
+    except pdfread.Unreadable as e:
+        facts.error, facts.document = str(e), None
     except Exception as e:  # noqa: BLE001 - any failure to read is a finding, never a pass
-        facts.error = f"{type(e).__name__}: {e}"
+        facts.error, facts.document = f"{type(e).__name__}: {e}", None
     return facts
 
 
@@ -83,7 +92,7 @@ def differences(old, fresh, old_bytes, fresh_bytes):
     findings = _revision_findings(old, fresh, old_bytes, fresh_bytes)
     if old.error or fresh.error:
         raw = list(_more(old.raw_names, fresh.raw_names))
-        return findings + [f"{who} cannot be read as a PDF ({facts.error})"
+        return findings + [_unreadable(who, facts)
                            for who, facts in (("it", old), ("a fresh build", fresh))
                            if facts.error] + ([f"added: {', '.join(raw)}"] if raw else [])
     added = list(_more(old.active, fresh.active))
@@ -109,6 +118,12 @@ def differences(old, fresh, old_bytes, fresh_bytes):
     return findings
 
 
+def _unreadable(who, facts):
+    if facts.too_large:
+        return f"{who} is too large to compare: {facts.error}"
+    return f"{who} cannot be read as a PDF ({facts.error})"
+
+
 def _revision_findings(old, fresh, old_bytes, fresh_bytes):
     if len(old_bytes) > len(fresh_bytes) and old_bytes.startswith(fresh_bytes):
         extra = old_bytes[len(fresh_bytes):]
@@ -132,41 +147,39 @@ def _more(counts, than):
         yield label if n == 1 else f"{label} ({n})"
 
 
-# --- pypdf: every indirect object ----------------------------------------------------
+# --- every object ------------------------------------------------------------------
 
-def _read_objects(data, facts):
-    import pypdf
-    from pypdf.generic import IndirectObject
-
-    reader = pypdf.PdfReader(io.BytesIO(data))
-    if reader.is_encrypted:
-        raise ValueError("encrypted")
-    numbers = {(n, gen) for gen, table in reader.xref.items() for n in table}
-    numbers |= {(n, 0) for n in reader.xref_objStm}
+def _read_objects(document, facts):
+    numbers = sorted(document.xref) or sorted(document.found)  # what readers list
     objects = []
-    for number, generation in sorted(numbers):
-        obj = reader.get_object(IndirectObject(number, generation, reader))
+    for number in numbers:
+        obj = document.object(number)
         if obj is not None:
             objects.append(obj)
             facts.objects[_kind_of(obj)] += 1
-    facts.active = _active(objects)
-    facts.metadata = _metadata(reader)
+    facts.active = _active(document, objects)
+    facts.metadata = _metadata(document)
 
 
-def _active(objects):
+def _active(document, objects):
     dicts = [d for obj in objects for d in _dicts(obj)]
     labels, told = Counter(), set()  # ids of actions already told as a trigger's
     for d in dicts:
         for trigger in ("/OpenAction", "/AA"):
             if trigger in d:
-                actions = _actions(d[trigger], event_dict=trigger == "/AA")
+                actions = _actions(document, d[trigger], event_dict=trigger == "/AA")
                 kinds = ", ".join(sorted({_action_kind(a) for a in actions})) or "empty"
                 labels[f"{trigger} ({kinds})"] += 1
                 told.update(id(a) for a in actions)
+    for obj in objects:
+        if isinstance(obj, pdfread.Stream) and obj.dict.get("/Type") == "/EmbeddedFile":
+            data = document.decoded(obj, limit=document.limits.attachment_bytes,
+                                    what=f"an attachment (object {obj.number})")
+            labels[f"embedded file data ({_digest(data)})"] += 1
     for d in dicts:
         kind = d.get("/S")
         if kind in RISKY_ACTIONS and id(d) not in told:
-            labels[_action_label(d)] += 1
+            labels[_action_label(document, d)] += 1
         elif "/JS" in d and id(d) not in told:
             labels["/JS"] += 1
         if "/JavaScript" in d:
@@ -174,9 +187,7 @@ def _active(objects):
         if "/EmbeddedFiles" in d:
             labels["/EmbeddedFiles"] += 1
         if "/EF" in d:
-            labels[f"embedded file {_text(d.get('/UF') or d.get('/F'))}"] += 1
-        if d.get("/Type") == "/EmbeddedFile":
-            labels[f"embedded file data ({_digest(d.get_data())})"] += 1
+            labels[f"embedded file {_text(document, d.get('/UF') or d.get('/F'))}"] += 1
         if d.get("/Subtype") in ("/FileAttachment", "/RichMedia"):
             labels[f"{d['/Subtype']} annotation"] += 1
         if "/RichMediaContent" in d:
@@ -188,75 +199,69 @@ def _active(objects):
 
 def _dicts(obj):
     """``obj`` and the dictionaries nested in it directly (indirect ones are
-    objects of their own)."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
-
+    objects of their own); a stream's dictionary too."""
     stack, found = [obj], []
     while stack:
         item = stack.pop()
-        if isinstance(item, IndirectObject):
-            continue
-        if isinstance(item, DictionaryObject):
+        if isinstance(item, pdfread.Stream):
+            item = item.dict
+        if isinstance(item, dict):
             found.append(item)
             stack.extend(item.values())
-        elif isinstance(item, ArrayObject):
+        elif isinstance(item, list):
             stack.extend(item)
     return found
 
 
-def _actions(value, *, event_dict):
+def _actions(document, value, *, event_dict):
     """The action dictionaries of an /OpenAction (one action or a
     destination) or of an /AA (event -> action)."""
-    from pypdf.generic import DictionaryObject
-
-    value = value.get_object()
-    if not isinstance(value, DictionaryObject):
+    value = document.resolve(value)
+    if not isinstance(value, dict):
         return [value]  # a destination: a page to open at
     if not event_dict:
         return [value]
-    return [action.get_object() for action in value.values()]
+    return [document.resolve(action) for action in value.values()]
 
 
 def _action_kind(action):
-    from pypdf.generic import DictionaryObject
-
-    if not isinstance(action, DictionaryObject):
+    if not isinstance(action, dict):
         return "destination"
     return str(action.get("/S", "/?"))[1:]
 
 
-def _action_label(action):
+def _action_label(document, action):
     kind = _action_kind(action)
     target = action.get("/URI") or action.get("/F") or action.get("/Win")
-    return f"{kind} action" + (f" {_text(target)[:80]}" if target is not None else "")
+    return f"{kind} action" + (f" {_text(document, target)[:80]}" if target is not None else "")
 
 
 def _kind_of(obj):
-    from pypdf.generic import DictionaryObject, StreamObject
-
-    if isinstance(obj, DictionaryObject):
+    d = obj.dict if isinstance(obj, pdfread.Stream) else obj
+    if isinstance(d, dict):
         for key in ("/Type", "/Subtype"):
-            if isinstance(obj.get(key), str) and str(obj[key]).startswith("/"):
-                return str(obj[key])
-        return "stream" if isinstance(obj, StreamObject) else "dictionary"
+            if isinstance(d.get(key), pdfread.Name):
+                return str(d[key])
+        return "stream" if isinstance(obj, pdfread.Stream) else "dictionary"
     return type(obj).__name__
 
 
-def _metadata(reader):
+def _metadata(document):
     """{Info key: value as text}, and "XMP metadata": a digest of the packet."""
-    info = reader.trailer.get("/Info")
-    entries = {str(k): _text(v) for k, v in (info.get_object().items() if info else ())}
-    xmp = reader.trailer["/Root"].get_object().get("/Metadata")
-    if xmp is not None:
-        entries["XMP metadata"] = _digest(xmp.get_object().get_data())
+    info = document.get(document.trailer, "/Info", {})
+    entries = {str(k): _text(document, v) for k, v in info.items()} \
+        if isinstance(info, dict) else {}
+    xmp = document.get(document.catalog(), "/Metadata")
+    if isinstance(xmp, pdfread.Stream):
+        entries["XMP metadata"] = _digest(document.decoded(xmp))
     return entries
 
 
-def _text(value):
-    value = value.get_object() if hasattr(value, "get_object") else value
-    if hasattr(value, "get") and value.get("/F") is not None:  # a file specification
-        value = value.get("/UF") or value["/F"]
-    return str(value)
+def _text(document, value):
+    value = document.resolve(value)
+    if isinstance(value, dict) and value.get("/F") is not None:  # a file specification
+        value = document.resolve(value.get("/UF") or value["/F"])
+    return pdfread.text(value) if isinstance(value, bytes) else str(value)
 
 
 def _digest(data):
@@ -265,19 +270,25 @@ def _digest(data):
 
 # --- the bytes themselves -------------------------------------------------------------
 
-def _raw_names(data):
+def _raw_names(data, limits):
     """Active names in the file's syntax (stream data left out) and in every
-    object stream, inflated."""
+    object stream, inflated (all of them together within the limits)."""
     names = Counter(_active_names(_STREAM.sub(b"stream endstream", data)))
+    budget = limits.document_bytes
     for match in _STREAM.finditer(data):
         header = _decode_escapes(data[data.rfind(b"obj", 0, match.start()):match.start()])
         if b"/ObjStm" not in header:
             continue
         try:
-            inflated = zlib.decompressobj().decompress(match.group(1))
-        except zlib.error:
+            inflated = pdfread.inflate(match.group(1), min(budget, limits.stream_bytes),
+                                       strict=True)
+        except pdfread.TooLarge:
+            names["(an object stream beyond the size limit)"] += 1
+            break
+        except pdfread.Unreadable:
             names["(an object stream that cannot be inflated)"] += 1
             continue
+        budget -= len(inflated)
         names.update(_active_names(inflated))
     return names
 

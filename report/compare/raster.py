@@ -1,6 +1,8 @@
 """Pixels and text out of SVG figures and PDF pages, for comparing builds.
 
-PDF pages are rasterised with pypdfium2 (PDFium in a wheel, no poppler needed).
+PDF pages are rasterised with pypdfium2 (PDFium in a wheel, no poppler needed),
+at most report.compare.pdfread's LIMITS.pages of them, none far larger than A4:
+a page of 200 × 200 inches would take gigabytes.
 An SVG is first laid on a page of its own size by WeasyPrint, which the
 project already uses for the report, and that page is rasterised the same
 way.  Images are 0-255 greyscale arrays; ``rms`` is the root-mean-square pixel
@@ -13,6 +15,9 @@ from __future__ import annotations
 import base64
 from html.parser import HTMLParser
 
+from report.compare import pdfread
+from report.compare.pdfread import LIMITS
+
 SVG_DPI = 96   # one CSS px per pixel
 PDF_DPI = 50   # enough to see a moved line or a changed number on a page
 _SVG_NS = "http://www.w3.org/2000/svg"
@@ -20,19 +25,22 @@ _XLINK_NS = "http://www.w3.org/1999/xlink"
 _CSS_UNITS = ("px", "pt", "pc", "mm", "cm", "in", "q", "em", "ex", "rem")
 
 
-def pdf_page_images(pdf, *, dpi=PDF_DPI):
-    """Each page of the PDF ``pdf`` (bytes) as a 2-D uint8 greyscale array."""
+def pdf_page_images(pdf, *, dpi=PDF_DPI, limits=LIMITS):
+    """Each page of the PDF ``pdf`` (bytes) as a 2-D uint8 greyscale array;
+    pdfread.TooLarge for more pages than ``limits.pages``, or a page far
+    larger than A4, before any is drawn."""
     import pypdfium2 as pdfium
 
     def render(page):
         # A PDF canvas unit is 1/72 in.
         return _grey(page.render(scale=dpi / 72, grayscale=True).to_pil())
 
-    return _each_page(pdfium.PdfDocument(pdf), render)
+    return _each_page(pdfium.PdfDocument(pdf), render, limits)
 
 
-def pdf_page_texts(pdf):
-    """The text of each page of the PDF ``pdf`` (bytes), lines split on newlines."""
+def pdf_page_texts(pdf, *, limits=LIMITS):
+    """The text of each page of the PDF ``pdf`` (bytes), lines split on
+    newlines; at most ``limits.pages`` pages (else pdfread.TooLarge)."""
     import pypdfium2 as pdfium
 
     def text(page):
@@ -42,7 +50,7 @@ def pdf_page_texts(pdf):
         finally:
             textpage.close()
 
-    return _each_page(pdfium.PdfDocument(pdf), text)
+    return _each_page(pdfium.PdfDocument(pdf), text, limits)
 
 
 def svg_image(svg, *, dpi=SVG_DPI):
@@ -144,9 +152,14 @@ def _with_namespaces(svg):
     return svg[: start + 4] + extra + svg[start + 4:]
 
 
-def _each_page(document, read):
-    """[read(page) for each page], closing the pages and the document."""
+def _each_page(document, read, limits):
+    """[read(page) for each page], closing the pages and the document; none
+    read if the document is beyond ``limits`` (its pages' count and size)."""
     try:
+        if len(document) > limits.pages:
+            raise pdfread.TooLarge(f"more than {limits.pages} pages")
+        for index in range(len(document)):
+            pdfread.page_size_limit(index + 1, *document.get_page_size(index), limits)
         results = []
         for index in range(len(document)):
             page = document[index]

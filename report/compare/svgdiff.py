@@ -14,13 +14,28 @@ bytes differ is within a tolerance only if
 At most MAX_PROBES changed elements are tried one by one; more is never
 forgiven.
 
+Before any of that, ``unreadable`` says why an SVG is not given to a parser
+or rasteriser at all: markup that does not close, entity declarations or
+deep nesting (report.compare.markupscan.malformed), or a declared size
+beyond MAX_SIDE pixels a side or MAX_PIXELS in all, which would take
+gigabytes to draw.
+
 Not here: rasterising (the caller passes ``render``) or measuring pixels.
 """
 from __future__ import annotations
 
 import re
 
+from report.compare import markupscan
+from report.compare.raster import SVG_DPI, svg_size
+
 MAX_PROBES = 16
+MAX_SIDE = 8192          # px; a figure is a few hundred
+MAX_PIXELS = 16 * 2**20
+# CSS units in px at SVG_DPI (em and ex as a 16 px font would make them).
+_PX = {"px": 1, "pt": SVG_DPI / 72, "pc": SVG_DPI / 6, "in": SVG_DPI, "cm": SVG_DPI / 2.54,
+       "mm": SVG_DPI / 25.4, "q": SVG_DPI / 101.6, "em": 16, "rem": 16, "ex": 8}
+_LENGTH = re.compile(r"([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)([a-z]*)")
 TOKEN = re.compile(r"""<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<![^>]*>"""
                    r"""|<(?:[^<>"']|"[^"]*"|'[^']*')*>""", re.DOTALL)
 # Digits inside a name ("loss-m100abc8827", "#e2e2e2") are not a number, but
@@ -56,6 +71,27 @@ def hidden_change(old_svg, new_svg, *, render, old_image):
         if _same_picture(render(without), old_image):
             return f"a changed element is not drawn: {_short(old[i])}"
     return None
+
+
+def unreadable(svg):
+    """Why the SVG document ``svg`` (str) is not parsed or drawn, or None."""
+    bad = markupscan.malformed(svg, xml=True)
+    if bad:
+        return f"not read as SVG: {bad}"
+    width, height = (_pixels(length) for length in svg_size(svg.encode("utf-8")))
+    if width is None or height is None:
+        return "not read as SVG: a size that is not a length"
+    if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
+        return (f"not drawn: {width:.0f}×{height:.0f} px, more than "
+                f"{MAX_SIDE} px a side or {MAX_PIXELS // 2**20} Mpx in all")
+    return None
+
+
+def _pixels(length):
+    match = _LENGTH.fullmatch(length.strip().lower())
+    if not match or match.group(2) not in _PX:
+        return None
+    return abs(float(match.group(1))) * _PX[match.group(2)]
 
 
 def tokens(svg):

@@ -7,14 +7,38 @@ compared as one, but an equation is also text: an SVG with an
 ``aria-label`` and ``data-tex`` (an equation, see report.render.mathsvg)
 reads as ``$text$`` where it stands, so "the layer of $a[l]$ computes" keeps
 its math; a figure with an ``aria-label`` reads as ``[picture: label]``.
+Text inside an element that hides it (report.compare.markupscan.hiding)
+reads as lines of its own, each starting ``[hidden]``.
+
+Two lines may differ and look the same: a Cyrillic ``о`` for a Latin
+``o``, a zero-width space.  ``lookalike_notes`` names the code points of
+such pairs; ``skeleton`` is what a reader sees of a text.
 
 Not here: rasterising the SVGs (see report.compare.raster).
 """
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from dataclasses import dataclass
 from html.parser import HTMLParser
+
+from report.compare import markupscan
+
+HIDDEN = "[hidden] "
+LOOKALIKE_NOTES = 10
+# Letters of other scripts drawn like Latin ones (after Unicode's confusables
+# list, the common cases): what each looks like.
+_LOOKS_LIKE = str.maketrans({
+    **dict(zip("аеорсухіјѕԁһӏԛԝёї", "aeopcyxijsdhlqwëï")),  # Cyrillic
+    **dict(zip("АВЕКМНОРСТХІЈЅУ", "ABEKMHOPCTXIJSY")),
+    **dict(zip("οντικαυ", "ovtikau")),  # Greek
+    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX")),
+    "ı": "i", "ℓ": "l", "\u2212": "-", "\u2010": "-", "\u2011": "-", "\u2012": "-",
+    "\u2013": "-", "\ufe63": "-", "\uff0d": "-", "\u2215": "/", "\u2044": "/",
+})
+# Characters that draw nothing, beyond the format characters (category Cf).
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 _BLOCKS = frozenset("""
     address article aside blockquote body br caption dd details dialog div dl dt
@@ -48,6 +72,111 @@ def read_page(page):
     return Page(reader.lines, reader.svgs, "<svg/>".join(pieces))
 
 
+def skeleton(text):
+    """What a reader sees of ``text``: look-alike letters as the letters they
+    look like, compatibility forms (fullwidth, mathematical letters) folded,
+    every space as " ", characters that draw nothing left out."""
+    seen = []
+    for ch in text:
+        if _invisible(ch):
+            continue
+        if ch.isspace():
+            seen.append(" ")
+            continue
+        folded = ch.translate(_LOOKS_LIKE)
+        if folded == ch and not ch.isascii():
+            compatible = unicodedata.normalize("NFKC", ch)
+            if len(compatible) == 1 and compatible.isascii() and compatible.isalnum():
+                folded = compatible
+        seen.append(folded)
+    return "".join(seen)
+
+
+def lookalike(committed, fresh):
+    """How ``committed`` differs from ``fresh`` when the two look the same,
+    code point by code point from the fresh to the committed
+    ("o → о, U+043E CYRILLIC SMALL LETTER O; U+200B ZERO WIDTH SPACE added");
+    None if they are equal or look different.  Linear in their length."""
+    if committed == fresh or skeleton(committed) != skeleton(fresh):
+        return None
+    said = {}
+
+    def say(what):
+        said[what] = said.get(what, 0) + 1
+
+    i = j = 0
+    while i < len(fresh) or j < len(committed):
+        a = fresh[i] if i < len(fresh) else None
+        b = committed[j] if j < len(committed) else None
+        if a is not None and a == b:
+            i, j = i + 1, j + 1
+        elif a is not None and _invisible(a):
+            say(f"{_named(a)} removed")
+            i += 1
+        elif b is not None and _invisible(b):
+            say(f"{_named(b)} added")
+            j += 1
+        elif a is None or b is None:  # cannot be, their skeletons being equal
+            break
+        else:  # both draw something, and look alike: their skeletons agree
+            say(_replaced(a, b))
+            i, j = i + 1, j + 1
+    return "; ".join(what if n == 1 else f"{what} ({n} times)" for what, n in said.items())
+
+
+def lookalike_notes(old_lines, new_lines, *, limit=LOOKALIKE_NOTES):
+    """Notes on the lines of ``old_lines`` (the committed text) that look the
+    same as lines of ``new_lines`` (a fresh build's) but are not, or that
+    show nothing at all, where a diff of the two replaces one with the other."""
+    notes = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_lines,
+                                                      new_lines).get_opcodes():
+        if op == "equal":
+            continue
+        by_look = {}
+        for line in new_lines[j1:j2]:
+            by_look.setdefault(skeleton(line), []).append(line)
+        for old in old_lines[i1:i2]:
+            seen = skeleton(old)
+            if not seen.strip():
+                notes.append("a line that shows nothing: " + ", ".join(
+                    dict.fromkeys(_named(ch) for ch in old[:LOOKALIKE_NOTES])))
+            elif by_look.get(seen):
+                how = lookalike(old, by_look[seen].pop(0))
+                notes.append(f'"{_excerpt(old)}" looks like a fresh build\'s line but '
+                             f"differs from it in: {how}")
+            if len(notes) >= limit:
+                return notes + ["... and perhaps more lines like these"]
+    return notes
+
+
+def _invisible(ch):
+    return unicodedata.category(ch) == "Cf" or ch in _BLANK
+
+
+def _named(ch):
+    """``U+043E CYRILLIC SMALL LETTER O``."""
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X}" + (f" {name}" if name else "")
+
+
+def _plain(ch):
+    return ch.isascii() and ch.isprintable() and not ch.isspace()
+
+
+def _replaced(a, b):
+    """One character replaced by one that looks like it, from ``a`` to ``b``."""
+    if _plain(a) and not _invisible(b) and not b.isspace():
+        return f"{a} → {b}, {_named(b)}"
+    if _plain(b) and not _invisible(a) and not a.isspace():
+        return f"{a} → {b}, {_named(a)}"
+    return f"{_named(a)} → {_named(b)}"
+
+
+def _excerpt(line, width=50):
+    return line if len(line) <= width else line[:width - 1] + "…"
+
+
 def unified_diff(old_lines, new_lines, *, old_name, new_name, limit):
     """A unified diff of two lists of lines, at most ``limit`` lines of it and
     a note of how many more there are."""
@@ -75,6 +204,7 @@ class _PageReader(HTMLParser):
         self.in_title = False
         self.svg_depth = 0
         self.svg_start = self.svg_name = None
+        self.hiding, self.hiding_depth = None, 0  # the element hiding what is read
         self.feed(page)
         self.close()
         self.end_line()
@@ -84,6 +214,8 @@ class _PageReader(HTMLParser):
         return self.line_starts[line - 1] + column
 
     def handle_starttag(self, tag, attrs):
+        if not self.svg_depth:
+            self.follow_hiding(tag, attrs)
         if tag == "svg":
             if self.svg_depth == 0:
                 attrs = dict(attrs)
@@ -110,10 +242,28 @@ class _PageReader(HTMLParser):
             self.pieces.append(" | ")
 
     def handle_startendtag(self, tag, attrs):
-        if tag in _BLOCKS and not self.svg_depth:
+        if self.svg_depth:
+            return
+        if tag not in markupscan.VOID_ELEMENTS:  # "<div hidden/>" opens a div, as browsers read it
+            self.follow_hiding(tag, attrs)
+        if tag in _BLOCKS:
             self.end_line()
 
+    def follow_hiding(self, tag, attrs):
+        """Start, or go deeper into, an element that hides its text."""
+        if self.hiding == tag:
+            self.hiding_depth += 1
+        elif self.hiding is None and tag not in markupscan.VOID_ELEMENTS and tag != "svg" \
+                and markupscan.hiding(tag, attrs):  # an SVG is compared as a picture
+            self.end_line()
+            self.hiding, self.hiding_depth = tag, 1
+
     def handle_endtag(self, tag):
+        if self.hiding == tag and not self.svg_depth:
+            self.hiding_depth -= 1
+            if self.hiding_depth == 0:
+                self.end_line()
+                self.hiding = None
         if tag == "svg" and self.svg_depth:
             self.svg_depth -= 1
             if self.svg_depth == 0:
@@ -137,5 +287,5 @@ class _PageReader(HTMLParser):
     def end_line(self):
         line = " ".join("".join(self.pieces).split())
         if line:
-            self.lines.append(line)
+            self.lines.append(HIDDEN + line if self.hiding else line)
         self.pieces = []

@@ -13,8 +13,11 @@ By default there is none: a file is unchanged only if its bytes are equal.
   (RENDERING_LIBRARIES under provenance.environment).
 
 Neither ever forgives active or foreign content, PDF metadata (the Info
-dictionary, dates and /Producer included, and XMP), changed markup or
-formatting, or a change to an SVG element that is not drawn.
+dictionary, dates and /Producer included, and XMP), any change of a PDF's
+structure (report.compare.pdfstructure: annotations, outline, language,
+alternative texts, tags, attachments), changed markup or formatting, or a
+change to an SVG element that is not drawn.  Under ``rtol`` a PDF's pages are
+compared operation by operation (report.compare.pdfcontent).
 
 Pixel RMS is the root-mean-square difference of two greyscale renderings,
 0-255, as matplotlib's ``compare_images`` measures it.

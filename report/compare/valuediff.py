@@ -8,6 +8,12 @@ the non-finite values that JSON cannot spell.  ``json_formatting`` tells a
 change of spelling (whitespace, order of keys, ``1.0`` for ``1``) from a
 change of value.
 
+Both are read as hostile input, within bounds: a JSON document nested more
+than MAX_DEPTH deep or holding more than MAX_VALUES values, or a table of
+more than MAX_CELLS cells, is refused with TooLarge (one line) before it is
+flattened.  ``repeated_keys`` names a key an object holds twice, which JSON
+readers take differently (the first, the last, or an error).
+
 Not here: reading files or laying out the report (see report.compare.dirs).
 """
 from __future__ import annotations
@@ -17,7 +23,14 @@ import io
 import json
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
+
+from report.compare.textdiff import lookalike, skeleton
+
+MAX_DEPTH = 64            # metrics.json nests 6 deep
+MAX_VALUES = 500_000      # leaves of a JSON document; metrics.json has a few thousand
+MAX_CELLS = 1_000_000     # of a CSV table; log.csv has a few ten thousand
 
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "+inf": math.inf, "-inf": -math.inf,
                "infinity": math.inf, "+infinity": math.inf, "-infinity": -math.inf}
@@ -34,29 +47,111 @@ class Change:
     rel: float | None = None
 
 
+class TooLarge(ValueError):
+    """A document beyond the bounds it is read within; the message says which."""
+
+
 def json_changes(old_text, new_text, *, rtol=0.0):
     """The leaves that changed between two JSON documents, and notes on the
     paths only one of them has: ``(changes, notes)``."""
-    old, new = flatten(json.loads(old_text)), flatten(json.loads(new_text))
+    old, new = flatten(load_json(old_text)), flatten(load_json(new_text))
     changes = [change for path in old if path in new
                for change in [_change((path,), old[path], new[path], rtol)] if change]
     notes = [f"removed: {path} = {_show(old[path])}" for path in old if path not in new]
     notes += [f"added: {path} = {_show(new[path])}" for path in new if path not in old]
+    notes += lookalike_names([p for p in old if p not in new], [p for p in new if p not in old])
     return changes, notes
+
+
+def lookalike_names(old_names, new_names, what="key"):
+    """Notes on names only the committed side has (``old_names``) that look
+    like one only a fresh build has, naming the code points that differ."""
+    fresh = {}
+    for name in new_names:
+        fresh.setdefault(skeleton(name), name)
+    notes = []
+    for name in old_names:
+        twin = fresh.get(skeleton(name))
+        if twin is not None and len(notes) < 10:
+            notes.append(f"{what} {name!r} looks like a fresh build's {twin!r} but differs "
+                         f"from it in: {lookalike(name, twin)}")
+    return notes
+
+
+def load_json(text):
+    """The JSON document ``text``; TooLarge if nested beyond what the
+    reader recurses into (Python's own JSON reader raises RecursionError)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise TooLarge(f"nested more than {MAX_DEPTH} deep") from None
+
+
+def repeated_keys(text):
+    """'the key 'lr' appears twice (0.5, then 0.1)' for each key that an
+    object of the JSON document ``text`` holds more than once, by its
+    dotted path."""
+    found = []
+
+    def pairs(items):
+        counts = Counter(key for key, _ in items)
+        obj = dict(items)
+        for key, n in counts.items():
+            if n > 1:
+                values = ", then ".join(_short(value) for k, value in items if k == key)
+                found.append((obj, key, n, values))
+        return obj
+
+    try:
+        document = json.loads(text, object_pairs_hook=pairs)
+    except RecursionError:
+        raise TooLarge(f"nested more than {MAX_DEPTH} deep") from None
+    where = _paths_of_objects(document)
+    said = []
+    for obj, key, n, values in found:
+        path = f"{where.get(id(obj), '?')}.{key}".lstrip(".")
+        times = "twice" if n == 2 else f"{n} times"
+        said.append(f"the key {path!r} appears {times} ({values})")
+    return said
+
+
+def _paths_of_objects(document):
+    """{id(object): its dotted path} of the objects in a JSON document."""
+    where, stack = {}, [("", document)]
+    while stack:
+        prefix, value = stack.pop()
+        if isinstance(value, dict):
+            where[id(value)] = prefix
+            items = value.items()
+        elif isinstance(value, list):
+            items = enumerate(value)
+        else:
+            continue
+        stack += [(f"{prefix}.{key}" if prefix else str(key), item) for key, item in items]
+    return where
 
 
 def flatten(value, prefix=""):
     """{dotted path: leaf} for a JSON value; list items by index.  Empty
-    containers are leaves, so that gaining or losing one shows."""
-    if isinstance(value, dict) and value:
-        items = value.items()
-    elif isinstance(value, list) and value:
-        items = enumerate(value)
-    else:
-        return {prefix: value}
-    leaves = {}
-    for key, item in items:
-        leaves.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+    containers are leaves, so that gaining or losing one shows.  TooLarge
+    beyond MAX_DEPTH levels or MAX_VALUES leaves."""
+    leaves, stack = {}, [(prefix, value, 0)]
+    while stack:
+        path, item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise TooLarge(f"nested more than {MAX_DEPTH} deep")
+        if isinstance(item, dict) and item:
+            children = item.items()
+        elif isinstance(item, list) and item:
+            children = enumerate(item)
+        else:
+            leaves[path] = item
+            if len(leaves) > MAX_VALUES:
+                raise TooLarge(f"more than {MAX_VALUES} values")
+            continue
+        # reversed, so that leaves come out in document order
+        stack += [(f"{path}.{key}" if path else str(key), child, depth + 1)
+                  for key, child in reversed(list(children))]
     return leaves
 
 
@@ -83,6 +178,8 @@ def csv_changes(old_text, new_text, *, rtol=0.0):
         missing = [c for c in first[1:] if c not in second[1:]]
         if missing:
             notes.append(f"columns {kind}: {', '.join(missing)}")
+    notes += lookalike_names([c for c in old_header if c not in new_header],
+                             [c for c in new_header if c not in old_header], "column")
     for kind, first, second in (("removed", old_rows, new_rows),
                                 ("added", new_rows, old_rows)):
         missing = [k for k in first if k not in second]
@@ -166,10 +263,16 @@ def _cell(text):
 def _keyed_rows(text):
     """(header, {row key: {column: text}}) of a CSV table.  A key that repeats
     gets ``#2``, ``#3``, … so that every row can be matched."""
-    rows = list(csv.reader(io.StringIO(text)))
+    rows, cells = [], 0
+    for row in csv.reader(io.StringIO(text)):
+        cells += len(row) or 1
+        if cells > MAX_CELLS:
+            raise TooLarge(f"more than {MAX_CELLS} cells")
+        rows.append(row)
     if not rows:
         return [], {}
     header, keyed, seen = rows[0], {}, {}
+    columns = header[1:]
     for row in rows[1:]:
         if not row:
             continue
@@ -177,7 +280,7 @@ def _keyed_rows(text):
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > 1:
             key = f"{key}#{seen[key]}"
-        keyed[key] = dict(zip(header[1:], row[1:]))
+        keyed[key] = dict(zip(columns, row[1:]))
     return header, keyed
 
 
@@ -187,6 +290,11 @@ def _key_range(keys):
 
 def _show(value):
     return json.dumps(value) if not isinstance(value, str) else repr(value)
+
+
+def _short(value, width=40):
+    shown = _show(value)
+    return shown if len(shown) <= width else shown[:width - 1] + "…"
 
 
 def within_rtol(change, rtol):

@@ -22,7 +22,9 @@ from report.experiment import settings as settings_
 SEPARATOR = "+"
 NAME_LIMIT = 120  # characters of a variant's folder name
 PLAIN = re.compile(r"[A-Za-z0-9._,=-]+")
-FOLDER = re.compile(r"(?P<experiment>exp[0-9]+)(?:\+(?P<variant>[^/]+))?")
+# A record's folder: what ``record_name`` makes, and nothing else (a committed
+# folder's name is printed, and must not be able to act on a terminal).
+FOLDER = re.compile(r"(?P<experiment>exp[0-9]{1,6})(?:\+(?P<variant>[A-Za-z0-9._,=+-]+))?")
 
 
 def changed_settings(config):

@@ -274,11 +274,13 @@ def _is_pdf_of(value, html, carried):
     from report.compare import pdfscan
     from report.render.pdf import file_identifier, page_count
 
-    if not isinstance(value, bytes) or not (page_count(value) or 0) > 0:
+    if not isinstance(value, bytes):
         return False
     if value.rfind(b"/ID [(" + file_identifier(html) + b")") == -1:  # the trailer's
         return False
-    facts = pdfscan.scan(value)
+    facts = pdfscan.scan(value)  # bounded: before PDFium opens it
+    if facts.error or not (page_count(value) or 0) > 0:
+        return False
     names = {f"embedded file {name}" for name, *_ in carried}
     attached = {label for label in facts.active if label.startswith("embedded file ")
                 and not label.startswith("embedded file data")}

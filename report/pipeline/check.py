@@ -32,7 +32,7 @@ from lab.config import ConfigError
 from report.pipeline import build
 from report.pipeline import cache as caching
 from report.pipeline import interrupt
-from report.pipeline.outputs import MANIFEST, read_manifest, write_outputs
+from report.pipeline.outputs import MANIFEST, write_outputs
 
 FRESH = "a fresh build"
 
@@ -49,10 +49,14 @@ def check(name, target, *, tolerance=EXACT, write=False, user_templates=(), prog
     the outputs if they differ.  ``scheduler``: where the build's work runs
     (see build.workers_for)."""
     from report.compare.dirs import compare_dirs, format_comparison
+    from report.compare.format import shown
 
     target = Path(target)
     _check_target(target, name, write)
-    carried = provenance.read_record(target) if target.is_dir() else None
+    # A record folder that is a link is never read through: the comparison
+    # names it, and its metrics.json says nothing.
+    carried = (provenance.read_record(target)
+               if target.is_dir() and not target.is_symlink() else None)
     chosen = _settings(carried, target, assignments)
     try:
         experiment, config = build.configure(name, chosen,
@@ -60,9 +64,9 @@ def check(name, target, *, tolerance=EXACT, write=False, user_templates=(), prog
     except (UserError, ConfigError) as e:
         if carried is None or carried.settings is None:
             raise
-        return False, (f"{target}: stale: the settings it carries no longer apply ({e}); "
-                       f"rebuild it with labreport build {name} and the settings it "
-                       "should have, and commit")
+        return False, shown(f"{target}: stale: the settings it carries no longer apply "
+                            f"({e}); rebuild it with labreport build {name} and the "
+                            "settings it should have, and commit")
     current = provenance.identity(name, settings_.assignments(config), user_templates)
     stale = _stale(carried, current)
     date = carried.date if carried is not None and carried.date is not None else None
@@ -71,10 +75,9 @@ def check(name, target, *, tolerance=EXACT, write=False, user_templates=(), prog
     cache = caching.Deferred(caching.Cache(enabled=False))
     made = build.make(name, experiment, config, cache=cache, progress=progress, date=date,
                       user_templates=tuple(user_templates), scheduler=scheduler)
-    ours = set(made.files) | read_manifest(target) | {MANIFEST}
     with tempfile.TemporaryDirectory(prefix="labreport-check-") as tmp:
         fresh = write_outputs(Path(tmp) / target.name, made.files)
-        comparison = compare_dirs(target, fresh, tolerance=tolerance, only=ours)
+        comparison = compare_dirs(target, fresh, tolerance=tolerance)
         if not comparison.identical:
             comparison.notes = explain.provenance_notes(_read(target / "metrics.json"),
                                                         _read(fresh / "metrics.json"))
@@ -83,7 +86,7 @@ def check(name, target, *, tolerance=EXACT, write=False, user_templates=(), prog
     elif comparison.passes:  # within a tolerance: the comparison's own first line says so
         text = format_comparison(comparison, old_label=str(target), new_label=FRESH)
     else:
-        text = _verdict(target, name, config, stale) + "\n" + format_comparison(
+        text = shown(_verdict(target, name, config, stale)) + "\n" + format_comparison(
             comparison, old_label=str(target), new_label=FRESH)
     if write:
         text = _write(target, made.files, comparison, text)

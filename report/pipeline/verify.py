@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import io
 import json
 import os
 import subprocess
@@ -85,13 +84,21 @@ class NotVerifiable(Exception):
 # --- reading what a submission carries ---------------------------------------------------
 
 
+ATTACHMENTS_BYTES = 32 * 2**20   # a submission's attachments together, inflated
+
+
 def _attachments(data):
     """{name: bytes} of the PDF's embedded files, each checked against the
     checksum the PDF records for it; NotVerifiable if the PDF was edited after
-    it was built, or is no PDF at all."""
-    from report.compare import pdfscan
+    it was built, is no PDF at all, or is beyond what is read of one (the
+    limits of report.compare.pdfread on its streams, objects, pages and
+    attachments, and ATTACHMENTS_BYTES): all of that before anything else,
+    PDFium included, reads it."""
+    from report.compare import pdfread, pdfscan
 
     facts = pdfscan.scan(data)
+    if facts.too_large:
+        raise NotVerifiable(f"too large to verify: {facts.error}")
     if facts.error:
         raise NotVerifiable(f"not a PDF that can be read ({facts.error})")
     if facts.revisions > 1:
@@ -99,23 +106,29 @@ def _attachments(data):
     if facts.trailing:
         raise NotVerifiable(f"edited after it was built: {facts.trailing} "
                             f"{'byte' if facts.trailing == 1 else 'bytes'} after its end")
-    from pypdf import PdfReader
-
-    found = {}
+    document, found, total = facts.document, {}, 0
     try:
-        reader = PdfReader(io.BytesIO(data))
-        names = reader.trailer["/Root"].get("/Names", {}).get("/EmbeddedFiles")
-        pairs = names.get_object().get("/Names", []) if names is not None else []
-        for name, spec in zip(pairs[::2], pairs[1::2]):
-            stream = spec.get_object()["/EF"]["/F"].get_object()
-            content = stream.get_data()
-            checksum = _bytes(stream.get("/Params", {}).get("/CheckSum"))
+        pdfread.page_limits(document)
+        for name, _, stream in pdfread.embedded_files(document):
+            name = pdfread.text(name)
+            if stream is None:
+                raise ValueError(f"{name} holds no file")
+            content = document.decoded(stream, limit=document.limits.attachment_bytes,
+                                       what=f"the attachment {name}")
+            total += len(content)
+            if total > ATTACHMENTS_BYTES:
+                raise pdfread.TooLarge(f"its attachments inflate to more than "
+                                       f"{pdfread.size_text(ATTACHMENTS_BYTES)} in all")
+            params = document.get(stream.dict, "/Params", {})
+            checksum = _bytes(document.get(params, "/CheckSum"))
             if checksum is not None and checksum != hashlib.md5(content).digest():
                 raise NotVerifiable(f"edited after it was built: the attachment {name} no "
                                     "longer matches its checksum")
-            found[str(name)] = content
+            found[name] = content
     except NotVerifiable:
         raise
+    except pdfread.TooLarge as e:
+        raise NotVerifiable(f"too large to verify: {e}") from None
     except Exception as e:  # noqa: BLE001 - any failure to read is a finding
         raise NotVerifiable(f"a damaged attachment ({type(e).__name__}: {e})") from None
     return found
@@ -156,7 +169,8 @@ def _build_record(data):
 
 
 def _bytes(value):
-    """A PDF string's bytes, whether pypdf read it as bytes or as text."""
+    """A PDF string's bytes (report.compare.pdfread reads strings as bytes;
+    one read as text is encoded back)."""
     if value is None:
         return None
     if isinstance(value, bytes):

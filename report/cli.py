@@ -9,7 +9,6 @@ import sys
 
 import click
 
-from lab.config import ConfigError
 from report import __version__
 from report.experiment import registry as experiments
 from report.pipeline import interrupt
@@ -60,7 +59,7 @@ class Group(click.Group):
         except click.ClickException as e:
             click.echo(f"Error: {e.format_message()}", err=True)
             code = e.exit_code
-        except (UserError, ConfigError) as e:  # bad input; anything else is a bug
+        except UserError as e:  # bad input; anything else is a bug
             click.echo(f"Error: {e}", err=True)
             code = 2
         except (click.Abort, KeyboardInterrupt) as e:

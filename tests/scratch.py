@@ -32,20 +32,21 @@ def free_name(project=ROOT):
     return f"exp{max(numbers, default=0) + 1}"
 
 
-def run_labreport(project, *args, check=True, later=None, zone=None, cache=None):
+def run_labreport(project, *args, check=True, later=None, zone=None, cache=None, env=None):
     """``labreport ARGS`` run by the copy's own code (``python -m report.cli``
     with the copy first on the path), in the copy.  ``later``: a faketime
     date (``2026-03-14 12:00:00``, or ``-f +2d``) to run it as if on that
     day; ``zone``: the TZ to run it in; ``cache``: LABREPORT_CACHE (default:
-    a folder beside the copy)."""
+    a folder beside the copy); ``env``: more environment variables."""
     import os
     import subprocess
     import sys
 
-    project = Path(project)
+    project, extra = Path(project), env
     env = dict(os.environ, PYTHONPATH=str(project),
                LABREPORT_CACHE=str(cache or project.parent / f"cache-{project.name}"))
     env.pop("SOURCE_DATE_EPOCH", None)
+    env.update(extra or {})
     if zone:
         env["TZ"] = zone
     command = [sys.executable, "-m", "report.cli", *args]

@@ -90,3 +90,21 @@ def test_out_and_against_name_the_same_folder(tmp_path):
     again = invoke("build", "exp6", "--out", str(tmp_path / "mine" / "exp6"), "-q", *QUICK,
                    env=env)
     assert again.exit_code == 0 and not (tmp_path / "mine" / "exp6" / "exp6").exists()
+
+
+def test_the_experiments_package_is_a_parameter_of_the_generator(tmp_path):
+    # A course keeps its labs in a package of its own: the generator finds
+    # them there, and nothing of report/ names lab.
+    project = copy_project(tmp_path / "course")
+    (project / "lab").rename(project / "course_labs")
+    for path in (project / "course_labs").rglob("*.py"):
+        path.write_text(path.read_text().replace("from lab", "from course_labs")
+                        .replace("import lab", "import course_labs"))
+    env = {"LABREPORT_EXPERIMENTS": "course_labs"}
+    listed = labreport(project, "list", env=env)
+    assert listed.stdout.startswith("exp6  ")
+    built = labreport(project, "build", "exp6", "-q", *QUICK, env=env)
+    assert f"wrote outputs/{VARIANT}/" in built.stdout
+    assert labreport(project, "check", "-q", env=env).returncode == 0
+    wrong = labreport(project, "list", env={"LABREPORT_EXPERIMENTS": "nowhere"}, check=False)
+    assert wrong.returncode == 2 and "LABREPORT_EXPERIMENTS=nowhere" in wrong.stderr

@@ -13,16 +13,20 @@ import io
 import zipfile
 from pathlib import Path
 
-import lab
 import report
-from report.experiment import sources
+from report.experiment import package, sources
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say
 FILE_MODE = 0o644
 
 
-SOURCE_FOLDERS = ("lab", "report", "templates")  # a source set's files sit in these
 SOURCE_SUFFIXES = (".py", ".j2", ".css")
+
+
+def source_folders():
+    """The folders a source set's files sit in: the experiments package's
+    (``lab``), ``report`` and ``templates``."""
+    return (package.root().name, "report", "templates")
 
 
 def logical_path(path):
@@ -34,8 +38,7 @@ def logical_path(path):
     templates = templates_dir().resolve()
     if path.is_relative_to(templates):
         return "templates/" + path.relative_to(templates).as_posix()
-    for package in (lab, report):
-        root = Path(package.__file__).resolve().parent
+    for root in (package.root(), Path(report.__file__).resolve().parent):
         if path.is_relative_to(root):
             return f"{root.name}/" + path.relative_to(root).as_posix()
     raise ValueError(f"{path} is not a source of the project")
@@ -89,7 +92,7 @@ def read_bundle(data, *, limit=64 * 2**20):
         parts = Path(name).parts
         if name.startswith("/") or ".." in parts or "\\\\" in name or not parts:
             raise BundleError(f"an entry outside the bundle: {name!r}")
-        if parts[0] not in SOURCE_FOLDERS:
+        if parts[0] not in source_folders():
             raise BundleError(f"an entry that is not a source: {name!r}")
         if (entry.external_attr >> 16) & 0o170000 == 0o120000:
             raise BundleError(f"a link: {name!r}")
@@ -112,7 +115,7 @@ def checkout_sources(root):
     the project at ``root`` (a course's handout, say), under the folders a
     source set draws from, as a bundle names them."""
     found = {}
-    for folder in SOURCE_FOLDERS:
+    for folder in source_folders():
         for path in sorted((Path(root) / folder).rglob("*")):
             if path.suffix in SOURCE_SUFFIXES and path.is_file() \
                     and "__pycache__" not in path.parts:

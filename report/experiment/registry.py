@@ -1,6 +1,7 @@
 """Finding and loading experiments.
 
-An experiment is a package ``lab/<name>/`` (or a module ``lab/<name>.py``)
+An experiment is a package ``lab/<name>/`` (or a module ``lab/<name>.py``) of
+the experiments package (``lab`` unless report.experiment.package says another)
 whose name is ``exp`` followed by a number, keeping the contract of
 ``report.experiment.contract``.  Adding an experiment means adding its package and its
 template (``labreport new`` writes both); nothing here lists them.
@@ -11,7 +12,7 @@ import importlib
 import pkgutil
 import re
 
-import lab
+from report.experiment import package
 from report.experiment.contract import check_experiment
 from report.errors import UserError
 
@@ -26,14 +27,15 @@ class UnknownExperiment(UserError, LookupError):
 
 
 def names():
-    """The experiments in ``lab/``, in numeric order."""
-    found = [m.name for m in pkgutil.iter_modules(lab.__path__) if NAME.fullmatch(m.name)]
+    """The experiments of the experiments package, in numeric order."""
+    found = [m.name for m in pkgutil.iter_modules(package.module().__path__)
+             if NAME.fullmatch(m.name)]
     return sorted(found, key=lambda n: int(n[3:]))
 
 
 def load(name):
     """The experiment module called ``name``; only names ``names()`` lists are
-    imported, so a name cannot reach outside ``lab/``."""
+    imported, so a name cannot reach outside the experiments package."""
     if name not in names():
         raise UnknownExperiment(name)
-    return check_experiment(importlib.import_module(f"lab.{name}"))
+    return check_experiment(importlib.import_module(f"{package.name()}.{name}"))

@@ -10,8 +10,8 @@ import dataclasses
 import re
 import typing
 
-from lab.config import ConfigError
 from report.errors import UserError
+from report.experiment.package import is_config_error
 
 NONE_WORDS = ("none", "off")
 # Numbers as a person types them, in ASCII digits only: int() alone would take
@@ -28,7 +28,8 @@ class SettingError(UserError, ValueError):
 
 def apply(config, assignments):
     """A copy of ``config`` with each ``KEY=VALUE`` of ``assignments`` applied
-    in order.  Raises SettingError, or the config's own ValueError."""
+    in order.  Raises SettingError, also for a value the configuration
+    itself refuses (its ConfigError, see report.experiment.package)."""
     for assignment in assignments:
         if any(ord(c) < 32 or ord(c) == 127 for c in assignment):
             raise SettingError(f"{assignment!r}: a setting cannot hold a line break or "
@@ -39,10 +40,12 @@ def apply(config, assignments):
         key, text = key.strip(), text.strip()
         try:
             config = _set(config, key.split("."), text, key, "")
-        except ConfigError as e:
-            if e.key != key:
+        except ValueError as e:
+            if not is_config_error(e):
                 raise
-            raise SettingError(f"{key}={text}: expected {e.accepted}") from None
+            if e.key != key:  # another setting, checked against this one
+                raise SettingError(str(e)) from None
+            raise SettingError(f"{key}={_shown(text)}: expected {e.accepted}") from None
     return config
 
 
@@ -76,10 +79,10 @@ def _set(config, path, text, full_key, prefix):
     value = parse(kind, text, full_key)
     try:
         return dataclasses.replace(config, **{name: value})
-    except ConfigError as e:  # named by its full key: studies.seeds, not seeds
-        if not prefix or e.key.startswith(prefix):
+    except ValueError as e:  # named by its full key: studies.seeds, not seeds
+        if not is_config_error(e) or not prefix or e.key.startswith(prefix):
             raise
-        raise ConfigError(prefix + e.key, e.value, e.accepted) from None
+        raise type(e)(prefix + e.key, e.value, e.accepted) from None
 
 
 def _nested_type(kind):

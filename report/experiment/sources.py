@@ -17,19 +17,27 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import lab
 import report
+from report.experiment import package
 
 EXPERIMENT = "exp"
 
 
 def _lab_root():
-    return Path(lab.__file__).resolve().parent
+    return package.root()
+
+
+def _inside(module):
+    """The parts of dotted ``module`` below the experiments package, or None
+    when it is not one of the package's modules."""
+    top = package.name().split(".")
+    parts = module.split(".")
+    return parts[len(top):] if parts[:len(top)] == top else None
 
 
 def _module_file(dotted):
     """The file of a module ``lab.x.y`` (a package's __init__), or None."""
-    parts = dotted.split(".")[1:]
+    parts = _inside(dotted) or []
     base = _lab_root().joinpath(*parts)
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
         if candidate.is_file():
@@ -42,25 +50,26 @@ FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]
 PLAIN_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n]*)", re.M)
 
 
-def _imports(path, package):
-    """The ``lab...`` modules a file imports, absolute or relative.  Read
-    with patterns rather than ``ast``: Python 3.11's parser can refuse to run
-    again in a process after a RecursionError (a template that includes
-    itself), and a build must not fail for that."""
+def _imports(path, owner):
+    """The experiments package's modules that a file (of dotted package
+    ``owner``) imports, absolute or relative.  Read with patterns rather
+    than ``ast``: Python 3.11's parser can refuse to run again in a process
+    after a RecursionError (a template that includes itself), and a build
+    must not fail for that."""
     text = path.read_text(encoding="utf-8")
     found = set()
     for match in PLAIN_IMPORT.finditer(text):
         for part in match.group(1).split("#")[0].split(","):
             module = part.split(" as ")[0].strip()
-            if module.split(".")[0] == "lab":
+            if _inside(module) is not None:
                 found.add(module)
     for match in FROM_IMPORT.finditer(text):
         module, names = match.group(1), match.group(2)
         dots = len(module) - len(module.lstrip("."))
         if dots:  # relative: from the file's package
-            base = package.split(".")[:len(package.split(".")) - dots + 1]
+            base = owner.split(".")[:len(owner.split(".")) - dots + 1]
             module = ".".join(base + ([module.lstrip(".")] if module.lstrip(".") else []))
-        if module.split(".")[0] != "lab":
+        if _inside(module) is None:
             continue
         found.add(module)
         for name in re.sub(r"#[^\n]*", "", names).strip("()").split(","):
@@ -71,7 +80,8 @@ def _imports(path, package):
 
 
 def _is_other_experiment(module, name):
-    top = module.split(".")[1] if module.count(".") else ""
+    parts = _inside(module) or []
+    top = parts[0] if parts else ""
     return top.startswith(EXPERIMENT) and top != name
 
 
@@ -87,10 +97,10 @@ def lab_files(name):
         seen.add(init)
     while queue:
         path = queue.pop()
-        package = "lab." + ".".join(path.relative_to(root).with_suffix("").parts)
+        dotted = package.name() + "." + ".".join(path.relative_to(root).with_suffix("").parts)
         if path.name == "__init__.py":
-            package = package.rsplit(".", 1)[0]
-        for module in _imports(path, package):
+            dotted = dotted.rsplit(".", 1)[0]
+        for module in _imports(path, dotted):
             if _is_other_experiment(module, name):
                 continue
             found = _module_file(module)

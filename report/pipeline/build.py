@@ -13,13 +13,13 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import lab
 import report
 from report.pipeline import cache as caching
 from report import environment
 from report.experiment import registry as experiments
 from report.pipeline import interrupt
 from report.pipeline import pool
+from report.experiment import package
 from report.experiment import provenance
 from report.experiment import records
 from report.pipeline import serialize
@@ -66,8 +66,7 @@ def run_key(name, config, stage, experiment=None):
     return caching.fingerprint({
         "stage": stage, "experiment": name,
         "config": inputs(config, stage) if inputs else asdict(config),
-        "lab": caching.files_digest(Path(lab.__file__).resolve().parent.parent,
-                                    sources.lab_files(name)),
+        "lab": caching.files_digest(package.root().parent, sources.lab_files(name)),
         "numpy": environment.versions("numpy"), "python": platform.python_version(),
     })
 

@@ -28,7 +28,6 @@ from report.experiment import provenance
 from report.experiment import records
 from report.experiment import registry as experiments
 from report.experiment import settings as settings_
-from lab.config import ConfigError
 from report.pipeline import build
 from report.pipeline import cache as caching
 from report.pipeline import interrupt
@@ -61,7 +60,7 @@ def check(name, target, *, tolerance=EXACT, write=False, user_templates=(), prog
     try:
         experiment, config = build.configure(name, chosen,
                                              limits=limits or build.limits_.Limits())
-    except (UserError, ConfigError) as e:
+    except UserError as e:
         if carried is None or carried.settings is None:
             raise
         return False, shown(f"{target}: stale: the settings it carries no longer apply "
@@ -159,7 +158,7 @@ def _settings_of(name, folder):
         return None
     try:
         return settings_.assignments(build.configure(name, given)[1])
-    except (UserError, ConfigError):
+    except UserError:
         return None
 
 

@@ -253,11 +253,11 @@ def code_identity():
     keys of results hold, see report.pipeline.build.run_key)."""
     import numpy
 
-    import lab
     import report
+    from report.experiment import package
     from report.pipeline import cache as caching
 
-    root = Path(lab.__file__).resolve().parent
+    root = package.root()
     return {"python": platform.python_version(), "numpy": numpy.__version__,
             "labreport": report.__version__,
             "lab/": caching.files_digest(root.parent, tuple(sorted(root.rglob("*.py"))))}

@@ -336,7 +336,7 @@ def verify_all(paths, *, tolerance=(0.0, None), handout=None, run_submitted_code
     """The verdicts of ``paths``, in order, verified side by side: on this
     machine's cores, or one submission per task on the Dask cluster at
     ``scheduler`` (an address or ``"local"``, see report.pipeline.build.workers_for)."""
-    from report.experiment.bundle import SOURCE_FOLDERS, checkout_sources
+    from report.experiment.bundle import checkout_sources, source_folders
     from report.pipeline import build, pool
 
     for path in paths:
@@ -347,9 +347,10 @@ def verify_all(paths, *, tolerance=(0.0, None), handout=None, run_submitted_code
                             else f"{path}: not a regular file")
     if handout is not None and not Path(handout).is_dir():
         raise UserError(f"--handout {handout}: not a folder")
-    if handout is not None and not any((Path(handout) / f).is_dir() for f in SOURCE_FOLDERS):
+    folders = source_folders()
+    if handout is not None and not any((Path(handout) / f).is_dir() for f in folders):
         raise UserError(f"--handout {handout}: not a checkout of the course (no "
-                        f"{', '.join(f + '/' for f in SOURCE_FOLDERS)} folder)")
+                        f"{', '.join(f + '/' for f in folders)} folder)")
     options = {"tolerance": tuple(tolerance),
                "handout": checkout_sources(handout) if handout is not None else None,
                "run_submitted_code": run_submitted_code}

@@ -45,23 +45,25 @@ def train_batch(spec):
     spec: {"X": inputs (N, d) as nested lists, "y": labels (N,), "layers":
     widths, "activation": name, "inits", "lrs", "seeds": K-long lists,
     "epochs": int, "curve_epochs": epochs to keep of the loss,
-    "full_curves": bool, and optionally "below": a loss}.  Network k starts
-    from ``init_params(layers, inits[k], RandomState(seeds[k]))``, as a single
-    run would.
+    "full_curves": bool, and optionally "below": {name: loss}}.  Network k
+    starts from ``init_params(layers, inits[k], RandomState(seeds[k]))``, as a
+    single run would.
 
     Returns, over the K networks: "params", the trained parameters stacked
     (see ``lab.mlp.stack_params``); (K,) arrays "final_loss" and
     "final_accuracy" (a forward pass after training), "epochs_to_full" (first
     epoch at 100 % accuracy, 0 = never), "diverged_at" (0 = never),
-    "rising_epochs" (epochs whose loss rose by more than RISE_TOLERANCE of
-    itself), "dead_units" (hidden units with z <= 0 on every sample),
+    "rising_epochs" and "falling_epochs" (epochs whose loss rose, or fell, by
+    more than RISE_TOLERANCE of itself), "dead_units" (hidden units with
+    z <= 0 on every sample),
     "symmetry_gap" (largest difference between two units of a hidden layer in
     their incoming weights and bias) and "hidden_change" (largest change of a
     hidden weight or bias), both nan without a hidden layer; "loss_curve"
     (len(curve_epochs), K), nan after "stopped_at" (training stops early only
-    if every network diverged); "epochs_below" (first epoch whose loss is
-    below spec["below"], from every epoch's loss, 0 = never; all 0 without
-    "below"); with full_curves, "loss" and "accuracy" (epochs run, K).
+    if every network diverged); for each name of spec["below"],
+    "below_<name>" (the first epoch whose loss is below that loss, read from
+    every epoch's loss, 0 = never); with full_curves, "loss" and "accuracy"
+    (epochs run, K).
     """
     X = np.asarray(spec["X"], dtype=np.float64)
     y = np.asarray(spec["y"], dtype=np.int64)
@@ -76,8 +78,9 @@ def train_batch(spec):
         yhat, log_yhat, cache = mlp.forward(X, params, activation)
         final_loss = mlp.cross_entropy(log_yhat, Y)
         # A rise beyond rounding: more than RISE_TOLERANCE of the loss before it.
-        rising = np.sum(np.diff(history.loss, axis=0)
-                        > RISE_TOLERANCE * np.abs(history.loss[:-1]), axis=0)
+        steps = np.diff(history.loss, axis=0)
+        rising = np.sum(steps > RISE_TOLERANCE * np.abs(history.loss[:-1]), axis=0)
+        falling = np.sum(steps < -RISE_TOLERANCE * np.abs(history.loss[:-1]), axis=0)
     sampled = np.asarray(spec["curve_epochs"]) - 1
     curve = np.full((len(sampled), len(spec["seeds"])), np.nan)
     run = sampled < history.stopped_at
@@ -89,9 +92,11 @@ def train_batch(spec):
         "epochs_to_full": first_epoch_reaching(history.accuracy),
         "diverged_at": history.diverged_at,
         "rising_epochs": rising,
+        "falling_epochs": falling,
         "stopped_at": history.stopped_at,
         "loss_curve": curve,
-        "epochs_below": _first_epoch_below(history.loss, spec.get("below")),
+        **{f"below_{name}": _first_epoch_below(history.loss, loss)
+           for name, loss in (spec.get("below") or {}).items()},
         **_hidden_units(params, start, cache),
     }
     if spec.get("full_curves"):
@@ -101,9 +106,7 @@ def train_batch(spec):
 
 def _first_epoch_below(loss, threshold):
     """Per network, the first epoch (1-based) whose loss is below
-    ``threshold``, 0 if none is (or no threshold is given)."""
-    if threshold is None:
-        return np.zeros(loss.shape[1], dtype=np.int64)
+    ``threshold``, 0 if none is."""
     with np.errstate(invalid="ignore"):
         below = loss < threshold
     return np.where(below.any(axis=0), np.argmax(below, axis=0) + 1, 0).astype(np.int64)
@@ -145,8 +148,8 @@ def plan(studies, *, epochs, X, y, full_curves=(), below=None):
     first name them: the batches follow from the studies alone.
     placement[study] lists (batch, column) for each of its networks,
     setting-major.  The batches of the studies named in ``full_curves`` keep
-    every epoch's loss and accuracy; ``below``, a loss, has each batch
-    record when each network first goes below it.
+    every epoch's loss and accuracy; ``below``, {name: loss}, has each batch
+    record when each network first goes below each loss.
     """
     data = {"X": np.asarray(X, dtype=np.float64).tolist(),
             "y": np.asarray(y, dtype=np.int64).tolist()}
@@ -220,8 +223,8 @@ def progress_by_study(placement, progress, stage_names):
 # --- from batch outputs to a study ---------------------------------------------------
 
 PER_NETWORK = ("final_loss", "final_accuracy", "epochs_to_full", "diverged_at",
-               "rising_epochs", "dead_units", "symmetry_gap", "hidden_change",
-               "epochs_below")
+               "rising_epochs", "falling_epochs", "dead_units", "symmetry_gap",
+               "hidden_change")
 
 
 def assemble(settings, seeds, outputs, places, epochs, solved_below=None):
@@ -231,18 +234,21 @@ def assemble(settings, seeds, outputs, places, epochs, solved_below=None):
     - "variants": V dicts: the setting and its summary (see ``summary``);
     - "epochs": int; "seeds": (S,) ints; "curve_epochs": (P,) 1-based epochs;
     - per network, (V, S): "final_loss", "final_accuracy", "epochs_to_full"
-      (0 = never), "diverged_at" (0 = never), "rising_epochs", "dead_units",
-      "symmetry_gap", "hidden_change", "epochs_below" (see ``train_batch``),
-      and "solved": 100 % final accuracy, and a final loss below
-      ``solved_below`` when it is given;
+      (0 = never), "diverged_at" (0 = never), "rising_epochs",
+      "falling_epochs", "dead_units", "symmetry_gap", "hidden_change" and
+      each "below_<name>" (see ``train_batch``), and "solved": not diverged,
+      100 % final accuracy, and a final loss below ``solved_below`` when it
+      is given;
     - "loss_curves" (P, V, S); "q1_curve", "median_curve", "q3_curve" (P, V),
       lower quartiles and medians (``quartiles``).
     """
     V, S = len(settings), len(seeds)
     study = {"epochs": epochs, "seeds": np.array(seeds), "curve_epochs": curve_epochs(epochs)}
-    for key in PER_NETWORK:
+    marks = sorted(k for k in outputs[places[0][0]] if k.startswith("below_")) if places else []
+    for key in (*PER_NETWORK, *marks):
         study[key] = np.array([outputs[b][key][c] for b, c in places]).reshape(V, S)
-    study["solved"] = is_solved(study["final_accuracy"], study["final_loss"], solved_below)
+    study["solved"] = is_solved(study["final_accuracy"], study["final_loss"], solved_below,
+                                study["diverged_at"])
     curves = np.stack([outputs[b]["loss_curve"][:, c] for b, c in places], axis=-1)
     study["loss_curves"] = curves.reshape(-1, V, S)
     study["q1_curve"], study["median_curve"], study["q3_curve"] = quartiles(
@@ -252,10 +258,13 @@ def assemble(settings, seeds, outputs, places, epochs, solved_below=None):
     return study
 
 
-def is_solved(final_accuracy, final_loss, below=None):
-    """Solved: every sample classified right at the end, and, when ``below``
-    is given, a final loss below it (no sample left at a near-guess)."""
+def is_solved(final_accuracy, final_loss, below=None, diverged_at=None):
+    """Solved: every sample classified right at the end, not after a
+    divergence (a diverged run is stopped, whatever its last step did), and,
+    when ``below`` is given, a final loss below it."""
     solved = np.asarray(final_accuracy) == 1.0
+    if diverged_at is not None:
+        solved &= np.asarray(diverged_at) == 0
     if below is not None:
         with np.errstate(invalid="ignore"):
             solved &= np.asarray(final_loss) < below
@@ -268,18 +277,14 @@ def summary(study, v, hidden):
     (100 % at some epoch), "full_at_end" (100 % at the end), "diverged" and
     "fraction_diverged",
     "best_accuracy", "loss_q1" / "loss_median" / "loss_q3" of the final loss
-    (lower quartiles and median, see ``quartiles``), "epochs_to_full"
-    ({"min", "q1", "median", "q3", "max"} over the seeds that solved, or
-    None), "median_epochs_to_full" (its median, or None), "epochs_below"
-    (the same over the seeds whose loss went below the study's "below"
-    loss, or None), "symmetry_gap_max" and "hidden_weights_moved" (None
-    without hidden layers)."""
+    (lower quartiles and median, see ``quartiles``), for each "below_<name>"
+    of the study "median_below_<name>" (``median_epoch``), "median_dead_units",
+    "symmetry_gap_max" and "hidden_weights_moved" (None without hidden
+    layers)."""
     loss, acc = study["final_loss"][v], study["final_accuracy"][v]
     reached = study["epochs_to_full"][v]
     solved = study["solved"][v]
-    below = study["epochs_below"][v]
     q1, median, q3 = (float(q) for q in quartiles(loss))
-    spread = _spread(reached[solved & (reached > 0)])
     gap, change = study["symmetry_gap"][v], study["hidden_change"][v]
     return {
         "seeds": len(loss),
@@ -292,9 +297,9 @@ def summary(study, v, hidden):
         "fraction_diverged": float(np.mean(study["diverged_at"][v] > 0)),
         "best_accuracy": float(np.max(acc)),
         "loss_q1": q1, "loss_median": median, "loss_q3": q3,
-        "epochs_to_full": spread,
-        "median_epochs_to_full": spread and spread["median"],
-        "epochs_below": _spread(below[below > 0]),
+        **{f"median_{key}": median_epoch(study[key][v]) for key in study
+           if key.startswith("below_")},
+        "median_dead_units": int(lower_median(study["dead_units"][v])),
         "symmetry_gap_max": float(np.max(gap)) if hidden else None,
         "hidden_weights_moved": bool(np.any(~(change <= 0))) if hidden else None,  # nan moved
     }
@@ -307,14 +312,13 @@ def lower_median(values):
     return ordered[(len(ordered) - 1) // 2]
 
 
-def _spread(values):
-    if len(values) == 0:
-        return None
-    ordered = np.sort(values)
-    n = len(ordered)
-    return {"min": int(ordered[0]), "q1": int(ordered[(n - 1) // 4]),
-            "median": int(lower_median(ordered)), "q3": int(ordered[(3 * (n - 1)) // 4]),
-            "max": int(ordered[-1])}
+def median_epoch(epochs):
+    """The median seed's epoch: the lower median over all seeds of a
+    per-seed epoch (0 = never), a seed that never got there counting as
+    later than any; None when the median seed never did."""
+    never = np.iinfo(np.int64).max
+    median = lower_median(np.where(np.asarray(epochs) > 0, epochs, never))
+    return None if median == never else int(median)
 
 
 def quartiles(values, axis=-1):

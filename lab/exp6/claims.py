@@ -3,17 +3,17 @@
 A claim is {"id", "statement": a sentence the record prints, "measured":
 what was measured, as {"pattern": words with a {} per number, "values":
 [[value, kind], ...]} (the report formats the numbers in its one style),
-"holds": True, False, or None when the data cannot decide it}.
+"holds": True, False, or None when the data cannot decide it, "negated":
+whether the statement is the negation the runs called for}.
 
-The record says what its runs show, so a claim that can go either way comes
-with its negation, and the record states whichever the runs support: a
-statement and its test are written side by side here, and the test reads the
-per-network arrays rather than the summaries the wording came from.  A claim
-without a negation (the gradient check) that fails is printed as failing,
-and fails ``labreport build --strict``.  Every statement is scoped to what
-was tried ("of the 32 seeds tried").  Thresholds are the claim's own
-constants, written once here; the definitions (solved, dead, leaving the
-plateau) are lab.exp6.study_plan's.
+The record says what its runs show.  Most claims state counts and epochs
+("30 of the 32 seeds tried solve XOR"), and their test recounts them from the
+per-network arrays rather than from the summaries the wording came from; a
+claim that can go either way comes with its negation, and the record states
+whichever the runs support.  A claim without a negation (the gradient check)
+that fails is printed as failing, and fails ``labreport build --strict``.
+Every statement is scoped to what was tried.  The definitions (solved, dead,
+leaving the plateau, the median seed) are lab.exp6.study_plan's.
 """
 from __future__ import annotations
 
@@ -23,15 +23,17 @@ import numpy as np
 
 from lab.exp6.experiment import GRADIENT_TOLERANCE
 from lab.exp6.study_plan import SHEET, hidden_width
-from lab.studies import variant, variant_index
+from lab.studies import median_epoch, variant_index
 
 RELIABLE = 0.9          # "learns XOR reliably": at least this fraction of seeds
-SHEET_LOSS = (1e-5, 1e-3)  # "≈ 10⁻⁴": within a decade either side
-SHEET_RATES = (0.05, 0.1, 0.2)
+SHEET_FINAL_LOSS = 1.58e-4  # the sheet's printed final loss (epoch 5000: 0.000158)
+SHEET_EPOCHS = 5000
+FALLS = 0.99            # "the loss falls": on at least this fraction of its epochs
 LN2_GAP = 1e-3          # "ends at ln 2": within this of it
 SAME_RUN = 1e-9         # relative difference of two computations of one run's loss
 INIT_NAMES = {"he": "He", "xavier": "Xavier", "normal": "small random (std 0.01)",
               "zeros": "zero"}
+ACTIVATION_NAMES = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid"}
 
 
 def _claim(id, holds, statement, negation, pattern, *values):
@@ -42,8 +44,7 @@ def _claim(id, holds, statement, negation, pattern, *values):
     negated = holds is False and negation is not None
     if negated:
         statement, holds = negation, True
-    return {"id": id, "statement": statement, "holds": None if holds is None else bool(holds),
-            "negated": negated,
+    return {"id": id, "statement": statement, "holds": holds, "negated": negated,
             "measured": {"pattern": pattern, "values": [list(v) for v in values]}}
 
 
@@ -52,8 +53,34 @@ def _solved(study, i):
     return np.asarray(study["solved"][i], dtype=bool)
 
 
+def _recount(study, i):
+    """How many seeds of setting ``i`` solved XOR, counted from the final
+    losses, accuracies and divergences themselves."""
+    from lab.exp6.study_plan import SOLVED_LOSS
+
+    with np.errstate(invalid="ignore"):
+        ok = ((np.asarray(study["final_accuracy"][i]) == 1.0)
+              & (np.asarray(study["final_loss"][i]) < SOLVED_LOSS)
+              & (np.asarray(study["diverged_at"][i]) == 0))
+    return int(ok.sum())
+
+
 def _g(x):
     return f"{x:g}"
+
+
+def _of(count, total, what="seeds tried"):
+    """"30 of the 32 seeds tried", "all 32 seeds tried", "none of the 32 ..."."""
+    if count == total:
+        return f"all {total} {what}"
+    if count == 0:
+        return f"none of the {total} {what}"
+    return f"{count} of the {total} {what}"
+
+
+def _list(items):
+    items = [str(item) for item in items]
+    return ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + items[-1]
 
 
 # --- this network, over many seeds ---------------------------------------------------
@@ -65,55 +92,64 @@ def reliable(studies):
     if studies["centre"]["init"] == "zeros":
         return None
     study = studies["reliability"]
-    solved = _solved(study, 0)
-    n = len(solved)
-    share = f"{RELIABLE * 100:.0f}\u00a0%"
-    return _claim("reliable", solved.sum() >= RELIABLE * n,
-                  f"This network solves XOR on at least {share} of the {n} seeds tried.",
-                  f"This network solves XOR on fewer than {share} of the {n} seeds tried.",
-                  "{} of {} ({})", (int(solved.sum()), "count"), (n, "count"),
-                  (float(solved.mean()), "percent"))
+    solved, n = int(_solved(study, 0).sum()), len(study["seeds"])
+    counted = _of(solved, n)
+    verdict = ("so it learns XOR reliably, as the sheet says" if solved >= RELIABLE * n
+               else "so it does not learn XOR reliably" if solved else "")
+    sentence = (f"{counted[0].upper()}{counted[1:]} solve XOR" if solved
+                else f"None of the {n} seeds tried solves XOR")
+    return _claim("reliable", _recount(study, 0) == solved,
+                  sentence + (f", {verdict}." if verdict else "."), None,
+                  "{} of {} ({})", (solved, "count"), (n, "count"),
+                  (solved / n, "percent"))
 
 
 def run_is_the_studys(studies, result):
     """This run and the reliability study's run of its seed are one network
-    trained twice (the program, and the batched engine): they agree."""
+    trained twice (the program, and the batched engine): they agree.  Left
+    out where they are not the same run (a stopping rule ends this one)."""
     study = studies["reliability"]
-    seed = result["config"]["seed"]
+    config = result["config"]
+    seed = config["seed"]
     seeds = [int(s) for s in study["seeds"]]
-    if seed not in seeds or result["config"]["init"] == "zeros":
+    if (seed not in seeds or config["init"] == "zeros" or config["loss_tol"] is not None
+            or config["acc_target"] is not None):
         return None
     i = seeds.index(seed)
     theirs, ours = float(study["final_loss"][0][i]), float(result["final_loss"])
     same = (math.isclose(theirs, ours, rel_tol=SAME_RUN, abs_tol=1e-300)
             or not (math.isfinite(theirs) or math.isfinite(ours)))
     return _claim("run_in_study", same,
-                  f"This run is the reliability study's run of seed {seed}: both end at "
-                  "the same loss.", None,
+                  f"This run and the reliability study's run of seed {seed}, trained by "
+                  "other code, end at the same loss.", None,
                   "final loss {} here, {} in the study", (ours, "number"), (theirs, "number"))
 
 
 def loss_near_sheet(studies):
+    """The sheet's final loss, held against every seed tried that solves."""
     study = studies["reliability"]
     solved = study["final_loss"][0][_solved(study, 0)]
-    lo, hi = SHEET_LOSS
-    near = int(np.sum((solved >= lo) & (solved <= hi)))
-    return _claim("loss_near_sheet", 2 * near > len(solved) if len(solved) else None,
-                  "Most seeds tried that solve XOR end within a factor of 10 of the sheet's "
-                  "final loss, 10⁻⁴.",
-                  "Fewer than half the seeds tried that solve XOR end within a factor of 10 "
-                  "of the sheet's final loss, 10⁻⁴.",
+    near = int(np.sum((solved >= SHEET_FINAL_LOSS / 10) & (solved <= SHEET_FINAL_LOSS * 10)))
+    counted = _of(near, len(solved), "seeds tried that solve XOR")
+    return _claim("loss_near_sheet", len(solved) > 0 or None,
+                  f"{counted[0].upper()}{counted[1:]} end within a factor of 10 of the sheet's "
+                  "final loss, 1.58 × 10⁻⁴.", None,
                   "{} of the {} that solve", (near, "count"), (len(solved), "count"))
 
 
 def loss_mostly_falls(studies):
+    """The median seed's loss falls (by more than rounding) on at least 99 %
+    of the epochs it trains: a flat loss is not a falling one."""
     study = studies["reliability"]
-    rising, epochs = study["rising_epochs"][0], study["epochs"]
-    median = int(np.sort(rising)[(len(rising) - 1) // 2])
-    return _claim("loss_mostly_falls", median < 0.01 * epochs,
-                  "For the median seed tried, the loss falls on at least 99 % of epochs.",
-                  "For the median seed tried, the loss rises on more than 1 % of epochs.",
-                  "rises on {} of {} epochs", (median, "count"), (epochs, "count"))
+    epochs = np.where(study["diverged_at"][0] > 0, study["diverged_at"][0], study["epochs"])
+    share = np.asarray(study["falling_epochs"][0]) / np.maximum(epochs - 1, 1)
+    median = float(np.sort(share)[(len(share) - 1) // 2])
+    return _claim("loss_mostly_falls", median >= FALLS,
+                  "For the median seed tried, the loss falls on at least 99 % of the epochs "
+                  "it trains.",
+                  "For the median seed tried, the loss falls on fewer than 99 % of the epochs "
+                  "it trains.",
+                  "falls on {} of its epochs", (median, "percent"))
 
 
 # --- learning rate -------------------------------------------------------------------
@@ -141,10 +177,13 @@ def rate_block(study, fraction, around):
     return rates[lo], rates[hi]
 
 
-def _block_holds(study, block, test):
+def _in_block(study, block):
+    return [i for i, v in enumerate(study["variants"]) if block[0] <= v["lr"] <= block[1]]
+
+
+def _span(block):
     lo, hi = block
-    return all(test(_solved(study, i)) for i, v in enumerate(study["variants"])
-               if lo <= v["lr"] <= hi)
+    return f"at η = {_g(lo)}" if lo == hi else f"at each learning rate from {_g(lo)} to {_g(hi)}"
 
 
 def every_seed_rates(studies):
@@ -152,135 +191,87 @@ def every_seed_rates(studies):
     seeds = len(study["seeds"])
     block = rate_block(study, None, studies["centre"]["lr"])
     if block is None:
-        solved = max(int(_solved(study, i).sum()) for i in range(len(study["variants"])))
-        return _claim("lr_every", solved < seeds,
-                      f"At no learning rate tried does every one of the {seeds} seeds tried "
-                      "solve XOR.", None, "at most {} of {} at any rate",
-                      (solved, "count"), (seeds, "count"))
-    lo, hi = block
-    span = f"at η = {_g(lo)}" if lo == hi else f"at each learning rate from {_g(lo)} to {_g(hi)}"
-    return _claim("lr_every", _block_holds(study, block, np.all),
-                  f"Every one of the {seeds} seeds tried solves XOR {span}.", None,
-                  "{} of {} rates tried", (sum(lo <= v["lr"] <= hi for v in study["variants"]),
-                                           "count"), (len(study["variants"]), "count"))
+        best = max(_recount(study, i) for i in range(len(study["variants"])))
+        return _claim("lr_every", best < seeds,
+                      f"At no learning rate tried do all {seeds} seeds tried solve XOR.", None,
+                      "at most {} of {} at any rate", (best, "count"), (seeds, "count"))
+    rows = _in_block(study, block)
+    return _claim("lr_every", all(_recount(study, i) == seeds for i in rows),
+                  f"All {seeds} seeds tried solve XOR {_span(block)}.", None,
+                  "{} of {} rates tried", (len(rows), "count"),
+                  (len(study["variants"]), "count"))
 
 
 def most_seeds_rates(studies):
     """Most seeds solve XOR over a run of rates; left out where that run is
     the one on which every seed does (the record would say it twice)."""
     study = studies["learning_rate"]
-    block = rate_block(study, 0.5, studies["centre"]["lr"])
-    if block is not None and block == rate_block(study, None, studies["centre"]["lr"]):
+    centre = studies["centre"]["lr"]
+    block = rate_block(study, 0.5, centre)
+    if block is not None and block == rate_block(study, None, centre):
         return None
+    seeds = len(study["seeds"])
     if block is None:
-        return _claim("lr_most", not any(_solved(study, i).mean() > 0.5
-                                         for i in range(len(study["variants"]))),
+        return _claim("lr_most", all(2 * _recount(study, i) <= seeds
+                                     for i in range(len(study["variants"]))),
                       "At no learning rate tried do most seeds tried solve XOR.", None,
                       "{} rates tried", (len(study["variants"]), "count"))
-    lo, hi = block
-    span = f"at η = {_g(lo)}" if lo == hi else f"at each learning rate from {_g(lo)} to {_g(hi)}"
-    return _claim("lr_most", _block_holds(study, block, lambda s: s.mean() > 0.5),
-                  f"Most seeds tried solve XOR {span}.", None,
-                  "{} of {} rates tried", (sum(lo <= v["lr"] <= hi for v in study["variants"]),
-                                           "count"), (len(study["variants"]), "count"))
+    rows = _in_block(study, block)
+    return _claim("lr_most", all(2 * _recount(study, i) > seeds for i in rows),
+                  f"Most seeds tried solve XOR {_span(block)}.", None,
+                  "{} of {} rates tried", (len(rows), "count"),
+                  (len(study["variants"]), "count"))
 
 
-def sheet_rates_work(studies):
-    study = studies["learning_rate"]
-    rows = [variant_index(study, lr=lr) for lr in SHEET_RATES]
-    counts = [int(_solved(study, i).sum()) for i in rows]
-    seeds = len(study["seeds"])
-    return _claim("sheet_rates_work", all(2 * c > seeds for c in counts),
-                  "The sheet's learning rates 0.05, 0.1 and 0.2 each solve XOR on most seeds "
-                  "tried.",
-                  "Not every one of the sheet's learning rates 0.05, 0.1 and 0.2 solves XOR "
-                  "on most seeds tried.",
-                  "{}, {} and {} of {}", *((c, "count") for c in counts), (seeds, "count"))
-
-
-def _median_epoch(study, i):
-    """The lower median of the epochs to solve over the seeds that did, or None."""
-    epochs = np.sort(study["epochs_to_full"][i][_solved(study, i)])
-    return int(epochs[(len(epochs) - 1) // 2]) if len(epochs) else None
+def _median_solve(study, i):
+    return median_epoch(study["below_solve"][i])
 
 
 def small_rate_slow(studies):
+    """Left out where the network built already has the smallest rate."""
     study = studies["learning_rate"]
     centre = studies["centre"]["lr"]
     small = min(range(len(study["variants"])), key=lambda i: study["variants"][i]["lr"])
     lr = study["variants"][small]["lr"]
     if lr == centre:
         return None
-    slow, fast = _median_epoch(study, small), _median_epoch(study, variant_index(study, lr=centre))
-    holds = None if fast is None else (slow is None or slow > fast)
-    return _claim("small_rate_slow", holds,
-                  f"At the smallest rate tried, {_g(lr)}, the median seed tried solves XOR later "
-                  f"than at {_g(centre)}, or never.",
-                  f"At the smallest rate tried, {_g(lr)}, the median seed tried solves XOR no "
-                  f"later than at {_g(centre)}.",
+    slow = _median_solve(study, small)
+    fast = _median_solve(study, variant_index(study, lr=centre))
+    if slow is None:
+        statement = (f"At the smallest rate tried, {_g(lr)}, the median seed tried does not "
+                     f"solve XOR within {study['epochs']} epochs.")
+    else:
+        statement = (f"At the smallest rate tried, {_g(lr)}, the median seed tried solves XOR "
+                     f"at epoch {slow}, against {'never' if fast is None else fast} at "
+                     f"{_g(centre)}.")
+    holds = None if fast is None and slow is None else \
+        (slow is None or (fast is not None and slow > fast))
+    return _claim("small_rate_slow", holds if slow is None else True, statement, None,
                   "median epoch {} against {}", (slow, "epoch"), (fast, "epoch"))
 
 
-def large_rate_fails(studies):
+def largest_rate(studies):
     study = studies["learning_rate"]
     i = int(np.argmax([v["lr"] for v in study["variants"]]))
-    failed = ~_solved(study, i)
+    solved, n = _recount(study, i), len(study["seeds"])
     lr = study["variants"][i]["lr"]
-    return _claim("large_rate_fails", np.mean(failed) > 0.5,
-                  f"At the largest rate tried, {_g(lr)}, most seeds tried fail to solve XOR.",
-                  f"At the largest rate tried, {_g(lr)}, most seeds tried still solve XOR.",
-                  "{} of {} fail", (int(failed.sum()), "count"), (len(failed), "count"))
-
-
-# --- depth -------------------------------------------------------------------------------
-
-
-def linear_cannot_solve(studies):
-    study = studies["depth"]
-    i = variant_index(study, hidden_layers=0)
-    solved = _solved(study, i)
-    return _claim("linear_cannot_solve", not solved.any(),
-                  f"No network without a hidden layer solves XOR, on any of the {len(solved)} "
-                  "seeds tried.", None,
-                  "best accuracy {}", (float(np.max(study["final_accuracy"][i])), "percent"))
-
-
-def linear_at_ln_2(studies):
-    study = studies["depth"]
-    i = variant_index(study, hidden_layers=0)
-    gap = float(np.max(np.abs(study["final_loss"][i] - math.log(2))))
-    return _claim("linear_at_ln_2", gap < LN2_GAP,
-                  "Every network without a hidden layer ends at loss ln 2, the loss of "
-                  "guessing ½.",
-                  "Not every network without a hidden layer ends at loss ln 2.",
-                  "largest distance from ln 2: {}", (gap, "number"))
-
-
-def one_hidden_suffices(studies):
-    study = studies["depth"]
-    i = variant_index(study, hidden_layers=1)
-    solved = _solved(study, i)
-    width = hidden_width(studies["centre"])
-    return _claim("one_hidden_suffices", solved.any(),
-                  f"One hidden layer of {width} units solves XOR on some of the seeds tried.",
-                  f"One hidden layer of {width} units solves XOR on none of the seeds tried.",
-                  "{} of {}", (int(solved.sum()), "count"), (len(solved), "count"))
-
-
-def deep_trains(studies):
-    study = studies["depth"]
-    i = int(np.argmax([v["hidden_layers"] for v in study["variants"]]))
-    v = study["variants"][i]
-    solved = _solved(study, i)
-    init = INIT_NAMES[v["init"]]
-    where = f"{v['hidden_layers']} hidden layers of {hidden_width(studies['centre'])} units"
-    return _claim("deep_trains", solved.mean() > 0.5,
-                  f"With {init} weights, {where} still solve XOR on most seeds tried.",
-                  f"With {init} weights, {where} solve XOR on fewer than half the seeds tried.",
-                  "{} of {}", (int(solved.sum()), "count"), (len(solved), "count"))
+    counted = _of(solved, n)
+    return _claim("large_rate", int(_solved(study, i).sum()) == solved,
+                  f"At the largest rate tried, {_g(lr)}, {counted} solve XOR." if solved
+                  else f"At the largest rate tried, {_g(lr)}, no seed tried solves XOR.", None,
+                  "{} of {}", (solved, "count"), (n, "count"))
 
 
 # --- initialisation ----------------------------------------------------------------------
+
+
+def zeros_cannot_learn(studies):
+    study = studies["initialisation"]
+    i = variant_index(study, init="zeros")
+    return _claim("zeros_cannot_learn", _recount(study, i) == 0,
+                  "From zero weights the network does not solve XOR.",
+                  "From zero weights the network solves XOR.",
+                  "final accuracy {}", (float(np.max(study["final_accuracy"][i])), "percent"))
 
 
 def zeros_symmetric(studies):
@@ -290,79 +281,131 @@ def zeros_symmetric(studies):
     if not math.isfinite(gap):  # no hidden layer: no units to be alike
         return None
     return _claim("zeros_symmetric", gap == 0.0,
-                  "From zero weights, every hidden unit stays identical to the others.",
-                  "From zero weights, the hidden units do not all stay identical.",
+                  "Its hidden units stay identical to one another throughout.",
+                  "Its hidden units do not all stay identical to one another.",
                   "largest difference between units: {}", (gap, "number"))
 
 
-def zeros_cannot_learn(studies):
+def leaving_the_plateau(studies):
     study = studies["initialisation"]
-    i = variant_index(study, init="zeros")
-    return _claim("zeros_cannot_learn", not _solved(study, i).any(),
-                  "From zero weights, the network does not solve XOR.",
-                  "From zero weights, the network solves XOR.",
-                  "final accuracy {}", (float(np.max(study["final_accuracy"][i])), "percent"))
+    epochs = {k: median_epoch(study["below_plateau"][variant_index(study, init=k)])
+              for k in ("he", "normal")}
+    said = {k: "never" if e is None else f"at epoch {e}" for k, e in epochs.items()}
+    return _claim("leaves_plateau", True,
+                  f"From He weights the median seed tried leaves the ln 2 plateau "
+                  f"{said['he']}, from small random weights {said['normal']}.", None,
+                  "epoch {} against {}", (epochs["he"], "epoch"), (epochs["normal"], "epoch"))
 
 
-def _median_below(study, i):
-    """The lower median over all seeds of the epoch the loss first went 10 %
-    below ln 2; None when most seeds never did."""
-    epochs = study["epochs_below"][i]
-    ordered = np.sort(np.where(epochs > 0, epochs, np.iinfo(np.int64).max))
-    median = ordered[(len(ordered) - 1) // 2]
-    return None if median == np.iinfo(np.int64).max else int(median)
-
-
-def he_leaves_plateau_sooner(studies):
+def initialisers_solve(studies):
     study = studies["initialisation"]
-    he, normal = (variant_index(study, init=k) for k in ("he", "normal"))
-    a, b = _median_below(study, he), _median_below(study, normal)
-    holds = None if a is None and b is None else (a is not None and (b is None or a < b))
-    return _claim("he_leaves_sooner", holds,
-                  "From He weights, the median seed tried leaves the ln 2 plateau sooner than "
-                  "from small random weights (std 0.01).",
-                  "From He weights, the median seed tried leaves the ln 2 plateau no sooner "
-                  "than from small random weights (std 0.01).",
-                  "epoch {} against {}", (a, "epoch"), (b, "epoch"))
+    kinds = [k for k in ("he", "xavier", "normal") if any(v["init"] == k
+                                                          for v in study["variants"])]
+    counts = [_recount(study, variant_index(study, init=k)) for k in kinds]
+    n = len(study["seeds"])
+    names = [INIT_NAMES[k].replace(" (std 0.01)", "") for k in kinds]
+    return _claim("initialisers_solve",
+                  counts == [int(_solved(study, variant_index(study, init=k)).sum())
+                             for k in kinds],
+                  f"{_list(names)} weights solve XOR on {_list(counts)} of the {n} seeds "
+                  "tried.", None, " and ".join(["{}"] * len(counts)) + " of {}",
+                  *((c, "count") for c in counts), (n, "count"))
 
 
-def he_beats_small_random(studies):
-    study = studies["initialisation"]
-    he, normal = (_solved(study, variant_index(study, init=k)) for k in ("he", "normal"))
-    return _claim("he_beats_small_random", he.sum() >= normal.sum(),
-                  "He weights solve XOR on at least as many seeds tried as small random "
-                  "weights (std 0.01).",
-                  "He weights solve XOR on fewer seeds tried than small random weights "
-                  "(std 0.01).",
-                  "{} against {} of {}", (int(he.sum()), "count"), (int(normal.sum()), "count"),
-                  (len(he), "count"))
+# --- depth -------------------------------------------------------------------------------
+
+
+def linear_cannot_solve(studies):
+    study = studies["depth"]
+    i = variant_index(study, hidden_layers=0)
+    n = len(study["seeds"])
+    return _claim("linear_cannot_solve", _recount(study, i) == 0,
+                  f"No network without a hidden layer solves XOR, from any of the {n} seeds "
+                  "tried.", None,
+                  "best accuracy {}", (float(np.max(study["final_accuracy"][i])), "percent"))
+
+
+def linear_at_ln_2(studies):
+    study = studies["depth"]
+    i = variant_index(study, hidden_layers=0)
+    gap = float(np.max(np.abs(study["final_loss"][i] - math.log(2))))
+    return _claim("linear_at_ln_2", gap < LN2_GAP,
+                  "Each of them ends at loss ln 2, the loss of guessing ½.",
+                  "Not every one of them ends at loss ln 2.",
+                  "largest distance from ln 2: {}", (gap, "number"))
+
+
+def depths_solve(studies):
+    study = studies["depth"]
+    rows = [(v["hidden_layers"], i) for i, v in enumerate(study["variants"])
+            if v["hidden_layers"] > 0]
+    counts = [_recount(study, i) for _, i in rows]
+    n = len(study["seeds"])
+    width = hidden_width(studies["centre"])
+    return _claim("depths_solve",
+                  counts == [int(_solved(study, i).sum()) for _, i in rows],
+                  f"With {_list([h for h, _ in rows])} hidden layers of {width} units, "
+                  f"{_list(counts)} of the {n} seeds tried solve XOR.", None,
+                  " and ".join(["{}"] * len(counts)) + " of {}",
+                  *((c, "count") for c in counts), (n, "count"))
+
+
+def deeper_lower_loss(studies):
+    """Deeper networks that solve end at a lower loss: the median final loss
+    with the most hidden layers against one."""
+    study = studies["depth"]
+    one = variant_index(study, hidden_layers=1)
+    deepest = int(np.argmax([v["hidden_layers"] for v in study["variants"]]))
+    a, b = study["variants"][one]["loss_median"], study["variants"][deepest]["loss_median"]
+    layers = study["variants"][deepest]["hidden_layers"]
+    return _claim("deeper_lower_loss", b < a,
+                  f"The median final loss is lower with {layers} hidden layers than with one.",
+                  f"The median final loss is no lower with {layers} hidden layers than with "
+                  "one.",
+                  "median final loss {} against {}", (b, "number"), (a, "number"))
 
 
 # --- activation --------------------------------------------------------------------------
 
 
-def relu_faster_than_sigmoid(studies):
+def activations_solve(studies):
     if len(studies["centre"]["layers"]) == 2:  # no hidden layer, no activation
         return None
     study = studies["activation"]
-    relu = _median_epoch(study, variant_index(study, activation="relu"))
-    sigmoid = _median_epoch(study, variant_index(study, activation="sigmoid"))
+    kinds = [v["activation"] for v in study["variants"]]
+    counts = [_recount(study, i) for i in range(len(kinds))]
+    n = len(study["seeds"])
+    return _claim("activations_solve",
+                  counts == [int(_solved(study, i).sum()) for i in range(len(kinds))],
+                  f"With {_list(ACTIVATION_NAMES[k] for k in kinds)} hidden layers, "
+                  f"{_list(counts)} of the {n} seeds tried solve XOR.", None,
+                  " and ".join(["{}"] * len(counts)) + " of {}",
+                  *((c, "count") for c in counts), (n, "count"))
+
+
+def relu_against_sigmoid(studies):
+    if len(studies["centre"]["layers"]) == 2:
+        return None
+    study = studies["activation"]
+    relu = _median_solve(study, variant_index(study, activation="relu"))
+    sigmoid = _median_solve(study, variant_index(study, activation="sigmoid"))
+    said = {k: "never" if e is None else f"at epoch {e}"
+            for k, e in (("relu", relu), ("sigmoid", sigmoid))}
     holds = None if relu is None and sigmoid is None else \
         relu is not None and (sigmoid is None or relu < sigmoid)
     return _claim("relu_faster_than_sigmoid", holds,
-                  "With ReLU hidden layers the median seed tried solves XOR sooner than with "
-                  "sigmoid ones.",
-                  "With ReLU hidden layers the median seed tried solves XOR no sooner than "
-                  "with sigmoid ones.",
+                  f"The median seed tried solves XOR sooner with ReLU ({said['relu']}) than "
+                  f"with sigmoid ({said['sigmoid']}).",
+                  f"The median seed tried solves XOR no sooner with ReLU ({said['relu']}) "
+                  f"than with sigmoid ({said['sigmoid']}).",
                   "median epoch {} against {}", (relu, "epoch"), (sigmoid, "epoch"))
 
 
 # In the order the record says them.
 STUDY_CLAIMS = (reliable, loss_mostly_falls, every_seed_rates, most_seeds_rates,
-                sheet_rates_work, small_rate_slow, large_rate_fails, zeros_cannot_learn,
-                zeros_symmetric, he_leaves_plateau_sooner, he_beats_small_random,
-                linear_cannot_solve, linear_at_ln_2, one_hidden_suffices, deep_trains,
-                relu_faster_than_sigmoid)
+                small_rate_slow, largest_rate, zeros_cannot_learn, zeros_symmetric,
+                initialisers_solve, leaving_the_plateau, linear_cannot_solve, linear_at_ln_2,
+                depths_solve, deeper_lower_loss, activations_solve, relu_against_sigmoid)
 
 
 def is_sheet_centre(centre):
@@ -376,7 +419,7 @@ def claims(studies, result=None):
     ``result``, the main run, so is whether it is the study's run of its seed."""
     found = [check(studies) for check in STUDY_CLAIMS]
     found.insert(1, run_is_the_studys(studies, result) if result is not None else None)
-    if is_sheet_centre(studies["centre"]):
+    if is_sheet_centre(studies["centre"]) and studies["reliability"]["epochs"] == SHEET_EPOCHS:
         found.insert(3, loss_near_sheet(studies))
     return [claim for claim in found if claim is not None]
 

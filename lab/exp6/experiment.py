@@ -19,7 +19,7 @@ from lab import listing
 from lab.config import (is_int, is_number, require, require_count, require_one_of,
                         require_positive, require_seed, setting)
 from lab.exp6 import program
-from lab.exp6.study_plan import StudiesConfig
+from lab.exp6.study_plan import SOLVED_LOSS, StudiesConfig
 from lab.gradcheck import numerical_gradient, relative_error
 from lab.memory import keep_freed_memory
 
@@ -170,6 +170,8 @@ def run(config, progress=None):
               else f"diverged at epoch {epochs_run}" if diverged
               else f"stopping rule met at epoch {epochs_run}")
     reached = np.flatnonzero(accuracy >= 1.0)
+    with np.errstate(invalid="ignore"):
+        solved_at = np.flatnonzero(loss < SOLVED_LOSS)
     return {
         # What the result depends on, and so its cache key (cache_inputs):
         # never the studies' settings, which a cached run may not share.
@@ -182,6 +184,10 @@ def run(config, progress=None):
         "stop_reason": reason,
         "diverged_at": epochs_run if diverged else None,
         "epochs_to_full_accuracy": int(reached[0]) + 1 if reached.size else None,
+        # The first epoch whose loss is below the definition of solved (at
+        # or after which the run solved XOR, had it stopped there).
+        "epochs_to_solve": int(solved_at[0]) + 1 if solved_at.size else None,
+        "dead_units": dead_units(params, g),
         "final_loss": final_loss,
         "final_accuracy": float(np.mean(predictions == y)),
         "predictions": predictions[:SAMPLES_SHOWN].tolist(),
@@ -191,6 +197,15 @@ def run(config, progress=None):
         "hidden_units": hidden_units(start, params),
         "program": program_source(config),
     }
+
+
+def dead_units(params, g):
+    """Hidden units whose input z is never positive on the four XOR points
+    (lab.exp6.study_plan's definition of dead), for the trained network."""
+    X, _, _ = program.xor_data(1)
+    with np.errstate(all="ignore"):
+        _, _, cache = program.forward(X, params, g)
+    return int(sum(np.sum(np.all(z <= 0, axis=1)) for _, z in cache[:-1]))
 
 
 def hidden_units(start, params):

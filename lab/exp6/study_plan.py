@@ -132,7 +132,7 @@ def plan(config, epochs, centre=SHEET):
     settings, seeds = study_settings(centre), study_seeds(config)
     return engine.plan({name: (settings[name], seeds[name]) for name in STAGES},
                        epochs=epochs, X=XOR_X, y=XOR_y, full_curves=("reliability",),
-                       below=LEAVES_PLATEAU)
+                       below={"solve": SOLVED_LOSS, "plateau": LEAVES_PLATEAU})
 
 
 def run_studies(config, *, epochs, centre=SHEET, progress=None, run_all=None):

@@ -26,9 +26,10 @@ LABELS = {"zeros": "zero", "normal": f"small{NBSP}random{NBSP}(0.01)", "xavier":
 def centre_label(centre):
     """The network the studies vary, in a few words: "2-8-8-2, He, ReLU,
     η = 0.1", each part kept on one line."""
+    hidden = len(centre["layers"]) > 2  # without one, no activation to name
     return ", ".join([
         NBHY.join(map(str, centre["layers"])), INIT_NAMES[centre["init"]].replace(" ", NBSP),
-        {"relu": "ReLU"}.get(centre["activation"], centre["activation"]),
+        *([{"relu": "ReLU"}.get(centre["activation"], centre["activation"])] if hidden else []),
         f"η{NBSP}={NBSP}{centre['lr']:g}"])
 LINESTYLES = ("solid", "dashed", "dotted", "dashdot", "solid")
 STUDY_NAMES = {"reliability": "Reliability", "learning_rate": "Learning rate η",
@@ -85,7 +86,7 @@ def main_figure(result, print_every):
     scale = "log" if finite.size and finite.max() >= 10 * finite.min() else "linear"
     has_boundary = _has_boundary(boundary)
     return {
-        "id": "training", "kind": "panels", "height_cm": 5.0, "widths": [1, 1, 1.15],
+        "id": "training", "kind": "panels", "height_cm": 4.6, "widths": [1, 1, 1.15],
         "caption": "The main run. Left and centre: loss"
                    + (" (log scale)" if scale == "log" else "")
                    + " and accuracy at every epoch (epochs on a log scale)"
@@ -225,7 +226,7 @@ def study_figures(studies):
     seeds = len(rates["seeds"])
     init, depth, act = (studies[k] for k in ("initialisation", "depth", "activation"))
     return [
-        {"id": "learning-rate", "kind": "panels", "height_cm": 5.4,
+        {"id": "learning-rate", "kind": "panels", "height_cm": 4.6,
          "caption": f"Learning rate, {seeds} seeds each, {rates['epochs']} epochs. Left: "
                     "final loss against η, median (line) and interquartile range (band); crosses "
                     "mark rates at which most seeds diverged. Right: at five rates, the median "
@@ -239,7 +240,7 @@ def study_figures(studies):
              {"kind": "lines", "title": "loss by epoch", "xlabel": "epoch",
               "ylabel": "loss", "xscale": "log", "yscale": "log", "ylim": None,
               "legend": "outside", "series": curves}]},
-        {"id": "loss-curves", "kind": "panels", "height_cm": 7.0,
+        {"id": "loss-curves", "kind": "panels", "height_cm": 6.2,
          "caption": f"Loss by epoch: at each epoch, the median (line) and interquartile "
                     f"range (band) over {len(init['seeds'])} seeds per setting, by "
                     f"initialisation, by number of hidden layers of width "
@@ -287,10 +288,10 @@ def summary_table(studies):
                      else LABELS.get(v["label"], v["label"]))
             rows.append({"setting": label if name != "learning_rate" else v["lr"],
                          "setting_is_number": name == "learning_rate",
-                         "is_centre": name != "reliability" and _is_centre(v, centre),
+                         "is_centre": _is_centre(v, centre),
                          "solved": v["solved"] // v["seeds"] if single else v["solved"],
                          "runs": 1 if single else v["seeds"],
-                         "median_epochs": v["median_epochs_to_full"],
+                         "median_epochs": v["median_below_solve"],
                          "median_loss": v["loss_median"]})
         if name == "reliability":  # the one study with more seeds than the others
             heading = f"{heading} ({len(studies[name]['seeds'])} seeds)"

@@ -21,12 +21,15 @@ from lab.exp6.study_plan import (LEAVES_PLATEAU, PLATEAU_MEANINGS, PLATEAUS, SOL
                                  hidden_width, plateau)
 from lab.exp6.view import (INIT_NAMES, centre_label, main_figure, studies_metrics,
                            study_figures, summary_table)
-from lab.studies import lower_median, variant, variant_index
+from lab.studies import variant
 
 LN2 = math.log(2)
 ACTIVATION_NAMES = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid"}
 SETTLED = 1e-4      # a loss that moved less than this over the last tenth has settled
-SHEET_FINAL_LOSS = 1.58e-4  # the sheet's printed final loss (epoch 5000: 0.000158)
+SLOW_NOT_STUCK = 100  # epochs a run must have trained to call its learning slow
+# The sheet's printed log, epochs 500 to 5000: the loss to six decimals.
+SHEET_LOG = (0.004159, 0.001368, 0.000765, 0.000516, 0.000384, 0.000303, 0.000248,
+             0.000209, 0.000180, 0.000158)
 
 
 def report(result, studies=None, metrics=None):
@@ -146,7 +149,12 @@ def run_numbers(result):
         "plateau": stuck and {"name": stuck, "value": PLATEAUS[stuck],
                               "meaning": PLATEAU_MEANINGS[stuck],
                               "from": _settled_from(loss, PLATEAUS[stuck])},
-        "sheet_loss": SHEET_FINAL_LOSS,
+        "sheet_log_matches": _matches_sheet(result),
+        "epochs_to_solve": result["epochs_to_solve"] if solved else None,
+        "dead_units": result["dead_units"],
+        "relu": result["config"]["activation"] == "relu",
+        "lost_answers": bool(reached and not solved and result["final_accuracy"] < 1.0),
+        "slow_not_stuck": bool(result["epochs_run"] >= SLOW_NOT_STUCK),
         "predictions": result["predictions"],
         "truths": result["truths"],
         "gradient": gradient_numbers(result["gradient_check"],
@@ -155,6 +163,16 @@ def run_numbers(result):
                                if result["diverged_at"] else None),
         "boundary": _boundary_sides(result["boundary"]),
     }
+
+
+def _matches_sheet(result):
+    """Whether this run printed the sheet's log to every digit: its loss at
+    epochs 500, 1000, ... 5000, to six decimals."""
+    loss = result["loss"]
+    if len(loss) < 5000:
+        return False
+    return all(f"{loss[e - 1]:.6f}" == f"{v:.6f}"
+               for e, v in zip(range(500, 5001, 500), SHEET_LOG))
 
 
 def _settled_from(loss, value, within=1e-3):
@@ -200,11 +218,12 @@ def gradient_numbers(rows, inputs):
 def studies_numbers(studies, result):
     """The numbers the studies' paragraphs name, and their decisions."""
     centre = studies["centre"]
+    relu = centre["activation"] == "relu"
     return {
         "centre": {"label": centre_label(centre), "lr": centre["lr"],
-                   "init": INIT_NAMES[centre["init"]],
+                   "init": INIT_NAMES[centre["init"]], "init_key": centre["init"],
                    "activation": ACTIVATION_NAMES[centre["activation"]],
-                   "hidden_layers": len(centre["layers"]) - 2,
+                   "relu": relu, "hidden_layers": len(centre["layers"]) - 2,
                    "zero_init": centre["init"] == "zeros",
                    "is_sheet": checks.is_sheet_centre(centre)},
         "epochs": studies["reliability"]["epochs"],
@@ -212,8 +231,8 @@ def studies_numbers(studies, result):
         "seed_range": _seed_range(studies["learning_rate"]),
         "reliability_seed_range": _seed_range(studies["reliability"]),
         "reliability": reliability_numbers(studies["reliability"], result),
-        "learning_rate": learning_rate_numbers(studies["learning_rate"], result),
-        "initialisation": initialisation_numbers(studies["initialisation"]),
+        "learning_rate": learning_rate_numbers(studies["learning_rate"], result, relu),
+        "initialisation": initialisation_numbers(studies["initialisation"], centre),
         "depth": depth_numbers(studies["depth"], centre),
         "activation": activation_numbers(studies["activation"]),
     }
@@ -233,18 +252,19 @@ def reliability_numbers(study, result):
     this_run = None
     if config["init"] != "zeros" and config["seed"] in seeds:
         i = seeds.index(config["seed"])
-        epochs = int(study["epochs_to_full"][0][i])
-        others = np.delete(study["epochs_to_full"][0], i)[np.delete(solved, i)]
-        this_run = {"seed": config["seed"], "solved": bool(solved[i]), "epochs": epochs,
-                    "slower_than": int(np.sum(others < epochs)),
-                    "faster_than": int(np.sum(others > epochs)),
-                    "others_solved": int(others.size)}
+        epochs = np.asarray(study["below_solve"][0])
+        others = np.delete(epochs, i)[np.delete(solved, i)]
+        mine = int(epochs[i])
+        sooner = int(np.sum(others < mine))
+        this_run = {"seed": config["seed"], "solved": bool(solved[i]), "epochs": mine,
+                    "sooner": sooner, "others_solved": int(others.size),
+                    "place": ("slow" if 3 * sooner >= 2 * others.size else
+                              "fast" if 3 * sooner <= others.size else "middle")}
     failures = study["failures"]
     example = study["example_failure"]
     return {
-        "seeds": v["seeds"], "solved": v["solved"], "spread": v["epochs_to_full"],
+        "seeds": v["seeds"], "solved": v["solved"], "median_solve": v["median_below_solve"],
         "this_run": this_run, "failed": len(failures),
-        "failed_seeds": [f["seed"] for f in failures][:8],
         "example": example and {
             "seed": example["seed"], "final_accuracy": example["final_accuracy"],
             "final_loss": example["final_loss"], "dead_units": example["dead_units"],
@@ -255,24 +275,31 @@ def reliability_numbers(study, result):
     }
 
 
-def learning_rate_numbers(study, result):
+def learning_rate_numbers(study, result, relu):
     rows = study["variants"]
     centre_lr = result["config"]["lr"]
     small, large = rows[0], rows[-1]
     i = len(rows) - 1
-    centre = variant(study, lr=centre_lr)
     every = checks.rate_block(study, None, centre_lr)
     run_solved = result["final_loss"] < SOLVED_LOSS
+    lowest = min(rows, key=lambda v: v["loss_median"])
+    above = [v for v in rows if v["lr"] > lowest["lr"]]
+    jump = max(zip(above, above[1:]), key=lambda p: p[1]["loss_median"] / p[0]["loss_median"],
+               default=None) if len(above) > 1 else None
     return {
         "count": len(rows), "smallest": small["lr"], "largest": large["lr"],
-        "small": _row(small), "centre": _row(centre), "large": _row(large),
-        "every": list(every) if every else None,
-        # At the largest rate: how soon its diverging runs diverge, and how
-        # many hidden units at least half its runs end with dead.
+        "small": _row(small), "centre": _row(variant(study, lr=centre_lr)),
+        "large": _row(large), "every": list(every) if every else None,
+        "sheet_inside": bool(every and every[0] <= 0.05 and 0.2 <= every[1]),
+        "lowest": _row(lowest),
+        # Where the median final loss jumps most, beyond its lowest: the edge
+        # Figure 2 shows.
+        "jump": jump and {"below": jump[0]["lr"], "above": jump[1]["lr"],
+                          "loss_below": jump[0]["loss_median"],
+                          "loss_above": jump[1]["loss_median"]},
         "large_diverged_by": int(study["diverged_at"][i].max()) or None,
-        "large_dead_units": int(lower_median(study["dead_units"][i])),
         "hidden_units": sum(rows[-1]["layers"][1:-1]),
-        # The rate at which most runs reach 100 % and then lose it again.
+        "relu": relu,
         "unsteady": _unsteady(rows),
         # This run fails at a rate at which every seed tried solved XOR:
         # the text must say that its seed was not among them.
@@ -282,23 +309,26 @@ def learning_rate_numbers(study, result):
 
 
 def _unsteady(rows):
-    """{"lr", "reached", "kept", "seeds"} of the rate whose runs most often
-    reach 100 % accuracy at some epoch and end below it (the smallest such
-    rate on a tie), or None where every run that reached 100 % kept it."""
+    """{"lr", "reached", "kept", "seeds", "dead", "hidden"} of the rate whose
+    runs most often reach 100 % accuracy at some epoch and end below it (the
+    smallest such rate on a tie), or None where every run that reached
+    100 % kept it.  "dead": the median run's dead hidden units at the end,
+    out of "hidden": what made it lose its answers, if most are."""
     lost = max(rows, key=lambda v: (v["reached"] - v["full_at_end"], -v["lr"]))
     if lost["reached"] <= lost["full_at_end"]:
         return None
     return {"lr": lost["lr"], "reached": lost["reached"], "kept": lost["full_at_end"],
-            "seeds": lost["seeds"]}
+            "seeds": lost["seeds"], "dead": lost["median_dead_units"],
+            "hidden": sum(lost["layers"][1:-1])}
 
 
 def _row(v):
     return {"lr": v["lr"], "solved": v["solved"], "seeds": v["seeds"],
-            "diverged": v["diverged"], "median_epochs": v["median_epochs_to_full"],
+            "diverged": v["diverged"], "median_solve": v["median_below_solve"],
             "median_loss": v["loss_median"]}
 
 
-def initialisation_numbers(study):
+def initialisation_numbers(study, centre):
     rows = {v["init"]: v for v in study["variants"]}
     zeros = rows["zeros"]
     return {
@@ -306,38 +336,28 @@ def initialisation_numbers(study):
                   "plateau": plateau(zeros["loss_median"]),
                   "moved": zeros["hidden_weights_moved"]},
         **{k: {"solved": v["solved"], "seeds": v["seeds"],
-               "median_epochs": v["median_epochs_to_full"],
-               "leaves_plateau": _median_leaving(study, variant_index(study, init=k))}
+               "median_solve": v["median_below_solve"],
+               "leaves_plateau": v["median_below_plateau"]}
            for k, v in rows.items() if k != "zeros"},
+        "centre": centre["init"],
     }
-
-
-def _median_leaving(study, i):
-    """The lower median over the seeds of the first epoch the loss went 10 %
-    below ln 2, counting a seed that never did as later than any; None when
-    most never did."""
-    epochs = study["epochs_below"][i]
-    never = np.iinfo(np.int64).max
-    median = lower_median(np.where(epochs > 0, epochs, never))
-    return None if median == never else int(median)
 
 
 def depth_numbers(study, centre):
     rows = {v["hidden_layers"]: v for v in study["variants"]}
-    linear = rows[0]
     deeper = [h for h in rows if h > 1]
     return {
         "width": hidden_width(centre),
-        "linear": {"best_accuracy": linear["best_accuracy"], "seeds": linear["seeds"]},
-        "one": {"solved": rows[1]["solved"], "seeds": rows[1]["seeds"],
-                "median_epochs": rows[1]["median_epochs_to_full"]},
-        "deepest": {"layers": max(deeper), "solved": rows[max(deeper)]["solved"],
-                    "median_epochs": rows[max(deeper)]["median_epochs_to_full"]},
+        "init": INIT_NAMES[centre["init"]],
+        "one": {"median_loss": rows[1]["loss_median"], "solved": rows[1]["solved"],
+                "seeds": rows[1]["seeds"]},
+        "deepest": {"layers": max(deeper), "median_loss": rows[max(deeper)]["loss_median"]},
         "most_solved": max(rows, key=lambda h: (rows[h]["solved"], -h)),
     }
 
 
 def activation_numbers(study):
     return {v["activation"]: {"solved": v["solved"], "seeds": v["seeds"],
-                              "median_epochs": v["median_epochs_to_full"]}
+                              "median_solve": v["median_below_solve"],
+                              "leaves_plateau": v["median_below_plateau"]}
             for v in study["variants"]}

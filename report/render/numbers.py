@@ -15,9 +15,9 @@ kind           examples
 ``count``      a whole number: 127
 ``epoch``      a whole number of epochs: 98 (an epoch is never 17.5)
 ``setting``    a value as configured, shortest exact form: 0.1, 0.001, 10
-``sci``        three significant figures, always m × 10ⁿ: 6.93 × 10⁻¹,
-               1.58 × 10⁻⁴; for a column whose values span decades, so
-               that every row of it has one form
+``sci``        three significant figures as m × 10ⁿ: 6.93 × 10⁻¹,
+               1.58 × 10⁻⁴ (and 1.04 for n = 0); for a column whose values
+               span decades, so that its rows line up in one form
 =============  ==========================================================
 
 None prints as an em dash, NaN as "nan", infinities as ∞ and −∞; minus is the
@@ -94,6 +94,8 @@ def _scientific(x, digits=3):
     if x == 0:
         return "0"
     mantissa, _, exponent = f"{x:.{digits - 1}e}".partition("e")
+    if int(exponent) == 0:
+        return _minus(mantissa)
     return (_minus(mantissa) + NBSP + "×" + NBSP + "10"
             + str(int(exponent)).translate(SUPERSCRIPT))
 

@@ -67,10 +67,11 @@ def test_the_source_digest_changes_when_the_lab_code_changes_and_only_then(tmp_p
 def test_the_run_key_follows_the_experiments_own_source_set(tmp_path, monkeypatch):
     from report.experiment import sources
 
+    from report.experiment import package as experiments_package
+
     key = run_key("exp6", Config(), "run")
-    root, package = copy_of_lab(tmp_path)
-    monkeypatch.setattr("report.pipeline.build.lab", package)
-    monkeypatch.setattr(sources, "_lab_root", lambda: root)
+    root, _ = copy_of_lab(tmp_path)
+    monkeypatch.setattr(experiments_package, "root", lambda: root)
     sources.lab_files.cache_clear()
     try:
         assert run_key("exp6", Config(), "run") == key  # the same files, elsewhere

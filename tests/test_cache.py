@@ -364,7 +364,8 @@ def template_with(tmp_path, old, new):
 
 # Each changes one input that reaches the bytes of some stage's output.
 CHANGES = {
-    "run and figures: the learning rate": lambda tmp_path: (["--set", "lr=0.2"], DATE),
+    # The studies train seeds 0, 1, ... whatever the main run's seed is.
+    "run and figures: the main run's seed": lambda tmp_path: (["--set", "seed=7"], DATE),
     "studies: seeds per setting": lambda tmp_path: (["--set", "studies.seeds=3"], DATE),
     "math, html and pdf: an equation of the template": lambda tmp_path: (
         template_with(tmp_path, r"m = \max_k z_k{% endfilter %}", r"m = \max_j z_j{% endfilter %}"),

@@ -41,3 +41,22 @@ def literal(value):
     if isinstance(value, tuple):
         return repr(list(value))
     return repr(value)
+
+
+def settings_block(module):
+    """[(NAME, value, description)] of ``module``'s settings block, in order:
+    each constant under the ``# Settings`` line, its value read as a Python
+    literal (``ast.literal_eval``: nothing runs) and its comment's words."""
+    import ast
+
+    lines = inspect.getsource(module).splitlines(keepends=True)
+    if MARK not in lines:
+        raise ValueError(f"{module.__name__} has no '# Settings' block")
+    found = []
+    for line in lines[lines.index(MARK) + 1:]:
+        match = SETTING.match(line.rstrip("\n"))
+        if not match:
+            break
+        comment = (match["comment"] or "").strip().lstrip("#").strip()
+        found.append((match["name"], ast.literal_eval(match["value"]), comment))
+    return found

@@ -73,7 +73,8 @@ def train_batch(spec):
                                for init, seed in zip(spec["inits"], spec["seeds"])])
     start = {key: value.copy() for key, value in params.items()}
     lr = np.asarray(spec["lrs"], dtype=np.float64)[:, None, None]
-    history = train(X, Y, y, params, lr=lr, epochs=spec["epochs"], activation=activation)
+    history = train(X, Y, y, params, lr=lr, epochs=spec["epochs"], activation=activation,
+                    **({"diverges": spec["diverges"]} if "diverges" in spec else {}))
     with np.errstate(all="ignore"):
         yhat, log_yhat, cache = mlp.forward(X, params, activation)
         final_loss = mlp.cross_entropy(log_yhat, Y)
@@ -137,7 +138,7 @@ def _networks(settings, seeds):
             for s in settings for seed in seeds]
 
 
-def plan(studies, *, epochs, X, y, full_curves=(), below=None):
+def plan(studies, *, epochs, X, y, full_curves=(), below=None, diverges=None):
     """(specs, placement): the batches that train every network of ``studies``
     ({name: (settings, seeds)}; a setting is a dict with "layers",
     "activation", "init" and "lr").
@@ -149,7 +150,8 @@ def plan(studies, *, epochs, X, y, full_curves=(), below=None):
     placement[study] lists (batch, column) for each of its networks,
     setting-major.  The batches of the studies named in ``full_curves`` keep
     every epoch's loss and accuracy; ``below``, {name: loss}, has each batch
-    record when each network first goes below each loss.
+    record when each network first goes below each loss; ``diverges``, the
+    experiment's divergence rule (see lab.train.train).
     """
     data = {"X": np.asarray(X, dtype=np.float64).tolist(),
             "y": np.asarray(y, dtype=np.int64).tolist()}
@@ -169,7 +171,8 @@ def plan(studies, *, epochs, X, y, full_curves=(), below=None):
                           "lrs": [lr for _, lr, _ in chosen],
                           "seeds": [seed for _, _, seed in chosen],
                           "epochs": epochs, "curve_epochs": curve_epochs(epochs).tolist(),
-                          "full_curves": False, "below": below})
+                          "full_curves": False, "below": below,
+                          **({"diverges": diverges} if diverges is not None else {})})
     placement = {name: [where[network] for network in _networks(settings, seeds)]
                  for name, (settings, seeds) in studies.items()}
     for name in full_curves:

@@ -48,8 +48,9 @@ class History:
 
 
 def train(X, Y, y, params, *, lr, epochs, activation="relu",
-          loss_tol=None, acc_target=None, progress=None):
-    """Train ``params`` in place for up to ``epochs`` epochs.
+          loss_tol=None, acc_target=None, progress=None, diverges=DIVERGENCE_FACTOR):
+    """Train ``params`` in place for up to ``epochs`` epochs; a network whose
+    loss stops being finite or exceeds ``diverges`` × its first has diverged.
 
     X (N, d), Y one-hot (N, C), y labels (N,).  ``lr`` is a number or a
     (K, 1, 1) array for K stacked networks.  Stopping rule (sheet, step 7):
@@ -72,7 +73,7 @@ def train(X, Y, y, params, *, lr, epochs, activation="relu",
             # As the program does (lab/exp6/program.py): the epoch's update
             # is made, then training ends if the loss diverged or the rule is met.
             if epoch == 1:
-                limit, within = DIVERGENCE_FACTOR * loss, np.empty(stack.K, dtype=bool)
+                limit, within = diverges * loss, np.empty(stack.K, dtype=bool)
             np.less_equal(loss, limit, out=within)  # nan compares False
             if frozen is not None:
                 within[frozen] = True  # counted once, at the first epoch beyond

@@ -10,9 +10,11 @@ import sys
 import click
 
 from report import __version__
+from report.experiment import contract
 from report.experiment import registry as experiments
 from report.pipeline import interrupt
 from report.pipeline import limits
+from report.pipeline import serialize
 from report.experiment import settings
 from report.compare import tolerance
 from report.pipeline.build import build, configure
@@ -166,9 +168,9 @@ def run_command(experiment, assignments, as_json, quiet, max_gib, max_minutes):
     result = module.run(config, progress)
     progress.finish()
     if as_json:
-        click.echo(json.dumps(module.summary(result), indent=2))
+        click.echo(serialize.json_bytes(module.summary(result)).decode("utf-8"), nl=False)
     else:
-        click.echo("\n".join(module.log_lines(result)))
+        click.echo("\n".join(contract.printed_log(module, result)))
 
 
 def scheduler_option(work):

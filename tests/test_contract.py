@@ -19,7 +19,7 @@ class Config:
 
 def module(**changes):
     fields = {"TITLE": "A title", "Config": Config, "run": lambda c, p=None: {},
-              "summary": lambda r: {}, "log_lines": lambda r: [],
+              "summary": lambda r: {},
               "report": lambda r, s=None: {}}
     fields.update(changes)
     made = types.ModuleType("lab.exp99")
@@ -84,6 +84,20 @@ def test_a_context_may_hold_more_than_the_contract_names():
 
 def test_the_contract_is_documented_where_the_error_points():
     assert "``run``" in contract.__doc__ and "progress(stage" in contract.__doc__
+    assert contract.__file__.endswith("report/experiment/contract.py")
+
+
+def test_labreport_run_prints_the_runs_log_unless_the_experiment_says_otherwise():
+    result = {"log": ["Epoch 1 loss 0.69"]}
+    assert contract.printed_log(module(), result) == ["Epoch 1 loss 0.69"]
+    shouting = module(log_lines=lambda r: [line.upper() for line in r["log"]])
+    assert contract.printed_log(shouting, result) == ["EPOCH 1 LOSS 0.69"]
+
+
+@pytest.mark.parametrize("result", [{}, {"log": "one line"}, {"log": [1, 2]}])
+def test_a_run_without_a_printable_log_is_named(result):
+    with pytest.raises(ContractError, match=r"^lab.exp99: the run's log is not a list of str"):
+        contract.printed_log(module(), result)
 
 
 # --- every experiment, built ----------------------------------------------------------

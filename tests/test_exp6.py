@@ -136,7 +136,7 @@ def test_run_reports_progress_of_training():
 
 def test_a_run_stopped_by_the_rule_says_so_in_its_log():
     result = exp6.run(Config(repeats=1, loss_tol=0.01, print_every=100))
-    lines = exp6.log_lines(result)
+    lines = result["log"]
     n = result["epochs_run"]
     assert n < 5000
     assert f"stopping rule met at epoch {n}" in lines
@@ -147,7 +147,7 @@ def test_a_run_stopped_by_the_rule_says_so_in_its_log():
 def test_a_nan_loss_is_reported_as_divergence_and_still_gives_strict_json():
     result = exp6.run(Config(repeats=1, lr=1e300))
     assert result["diverged_at"] == 2
-    assert "diverged at epoch 2 (loss=nan)" in exp6.log_lines(result)
+    assert "diverged at epoch 2 (loss=nan)" in result["log"]
     summary = json.loads(json.dumps(exp6.summary(result), allow_nan=False))
     assert summary["final_loss"] == "nan"
 

@@ -10,8 +10,7 @@ context for ``templates/exp6.html.j2``.
 from __future__ import annotations
 
 from lab.exp6 import writeup
-from lab.exp6.experiment import (Config, cache_inputs, estimate, log_lines, run,  # noqa: F401
-                                 summary)
+from lab.exp6.experiment import Config, cache_inputs, estimate, run, summary  # noqa: F401
 from lab.exp6.study_plan import centre_of, run_studies
 
 TITLE = "Gradient descent and back-propagation for an MLP on XOR"

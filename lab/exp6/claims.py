@@ -23,6 +23,7 @@ import numpy as np
 
 from lab.exp6.experiment import GRADIENT_TOLERANCE
 from lab.exp6.study_plan import SHEET, hidden_width
+from lab.kit.claims import claim
 from lab.studies import median_epoch, variant_index
 
 RELIABLE = 0.9          # "learns XOR reliably": at least this fraction of seeds
@@ -34,18 +35,6 @@ SAME_RUN = 1e-9         # relative difference of two computations of one run's l
 INIT_NAMES = {"he": "He", "xavier": "Xavier", "normal": "small random (std 0.01)",
               "zeros": "zero"}
 ACTIVATION_NAMES = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid"}
-
-
-def _claim(id, holds, statement, negation, pattern, *values):
-    """The claim the runs support: ``statement`` if ``holds`` (or cannot be
-    decided), else its ``negation`` (which then holds), or, with no
-    negation, ``statement`` marked as failing."""
-    holds = None if holds is None else bool(holds)  # numpy's bools are not False
-    negated = holds is False and negation is not None
-    if negated:
-        statement, holds = negation, True
-    return {"id": id, "statement": statement, "holds": holds, "negated": negated,
-            "measured": {"pattern": pattern, "values": [list(v) for v in values]}}
 
 
 def _solved(study, i):
@@ -98,7 +87,7 @@ def reliable(studies):
                else "so it does not learn XOR reliably" if solved else "")
     sentence = (f"{counted[0].upper()}{counted[1:]} solve XOR" if solved
                 else f"None of the {n} seeds tried solves XOR")
-    return _claim("reliable", _recount(study, 0) == solved,
+    return claim("reliable", _recount(study, 0) == solved,
                   sentence + (f", {verdict}." if verdict else "."), None,
                   "{} of {} ({})", (solved, "count"), (n, "count"),
                   (solved / n, "percent"))
@@ -119,7 +108,7 @@ def run_is_the_studys(studies, result):
     theirs, ours = float(study["final_loss"][0][i]), float(result["final_loss"])
     same = (math.isclose(theirs, ours, rel_tol=SAME_RUN, abs_tol=1e-300)
             or not (math.isfinite(theirs) or math.isfinite(ours)))
-    return _claim("run_in_study", same,
+    return claim("run_in_study", same,
                   f"This run and the reliability study's run of seed {seed}, trained by "
                   "other code, end at the same loss.", None,
                   "final loss {} here, {} in the study", (ours, "number"), (theirs, "number"))
@@ -131,7 +120,7 @@ def loss_near_sheet(studies):
     solved = study["final_loss"][0][_solved(study, 0)]
     near = int(np.sum((solved >= SHEET_FINAL_LOSS / 10) & (solved <= SHEET_FINAL_LOSS * 10)))
     counted = _of(near, len(solved), "seeds tried that solve XOR")
-    return _claim("loss_near_sheet", len(solved) > 0 or None,
+    return claim("loss_near_sheet", len(solved) > 0 or None,
                   f"{counted[0].upper()}{counted[1:]} end within a factor of 10 of the sheet's "
                   "final loss, 1.58 × 10⁻⁴.", None,
                   "{} of the {} that solve", (near, "count"), (len(solved), "count"))
@@ -144,7 +133,7 @@ def loss_mostly_falls(studies):
     epochs = np.where(study["diverged_at"][0] > 0, study["diverged_at"][0], study["epochs"])
     share = np.asarray(study["falling_epochs"][0]) / np.maximum(epochs - 1, 1)
     median = float(np.sort(share)[(len(share) - 1) // 2])
-    return _claim("loss_mostly_falls", median >= FALLS,
+    return claim("loss_mostly_falls", median >= FALLS,
                   "For the median seed tried, the loss falls on at least 99 % of the epochs "
                   "it trains.",
                   "For the median seed tried, the loss falls on fewer than 99 % of the epochs "
@@ -192,11 +181,11 @@ def every_seed_rates(studies):
     block = rate_block(study, None, studies["centre"]["lr"])
     if block is None:
         best = max(_recount(study, i) for i in range(len(study["variants"])))
-        return _claim("lr_every", best < seeds,
+        return claim("lr_every", best < seeds,
                       f"At no learning rate tried do all {seeds} seeds tried solve XOR.", None,
                       "at most {} of {} at any rate", (best, "count"), (seeds, "count"))
     rows = _in_block(study, block)
-    return _claim("lr_every", all(_recount(study, i) == seeds for i in rows),
+    return claim("lr_every", all(_recount(study, i) == seeds for i in rows),
                   f"All {seeds} seeds tried solve XOR {_span(block)}.", None,
                   "{} of {} rates tried", (len(rows), "count"),
                   (len(study["variants"]), "count"))
@@ -212,12 +201,12 @@ def most_seeds_rates(studies):
         return None
     seeds = len(study["seeds"])
     if block is None:
-        return _claim("lr_most", all(2 * _recount(study, i) <= seeds
+        return claim("lr_most", all(2 * _recount(study, i) <= seeds
                                      for i in range(len(study["variants"]))),
                       "At no learning rate tried do most seeds tried solve XOR.", None,
                       "{} rates tried", (len(study["variants"]), "count"))
     rows = _in_block(study, block)
-    return _claim("lr_most", all(2 * _recount(study, i) > seeds for i in rows),
+    return claim("lr_most", all(2 * _recount(study, i) > seeds for i in rows),
                   f"Most seeds tried solve XOR {_span(block)}.", None,
                   "{} of {} rates tried", (len(rows), "count"),
                   (len(study["variants"]), "count"))
@@ -246,7 +235,7 @@ def small_rate_slow(studies):
                      f"{_g(centre)}.")
     holds = None if fast is None and slow is None else \
         (slow is None or (fast is not None and slow > fast))
-    return _claim("small_rate_slow", holds if slow is None else True, statement, None,
+    return claim("small_rate_slow", holds if slow is None else True, statement, None,
                   "median epoch {} against {}", (slow, "epoch"), (fast, "epoch"))
 
 
@@ -256,7 +245,7 @@ def largest_rate(studies):
     solved, n = _recount(study, i), len(study["seeds"])
     lr = study["variants"][i]["lr"]
     counted = _of(solved, n)
-    return _claim("large_rate", int(_solved(study, i).sum()) == solved,
+    return claim("large_rate", int(_solved(study, i).sum()) == solved,
                   f"At the largest rate tried, {_g(lr)}, {counted} solve XOR." if solved
                   else f"At the largest rate tried, {_g(lr)}, no seed tried solves XOR.", None,
                   "{} of {}", (solved, "count"), (n, "count"))
@@ -268,7 +257,7 @@ def largest_rate(studies):
 def zeros_cannot_learn(studies):
     study = studies["initialisation"]
     i = variant_index(study, init="zeros")
-    return _claim("zeros_cannot_learn", _recount(study, i) == 0,
+    return claim("zeros_cannot_learn", _recount(study, i) == 0,
                   "From zero weights the network does not solve XOR.",
                   "From zero weights the network solves XOR.",
                   "final accuracy {}", (float(np.max(study["final_accuracy"][i])), "percent"))
@@ -280,7 +269,7 @@ def zeros_symmetric(studies):
     gap = float(np.max(study["symmetry_gap"][i]))
     if not math.isfinite(gap):  # no hidden layer: no units to be alike
         return None
-    return _claim("zeros_symmetric", gap == 0.0,
+    return claim("zeros_symmetric", gap == 0.0,
                   "Its hidden units stay identical to one another throughout.",
                   "Its hidden units do not all stay identical to one another.",
                   "largest difference between units: {}", (gap, "number"))
@@ -291,7 +280,7 @@ def leaving_the_plateau(studies):
     epochs = {k: median_epoch(study["below_plateau"][variant_index(study, init=k)])
               for k in ("he", "normal")}
     said = {k: "never" if e is None else f"at epoch {e}" for k, e in epochs.items()}
-    return _claim("leaves_plateau", True,
+    return claim("leaves_plateau", True,
                   f"From He weights the median seed tried leaves the ln 2 plateau "
                   f"{said['he']}, from small random weights {said['normal']}.", None,
                   "epoch {} against {}", (epochs["he"], "epoch"), (epochs["normal"], "epoch"))
@@ -304,7 +293,7 @@ def initialisers_solve(studies):
     counts = [_recount(study, variant_index(study, init=k)) for k in kinds]
     n = len(study["seeds"])
     names = [INIT_NAMES[k].replace(" (std 0.01)", "") for k in kinds]
-    return _claim("initialisers_solve",
+    return claim("initialisers_solve",
                   counts == [int(_solved(study, variant_index(study, init=k)).sum())
                              for k in kinds],
                   f"{_list(names)} weights solve XOR on {_list(counts)} of the {n} seeds "
@@ -319,7 +308,7 @@ def linear_cannot_solve(studies):
     study = studies["depth"]
     i = variant_index(study, hidden_layers=0)
     n = len(study["seeds"])
-    return _claim("linear_cannot_solve", _recount(study, i) == 0,
+    return claim("linear_cannot_solve", _recount(study, i) == 0,
                   f"No network without a hidden layer solves XOR, from any of the {n} seeds "
                   "tried.", None,
                   "best accuracy {}", (float(np.max(study["final_accuracy"][i])), "percent"))
@@ -329,7 +318,7 @@ def linear_at_ln_2(studies):
     study = studies["depth"]
     i = variant_index(study, hidden_layers=0)
     gap = float(np.max(np.abs(study["final_loss"][i] - math.log(2))))
-    return _claim("linear_at_ln_2", gap < LN2_GAP,
+    return claim("linear_at_ln_2", gap < LN2_GAP,
                   "Each of them ends at loss ln 2, the loss of guessing ½.",
                   "Not every one of them ends at loss ln 2.",
                   "largest distance from ln 2: {}", (gap, "number"))
@@ -342,7 +331,7 @@ def depths_solve(studies):
     counts = [_recount(study, i) for _, i in rows]
     n = len(study["seeds"])
     width = hidden_width(studies["centre"])
-    return _claim("depths_solve",
+    return claim("depths_solve",
                   counts == [int(_solved(study, i).sum()) for _, i in rows],
                   f"With {_list([h for h, _ in rows])} hidden layers of {width} units, "
                   f"{_list(counts)} of the {n} seeds tried solve XOR.", None,
@@ -358,7 +347,7 @@ def deeper_lower_loss(studies):
     deepest = int(np.argmax([v["hidden_layers"] for v in study["variants"]]))
     a, b = study["variants"][one]["loss_median"], study["variants"][deepest]["loss_median"]
     layers = study["variants"][deepest]["hidden_layers"]
-    return _claim("deeper_lower_loss", b < a,
+    return claim("deeper_lower_loss", b < a,
                   f"The median final loss is lower with {layers} hidden layers than with one.",
                   f"The median final loss is no lower with {layers} hidden layers than with "
                   "one.",
@@ -375,7 +364,7 @@ def activations_solve(studies):
     kinds = [v["activation"] for v in study["variants"]]
     counts = [_recount(study, i) for i in range(len(kinds))]
     n = len(study["seeds"])
-    return _claim("activations_solve",
+    return claim("activations_solve",
                   counts == [int(_solved(study, i).sum()) for i in range(len(kinds))],
                   f"With {_list(ACTIVATION_NAMES[k] for k in kinds)} hidden layers, "
                   f"{_list(counts)} of the {n} seeds tried solve XOR.", None,
@@ -393,7 +382,7 @@ def relu_against_sigmoid(studies):
             for k, e in (("relu", relu), ("sigmoid", sigmoid))}
     holds = None if relu is None and sigmoid is None else \
         relu is not None and (sigmoid is None or relu < sigmoid)
-    return _claim("relu_faster_than_sigmoid", holds,
+    return claim("relu_faster_than_sigmoid", holds,
                   f"The median seed tried solves XOR sooner with ReLU ({said['relu']}) than "
                   f"with sigmoid ({said['sigmoid']}).",
                   f"The median seed tried solves XOR no sooner with ReLU ({said['relu']}) "
@@ -434,8 +423,8 @@ def gradient_claim(rows):
     statement = ("Back-propagation computes the gradient that central differences measure "
                  "(relative error below 10⁻⁶).")
     if not judged:
-        return _claim("gradient_check", None, statement, None,
+        return claim("gradient_check", None, statement, None,
                       "none of the {} arrays could be judged", (len(rows), "count"))
-    return _claim("gradient_check", holds, statement, None,
+    return claim("gradient_check", holds, statement, None,
                   "largest relative error {}, on {} of {} arrays",
                   (largest, "number"), (len(judged), "count"), (len(rows), "count"))

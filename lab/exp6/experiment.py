@@ -11,16 +11,17 @@ and compared.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import numpy as np
 
-from lab import listing
-from lab.config import (is_int, is_number, require, require_count, require_one_of,
-                        require_positive, require_seed, setting)
+from lab.config import COUNT, POSITIVE, SEED, Check, config_from_program, is_int, \
+    is_number, one_of, optional, require
 from lab.exp6 import program
 from lab.exp6.study_plan import SOLVED_LOSS, StudiesConfig
 from lab.gradcheck import numerical_gradient, relative_error
+from lab.kit.boundary import probability_grid
+from lab.kit.program import run_program
 from lab.memory import keep_freed_memory
 
 N_CLASSES = 2
@@ -28,46 +29,33 @@ N_INPUTS = 2
 SAMPLES_SHOWN = 8
 BOUNDARY_GRID = 101  # points per side of the decision-boundary grid
 INITIALISERS = ("he", "xavier", "normal", "zeros")
-DIVERGENCE_FACTOR = 10  # the program's: a loss above 10 × the first has diverged
 GRADIENT_TOLERANCE = 1e-6  # the relative error a correct gradient stays below
 KINK_MARGIN = 1e-5  # a ReLU input closer than this to 0 may cross it within ±h
 
 
-@dataclass(frozen=True)
-class Config:
-    seed: int = setting(42, "seed of the RandomState that draws the weights (>= 0)")
-    layers: tuple = setting((2, 8, 8, 2), "layer widths, input 2 … output 2 (e.g. 2,16,2)")
-    lr: float = setting(0.1, "learning rate η (> 0)")
-    epochs: int = setting(5000, "epochs of full-batch gradient descent (>= 1)")
-    init: str = setting("he", "weight initialiser: " + ", ".join(INITIALISERS))
-    activation: str = setting("relu", "hidden activation: " + ", ".join(program.ACTIVATIONS))
-    repeats: int = setting(500, "times the 4 XOR points are tiled (>= 1)")
-    print_every: int = setting(500, "epochs between logged lines (>= 1)")
-    loss_tol: float | None = setting(None, "stop once the loss is below this (> 0, or none)")
-    acc_target: float | None = setting(None, "stop once accuracy reaches this (0–1, or none)")
-    studies: StudiesConfig | None = setting(
-        StudiesConfig(), "the studies over many networks that the report's "
-        "reflections draw on (studies=none leaves them out)")
+def _layers(key, value):
+    """Widths the XOR network can have: two inputs, two classes."""
+    require(len(value) >= 2 and all(is_int(w) and w >= 1 for w in value), key, value,
+            "at least two positive widths, e.g. 2,8,8,2")
+    require(value[0] == N_INPUTS, key, value, f"input width {N_INPUTS} (XOR has two inputs)")
+    require(value[-1] == N_CLASSES, key, value,
+            f"output width {N_CLASSES} (XOR has two classes)")
 
-    def __post_init__(self):
-        require_seed("seed", self.seed)
-        require_positive("lr", self.lr)
-        require_count("epochs", self.epochs)
-        require(len(self.layers) >= 2 and all(is_int(w) and w >= 1 for w in self.layers),
-                "layers", self.layers, "at least two positive widths, e.g. 2,8,8,2")
-        require(self.layers[0] == N_INPUTS, "layers", self.layers,
-                f"input width {N_INPUTS} (XOR has two inputs)")
-        require(self.layers[-1] == N_CLASSES, "layers", self.layers,
-                f"output width {N_CLASSES} (XOR has two classes)")
-        require_one_of("init", self.init, INITIALISERS)
-        require_one_of("activation", self.activation, tuple(program.ACTIVATIONS))
-        require_count("repeats", self.repeats)
-        require_count("print_every", self.print_every)
-        if self.loss_tol is not None:
-            require_positive("loss_tol", self.loss_tol)
-        require(self.acc_target is None
-                or (is_number(self.acc_target) and 0 < self.acc_target <= 1),
-                "acc_target", self.acc_target, "a number in (0, 1], or none")
+
+_layers.accepted = "input 2 … output 2, e.g. 2,16,2"
+
+# The program's settings block declares the settings (name, default, words);
+# here, what each accepts, and the studies, which the program does not have.
+Config = config_from_program(program, checks={
+    "seed": SEED, "layers": _layers, "lr": POSITIVE, "epochs": COUNT,
+    "init": one_of(INITIALISERS), "activation": one_of(tuple(program.ACTIVATIONS)),
+    "repeats": COUNT, "print_every": COUNT, "loss_tol": optional(POSITIVE),
+    "acc_target": optional(Check(lambda v: is_number(v) and 0 < v <= 1, "a number in (0, 1]")),
+}, types={"loss_tol": float | None, "acc_target": float | None}, more=[
+    ("studies", StudiesConfig | None, StudiesConfig(),
+     "the studies over many networks that the report's reflections draw on "
+     "(studies=none leaves them out)"),
+])
 
 
 def cache_inputs(config, stage):
@@ -138,47 +126,37 @@ def estimate(config):
 
 
 def run(config, progress=None):
-    """Train the configured network with the program's functions and collect
-    everything the report shows.  Plain data only."""
+    """The program's own run with ``config`` (lab.kit.program), and what a
+    reader of the record needs beside its log: a gradient check of its
+    back-propagation on the network as initialised, the decision boundary,
+    dead units and the epochs things happened.  Plain data only."""
     keep_freed_memory()
-    X, Y, y = program.xor_data(config.repeats)
-    params = program.init_params(list(config.layers), config.init,
-                                 np.random.RandomState(config.seed))
     with np.errstate(all="ignore"):
-        checked = gradient_check(params, config.activation)
-    start = {k: np.array(v) for k, v in params.items()}
-    lines = []
-
-    def log(line):
-        lines.append(line)
-        if progress is not None and line.startswith("Epoch"):
-            epoch = min(len(lines) * config.print_every, config.epochs)
-            progress("training", epoch, config.epochs, line.split("| ", 1)[1])
-
-    with np.errstate(all="ignore"):  # a diverging network's numbers overflow
-        loss, accuracy = program.train(
-            X, Y, y, params, config.lr, config.epochs, config.activation,
-            config.print_every, config.loss_tol, config.acc_target, log=log)
-        g = program.ACTIVATIONS[config.activation][0]
-        yhat, log_yhat, _ = program.forward(X, params, g)
-        final_loss = float(-np.sum(Y * log_yhat) / len(y))
-    predictions = np.argmax(yhat, axis=0)
+        checked = gradient_check(program.init_params(
+            list(config.layers), config.init, np.random.RandomState(config.seed)),
+            config.activation)
+    made = run_program(program, config, progress, every=config.print_every, of=config.epochs)
+    params, loss, accuracy = made["params"], made["loss"], made["accuracy"]
+    g = program.ACTIVATIONS[config.activation][0]
+    with np.errstate(all="ignore"):
+        _, log_yhat, _ = program.forward(made["X"], params, g)
+        final_loss = float(-np.sum(made["Y"] * log_yhat) / len(made["y"]))
     epochs_run = len(loss)
-    diverged = not loss[-1] <= DIVERGENCE_FACTOR * loss[0]
-    stopped_early = epochs_run < config.epochs
-    reason = ("completed all epochs" if not stopped_early
+    diverged = not loss[-1] <= program.DIVERGES * loss[0]
+    reason = ("completed all epochs" if epochs_run == config.epochs
               else f"diverged at epoch {epochs_run}" if diverged
               else f"stopping rule met at epoch {epochs_run}")
     reached = np.flatnonzero(accuracy >= 1.0)
     with np.errstate(invalid="ignore"):
         solved_at = np.flatnonzero(loss < SOLVED_LOSS)
+    X, _, y = program.xor_data(1)
     return {
         # What the result depends on, and so its cache key (cache_inputs):
         # never the studies' settings, which a cached run may not share.
         "config": cache_inputs(config, "run"),
         "loss": loss,
         "accuracy": accuracy,
-        "log": lines,
+        "log": made["log"],
         "logged_epochs": list(range(config.print_every, epochs_run + 1, config.print_every)),
         "epochs_run": epochs_run,
         "stop_reason": reason,
@@ -189,13 +167,15 @@ def run(config, progress=None):
         "epochs_to_solve": int(solved_at[0]) + 1 if solved_at.size else None,
         "dead_units": dead_units(params, g),
         "final_loss": final_loss,
-        "final_accuracy": float(np.mean(predictions == y)),
-        "predictions": predictions[:SAMPLES_SHOWN].tolist(),
-        "truths": y[:SAMPLES_SHOWN].tolist(),
+        "final_accuracy": float(np.mean(made["predictions"] == made["y"])),
+        "predictions": made["predictions"][:SAMPLES_SHOWN].tolist(),
+        "truths": made["y"][:SAMPLES_SHOWN].tolist(),
         "gradient_check": checked,
-        "boundary": decision_boundary(params, g),
-        "hidden_units": hidden_units(start, params),
-        "program": program_source(config),
+        "boundary": {**probability_grid(lambda inputs: program.forward(inputs, params, g)[0][1],
+                                        points=BOUNDARY_GRID),
+                     "points": X.T.copy(), "labels": y},
+        "hidden_units": hidden_units(made["initial"], params),
+        "program": made["program"],
     }
 
 
@@ -281,46 +261,6 @@ def gradient_check(params, activation, h=1e-6):
                      "nearest_kink": nearest if reason == "kink" else None,
                      "reason": reason})
     return rows
-
-
-def decision_boundary(params, g):
-    """P(class 1) over [-0.5, 1.5]², on a BOUNDARY_GRID² grid."""
-    axis = np.linspace(-0.5, 1.5, BOUNDARY_GRID)
-    gx, gy = np.meshgrid(axis, axis)
-    grid = np.stack([gx.ravel(), gy.ravel()])
-    with np.errstate(all="ignore"):
-        yhat, _, _ = program.forward(grid, params, g)
-    X, _, y = program.xor_data(1)
-    return {"axis": axis, "p1": yhat[1].reshape(gx.shape), "points": X.T.copy(),
-            "labels": y}
-
-
-# The program's settings, as config fields: the listing shows the run's values.
-PROGRAM_SETTINGS = {"SEED": "seed", "LAYERS": "layers", "INIT": "init",
-                    "ACTIVATION": "activation", "LR": "lr", "EPOCHS": "epochs",
-                    "REPEATS": "repeats", "PRINT_EVERY": "print_every",
-                    "LOSS_TOL": "loss_tol", "ACC_TARGET": "acc_target"}
-
-
-def program_source(config):
-    """program.py as this run ran it (lab.listing): runnable on its own."""
-    return listing.program_source(program, {name: getattr(config, field)
-                                            for name, field in PROGRAM_SETTINGS.items()})
-
-
-def log_lines(result):
-    """The run as the program prints it."""
-    shown = len(result["predictions"])
-    return result["log"] + [
-        "",
-        f"Final accuracy: {result['final_accuracy']}",
-        f"Sample predictions (first {shown}): {_row(result['predictions'])}",
-        f"Sample truths      (first {shown}): {_row(result['truths'])}",
-    ]
-
-
-def _row(values):
-    return "[" + " ".join(map(str, values)) + "]"
 
 
 def summary(result):

@@ -15,6 +15,8 @@ PRINT_EVERY = 500       # epochs between printed lines
 LOSS_TOL = None         # stop once the loss is below this (None: never)
 ACC_TARGET = None       # stop once the accuracy reaches this (None: never)
 
+DIVERGES = 10  # a loss above this many times the first epoch's has diverged
+
 # Hidden activations g and their slopes g'; sigmoid through tanh, so that exp
 # never overflows: 1 / (1 + exp(-z)) = (1 + tanh(z/2)) / 2.
 ACTIVATIONS = {
@@ -81,7 +83,7 @@ def train(X, Y, y, params, lr, epochs, activation, print_every,
           loss_tol=None, acc_target=None, log=print):
     """Gradient descent; the loss and accuracy of each epoch's forward pass,
     before its update.  Stops if the loss diverges (is not finite or exceeds
-    10 times the first) or the stopping rule is met."""
+    DIVERGES times the first) or the stopping rule is met."""
     g, g_grad = ACTIVATIONS[activation]
     losses, accuracies = [], []
     for e in range(1, epochs + 1):
@@ -95,7 +97,7 @@ def train(X, Y, y, params, lr, epochs, activation, print_every,
         accuracies.append(accuracy)
         if e % print_every == 0:
             log(f"Epoch {e:4d} | loss={loss:.6f} | acc={accuracy:.4f}")
-        if not loss <= 10 * losses[0]:
+        if not loss <= DIVERGES * losses[0]:
             log(f"diverged at epoch {e} (loss={loss:.6f})")
             break
         if (loss_tol is not None and loss < loss_tol
@@ -105,16 +107,24 @@ def train(X, Y, y, params, lr, epochs, activation, print_every,
     return np.array(losses), np.array(accuracies)
 
 
-def main():
-    X, Y, y = xor_data(REPEATS)
-    params = init_params(LAYERS, INIT, np.random.RandomState(SEED))
-    train(X, Y, y, params, LR, EPOCHS, ACTIVATION, PRINT_EVERY, LOSS_TOL, ACC_TARGET)
-    predictions = np.argmax(forward(X, params, ACTIVATIONS[ACTIVATION][0])[0], axis=0)
-    print()
-    print("Final accuracy:", np.mean(predictions == y))
-    print("Sample predictions (first 8):", predictions[:8])
-    print("Sample truths      (first 8):", y[:8])
+def run(seed=SEED, layers=LAYERS, init=INIT, activation=ACTIVATION, lr=LR, epochs=EPOCHS,
+        repeats=REPEATS, print_every=PRINT_EVERY, loss_tol=LOSS_TOL, acc_target=ACC_TARGET,
+        log=print):
+    """Train the network the settings describe, print its log and predictions
+    with `log`, and return what was trained and how."""
+    X, Y, y = xor_data(repeats)
+    params = init_params(list(layers), init, np.random.RandomState(seed))
+    initial = {key: value.copy() for key, value in params.items()}
+    loss, accuracy = train(X, Y, y, params, lr, epochs, activation, print_every,
+                           loss_tol, acc_target, log)
+    predictions = np.argmax(forward(X, params, ACTIVATIONS[activation][0])[0], axis=0)
+    log("")
+    log(f"Final accuracy: {np.mean(predictions == y)}")
+    log(f"Sample predictions (first 8): {predictions[:8]}")
+    log(f"Sample truths      (first 8): {y[:8]}")
+    return {"initial": initial, "params": params, "loss": loss, "accuracy": accuracy,
+            "X": X, "Y": Y, "y": y, "predictions": predictions}
 
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -35,6 +35,7 @@ import numpy as np
 from lab import studies as engine
 from lab.config import is_int, require, setting
 from lab.data import XOR_X, XOR_y
+from lab.exp6.program import DIVERGES  # the studies' networks diverge by the program's rule
 
 SHEET = {"layers": (2, 8, 8, 2), "init": "he", "activation": "relu", "lr": 0.1}
 SOLVED_LOSS = math.log(2) / 4   # below it, every point is classified right
@@ -132,7 +133,8 @@ def plan(config, epochs, centre=SHEET):
     settings, seeds = study_settings(centre), study_seeds(config)
     return engine.plan({name: (settings[name], seeds[name]) for name in STAGES},
                        epochs=epochs, X=XOR_X, y=XOR_y, full_curves=("reliability",),
-                       below={"solve": SOLVED_LOSS, "plateau": LEAVES_PLATEAU})
+                       below={"solve": SOLVED_LOSS, "plateau": LEAVES_PLATEAU},
+                       diverges=DIVERGES)
 
 
 def run_studies(config, *, epochs, centre=SHEET, progress=None, run_all=None):

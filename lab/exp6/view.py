@@ -11,6 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from lab.exp6.study_plan import hidden_width
+from lab.kit.boundary import boundary_panel, has_boundary, where_without_boundary
+from lab.kit.curves import epoch_curves, loss_scale
+from lab.kit.figures import figure
 from lab.studies import variant
 
 CURVE_RATES = (0.001, 0.01, 0.1, 1.0, 10.0)  # the rates whose loss curves are drawn
@@ -37,104 +40,28 @@ STUDY_NAMES = {"reliability": "Reliability", "learning_rate": "Learning rate η"
                "activation": "Activation"}
 
 
-DRAWN_POINTS = 600  # per curve: a 5 cm panel shows no more, and a PDF draws them all
-
-
-def thin(x, y, points=DRAWN_POINTS, log=False):
-    """(x, y) cut to about ``points`` points that draw the same line: in each
-    of points/2 bins, the first, the lowest and the highest point, in order,
-    so that no spike or step is lost.  With ``log``, the bins are equal on a
-    log axis of the index, so that the first epochs keep their detail."""
-    x, y = np.asarray(x), np.asarray(y)
-    if len(x) <= points:
-        return x, y
-    keep = set()
-    if log:
-        edges = np.unique(np.geomspace(1, len(x), points // 2).astype(np.int64)) - 1
-        parts = [np.arange(a, b) for a, b in zip(edges, [*edges[1:], len(x)]) if b > a]
-    else:
-        parts = np.array_split(np.arange(len(x)), points // 2)
-    for part in parts:
-        values = y[part]
-        finite = np.isfinite(values)
-        keep.add(int(part[0]))
-        if finite.any():
-            keep.add(int(part[np.nanargmin(np.where(finite, values, np.nan))]))
-            keep.add(int(part[np.nanargmax(np.where(finite, values, np.nan))]))
-    keep.add(len(x) - 1)
-    index = np.array(sorted(keep))
-    return x[index], y[index]
-
-
 # --- the main run -------------------------------------------------------------------
 
 
 def main_figure(result, print_every):
-    """Loss and accuracy at every epoch, and the decision boundary."""
-    loss, acc = result["loss"], result["accuracy"]
-    epochs = np.arange(1, len(loss) + 1)
-    # Epochs on a log axis: the first hundred, where accuracy settles, get
-    # as much room as the thousands after.
-    loss_x, loss_y = thin(epochs, loss, log=True)
-    acc_x, acc_y = thin(epochs, acc, log=True)
-    logged = np.asarray(result["logged_epochs"], dtype=np.int64)
+    """Loss and accuracy at every epoch, and the decision boundary (lab.kit)."""
     boundary = result["boundary"]
-    shown = logged - 1
-    # A loss that stays within a decade reads better on a linear axis: a log
-    # axis would label it only with crowded minor ticks.
-    finite = loss[np.isfinite(loss) & (loss > 0)]
-    scale = "log" if finite.size and finite.max() >= 10 * finite.min() else "linear"
-    has_boundary = _has_boundary(boundary)
-    return {
-        "id": "training", "kind": "panels", "height_cm": 4.6, "widths": [1, 1, 1.15],
-        "caption": "The main run. Left and centre: loss"
-                   + (" (log scale)" if scale == "log" else "")
-                   + " and accuracy at every epoch (epochs on a log scale)"
-                   + (f", dots at the epochs printed every {print_every}" if len(logged) else "")
-                   + ". Right: the trained network's probability of class 1 over the input "
-                   "square" + (", its 0.5 contour (the decision boundary)" if has_boundary
-                               else f" ({_without_boundary(boundary)}: there is no decision "
-                                    "boundary)")
-                   + " and the four XOR points.",
-        "alt": _training_alt(result),
-        "panels": [
-            {"kind": "lines", "title": "loss", "xlabel": "epoch", "ylabel": "loss",
-             "xscale": "log" if len(loss) > 1 else "linear", "yscale": scale, "ylim": None,
-             "series": [{"x": loss_x, "y": loss_y, "label": "", "style": "line"},
-                        {"x": epochs[shown], "y": loss[shown], "label": "",
-                         "style": "markers"}]},
-            {"kind": "lines", "title": "accuracy", "xlabel": "epoch", "ylabel": "accuracy",
-             "xscale": "log" if len(loss) > 1 else "linear", "yscale": "linear",
-             "ylim": [0, 1.05],
-             "series": [{"x": acc_x, "y": acc_y, "label": "", "style": "line"},
-                        {"x": epochs[shown], "y": acc[shown], "label": "",
-                         "style": "markers"}]},
-            {"kind": "heatmap",
-             "title": "decision boundary" if has_boundary else "P(class 1)",
-             "x": boundary["axis"], "y": boundary["axis"], "z": boundary["p1"],
-             "zlabel": "P(class 1)", "xlabel": "x₁", "ylabel": "x₂", "vmin": 0.0,
-             "vmax": 1.0, "contour": 0.5 if has_boundary else None,
-             "points": np.asarray(boundary["points"]).tolist(),
-             "point_labels": np.asarray(boundary["labels"]).tolist(),
-             "class_names": {0: "class 0", 1: "class 1"}},
-        ],
-    }
-
-
-FLAT = 0.005  # a probability within this of ½ everywhere is ½: no boundary to draw
-
-
-def _has_boundary(boundary):
-    p1 = np.asarray(boundary["p1"])
-    return bool(np.nanmin(p1) < 0.5 < np.nanmax(p1) and np.nanmax(np.abs(p1 - 0.5)) >= FLAT)
-
-
-def _without_boundary(boundary):
-    """Where the probability of class 1 lies when it crosses ½ nowhere."""
-    p1 = np.asarray(boundary["p1"])
-    if np.nanmax(np.abs(p1 - 0.5)) < FLAT:
-        return "½ everywhere"
-    return "below ½ everywhere" if np.nanmax(p1) < 0.5 else "above ½ everywhere"
+    crosses = has_boundary(boundary["p1"])
+    return figure(
+        "training", "The main run. Left and centre: loss"
+        + (" (log scale)" if loss_scale(result["loss"]) == "log" else "")
+        + " and accuracy at every epoch (epochs on a log scale)"
+        + (f", dots at the epochs printed every {print_every}"
+           if len(result["logged_epochs"]) else "")
+        + ". Right: the trained network's probability of class 1 over the input "
+        "square" + (", its 0.5 contour (the decision boundary)" if crosses
+                    else f" ({where_without_boundary(boundary['p1'])}: there is no decision "
+                         "boundary)")
+        + " and the four XOR points.",
+        _training_alt(result),
+        [*epoch_curves(result["loss"], result["accuracy"], printed=result["logged_epochs"]),
+         boundary_panel(boundary, boundary["points"], boundary["labels"])],
+        height_cm=4.6, widths=[1, 1, 1.15])
 
 
 def _training_alt(result):
@@ -154,8 +81,9 @@ def _training_alt(result):
     pattern += ("; the decision boundary separates the two diagonals of the square."
                 if result["final_accuracy"] == 1.0 else
                 "; the decision boundary does not separate the classes."
-                if _has_boundary(result["boundary"]) else
-                f"; the probability of class 1 is {_without_boundary(result['boundary'])}.")
+                if has_boundary(result["boundary"]["p1"]) else
+                f"; the probability of class 1 is "
+                f"{where_without_boundary(result['boundary']['p1'])}.")
     return {"pattern": pattern, "values": values}
 
 

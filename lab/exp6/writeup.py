@@ -19,6 +19,7 @@ from lab.exp6 import claims as checks
 from lab.exp6.experiment import KINK_MARGIN, gradient_check_inputs
 from lab.exp6.study_plan import (LEAVES_PLATEAU, PLATEAU_MEANINGS, PLATEAUS, SOLVED_LOSS,
                                  hidden_width, plateau)
+from lab.kit.tables import epoch_log
 from lab.exp6.view import (INIT_NAMES, centre_label, main_figure, studies_metrics,
                            study_figures, summary_table)
 from lab.studies import variant
@@ -41,7 +42,6 @@ def report(result, studies=None, metrics=None):
         checks.gradient_claim(result["gradient_check"])]
     figures = [main_figure(result, config["print_every"])]
     figures += study_figures(studies) if studies else []
-    epochs = np.arange(1, result["epochs_run"] + 1)
     observations = studies_numbers(studies, result) if studies else None
     return {
         "template": "exp6.html.j2",
@@ -63,8 +63,7 @@ def report(result, studies=None, metrics=None):
         "metrics": {**(metrics or {}),
                     "studies": studies_metrics(studies) if studies else None,
                     "observations": observations},
-        "files": {"log.csv": {"columns": ["epoch", "loss", "accuracy"],
-                              "rows": [epochs, result["loss"], result["accuracy"]]}},
+        "files": epoch_log(result["loss"], result["accuracy"]),
     }
 
 

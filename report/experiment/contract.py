@@ -10,13 +10,14 @@ provides:
                     ``__post_init__`` by raising ``lab.config.ConfigError``
 ``run``             ``run(config, progress=None) -> dict``: the main run as
                     plain data (numbers, strings, lists, numpy arrays); it is
-                    cached, so nothing else
+                    cached, so nothing else.  Its "log", a list of str, is
+                    what the program printed (``labreport run`` prints it)
 ``summary``         ``summary(result) -> dict``: the result as JSON-ready data
                     (``labreport run --json``, and metrics.json)
-``log_lines``       ``log_lines(result) -> list[str]``: the run as printed by
-                    ``labreport run``
 ``report``          ``report(result, studies) -> dict``: the template's
                     context (CONTEXT below)
+``log_lines``       optional: ``log_lines(result) -> list[str]``: the run as
+                    ``labreport run`` prints it, when not ``result["log"]``
 ``studies``         optional: ``studies(config, progress=None, run_all=None)
                     -> dict | None``: runs beyond the main one; ``run_all``
                     maps a plain function over plain data on worker processes
@@ -44,8 +45,8 @@ import inspect
 from report.errors import UserError
 
 REQUIRED = {"TITLE": "a str", "Config": "a dataclass", "run": "a function",
-            "summary": "a function", "log_lines": "a function", "report": "a function"}
-OPTIONAL = ("studies", "cache_inputs", "estimate")  # functions; QUICK is a tuple
+            "summary": "a function", "report": "a function"}
+OPTIONAL = ("log_lines", "studies", "cache_inputs", "estimate")  # functions; QUICK is a tuple
 
 # key -> (what it must be, required?)
 CONTEXT = {
@@ -73,7 +74,7 @@ def check_experiment(module):
     where = module.__name__
     for name, what in REQUIRED.items():
         if not hasattr(module, name):
-            raise ContractError(f"{where}: no {name} ({what}; see report/contract.py)")
+            raise ContractError(f"{where}: no {name} ({what}; see report/experiment/contract.py)")
     if not isinstance(module.TITLE, str):
         raise ContractError(f"{where}.TITLE: expected a str, got {type(module.TITLE).__name__}")
     if not (inspect.isclass(module.Config) and dataclasses.is_dataclass(module.Config)):
@@ -125,3 +126,13 @@ def check_context(module, context):
         if not (isinstance(table, dict) and {"columns", "rows"} <= set(table)):
             raise ContractError(f"{where}['files'][{name!r}]: expected {{columns, rows}}")
     return context
+
+
+def printed_log(module, result):
+    """The run as ``labreport run`` prints it: ``module.log_lines(result)``,
+    or the result's "log"."""
+    lines = module.log_lines(result) if hasattr(module, "log_lines") else result.get("log")
+    if not (isinstance(lines, (list, tuple)) and all(isinstance(x, str) for x in lines)):
+        raise ContractError(f"{module.__name__}: the run's log is not a list of str "
+                            "(run() returns it as \"log\", or log_lines(result) does)")
+    return list(lines)

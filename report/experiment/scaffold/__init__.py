@@ -2,9 +2,10 @@
 
 ``new_experiment(name, title)`` writes, beside the others,
 
-- ``lab/<name>/``: ``__init__.py`` (the contract's names), ``program.py`` (the
-  program the record lists, a small example to replace), ``experiment.py``
-  (settings and the run), ``writeup.py`` (the record's context);
+- ``lab/<name>/``: ``program.py`` (the program the record lists, whose
+  settings block declares the settings: a small example to replace) and
+  ``__init__.py`` (what the contract asks beside it, made with lab/kit: the
+  settings' checks, the run, the record's context);
 - ``templates/<name>.html.j2``: the record's words;
 - ``tests/test_<name>.py``: its first tests.
 
@@ -26,8 +27,6 @@ HERE = Path(__file__).resolve().parent
 FILES = {  # template -> where it goes, relative to the project
     "__init__.py.tmpl": "lab/{name}/__init__.py",
     "program.py.tmpl": "lab/{name}/program.py",
-    "experiment.py.tmpl": "lab/{name}/experiment.py",
-    "writeup.py.tmpl": "lab/{name}/writeup.py",
     "template.html.j2.tmpl": "templates/{name}.html.j2",
     "test.py.tmpl": "tests/test_{name}.py",
 }

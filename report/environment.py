@@ -27,14 +27,14 @@ LIBRARIES = {
 VERSION_FUNCTIONS = {"pango": "pango_version_string", "harfbuzz": "hb_version_string"}
 
 
-def versions(*distributions):
+def versions(*distributions: str) -> dict[str, str | None]:
     """{name: installed version, or None} of the given Python distributions."""
     return _versions(distributions)
 
 
 @lru_cache(maxsize=None)
-def _versions(distributions):
-    found = {}
+def _versions(distributions: tuple[str, ...]) -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
     for name in distributions:
         try:
             found[name] = metadata.version(name)
@@ -43,7 +43,7 @@ def _versions(distributions):
     return found
 
 
-def _load(names):
+def _load(names: tuple[str, ...]) -> ctypes.CDLL | None:
     for name in names:
         for candidate in (name, ctypes.util.find_library(name)):
             if not candidate:
@@ -56,10 +56,10 @@ def _load(names):
 
 
 @lru_cache(maxsize=None)
-def text_libraries():
+def text_libraries() -> dict[str, str | None]:
     """{"pango": version, "harfbuzz": version}, each None when the library is
     missing."""
-    found = {}
+    found: dict[str, str | None] = {}
     for name, names in LIBRARIES.items():
         library = _load(names)
         if library is None:

@@ -23,9 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
 from report.compare.tolerance import EXACT, Tolerance
 from report.compare.valuediff import Change
+
+if TYPE_CHECKING:
+    from typing import Unpack
 
 STATUSES = ("unchanged", "tolerated", "changed", "added", "deleted", "extra")
 FAILING = ("changed", "added", "deleted", "extra")
@@ -48,7 +52,7 @@ class FileResult:
     finding: str = ""
 
     @property
-    def header(self):
+    def header(self) -> str:
         """The file's first line in a report."""
         if self.finding:
             return f"{self.path}: {self.finding}"
@@ -76,7 +80,7 @@ class Comparison:
         difference is forgiven by the tolerance."""
         return not any(f.status in FAILING for f in self.files)
 
-    def count(self, status):
+    def count(self, status: str) -> int:
         return sum(f.status == status for f in self.files)
 
     def file(self, path: str) -> FileResult:
@@ -87,7 +91,16 @@ class Comparison:
         raise KeyError(path)
 
 
-def judged(path, tolerance, *, fails, summary, **extra):
+class Extras(TypedDict, total=False):
+    """What ``judged`` passes on to a FileResult besides its status."""
+    details: list[str]
+    changes: list[Change]
+    where_names: tuple[str, ...]
+    diff: list[str]
+
+
+def judged(path: str, tolerance: Tolerance, *, fails: bool, summary: str,
+           **extra: Unpack[Extras]) -> FileResult:
     """A FileResult for a file whose bytes differ: changed if ``fails`` or if
     no tolerance is given (then bytes must be equal), else tolerated."""
     status = "changed" if fails or not tolerance.given else "tolerated"

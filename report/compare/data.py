@@ -16,14 +16,15 @@ from __future__ import annotations
 
 from report.compare import numbertext
 from report.compare import valuediff
-from report.compare.comparison import judged
+from report.compare.comparison import FileResult, judged
 from report.compare.format import TABLE_ROWS
-from report.compare.tolerance import RENDERING_LIBRARIES
+from report.compare.tolerance import RENDERING_LIBRARIES, Tolerance
+from report.compare.valuediff import Change
 
 ENVIRONMENT = ("provenance", "environment")
 
 
-def compare_json(name, a, b, tolerance):
+def compare_json(name: str, a: bytes, b: bytes, tolerance: Tolerance) -> FileResult:
     old_text, new_text = a.decode("utf-8"), b.decode("utf-8")
     repeated = valuediff.repeated_keys(old_text)
     if repeated:
@@ -49,7 +50,7 @@ def compare_json(name, a, b, tolerance):
                   details=notes, changes=beyond or within + machine)
 
 
-def compare_csv(name, a, b, tolerance):
+def compare_csv(name: str, a: bytes, b: bytes, tolerance: Tolerance) -> FileResult:
     old_text, new_text = a.decode("utf-8"), b.decode("utf-8")
     key, changes, notes = valuediff.csv_changes(old_text, new_text)
     within = [c for c in changes if tolerance.rtol > 0
@@ -74,7 +75,7 @@ def compare_csv(name, a, b, tolerance):
                   details=notes, changes=beyond or within, where_names=(key, "column"))
 
 
-def compare_manifest(name, a, b, tolerance):
+def compare_manifest(name: str, a: bytes, b: bytes, tolerance: Tolerance) -> FileResult:
     """The list of files a build wrote, one name a line: which names the
     compared one lists that a fresh build's does not, and the converse."""
     old = a.decode("utf-8", errors="replace").splitlines()
@@ -89,23 +90,23 @@ def compare_manifest(name, a, b, tolerance):
     return judged(name, tolerance, fails=True, summary="; ".join(filter(None, said)))
 
 
-def _names(names, shown=5):
+def _names(names: list[str], shown: int = 5) -> str:
     listed = ", ".join(repr(n) if not n or n != n.strip() else n for n in names[:shown])
     return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
-def _rendering_record(path):
+def _rendering_record(path: str) -> bool:
     *parent, library = path.split(".")
     return tuple(parent) == ENVIRONMENT and library.lower() in RENDERING_LIBRARIES
 
 
-def _formatting(kind, what, identical):
+def _formatting(kind: str | None, what: str, identical: bool) -> str:
     if not kind:
         return ""
     return f"formatting differs ({kind})" + (f", {what} identical" if identical else "")
 
 
-def _within(changes, what, tolerance):
+def _within(changes: list[Change], what: str, tolerance: Tolerance) -> str:
     if not changes:
         return ""
     largest = max(abs(c.rel) for c in changes if c.rel is not None)
@@ -113,14 +114,14 @@ def _within(changes, what, tolerance):
             f"(largest relative change {largest:.2g})")
 
 
-def _machine(changes):
+def _machine(changes: list[Change]) -> str:
     if not changes:
         return ""
     return "rendering libraries recorded differ (" + ", ".join(
         f"{c.where[0].rsplit('.', 1)[1]} {c.old} → {c.new}" for c in changes) + ")"
 
 
-def _count(n, one, many=None):
+def _count(n: int, one: str, many: str | None = None) -> str:
     if not n:
         return ""
     return f"{n} {one if n == 1 else many or one + 's'}"

@@ -36,6 +36,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from report.compare.comparison import STATUSES, Comparison, FileResult
 from report.compare.data import compare_csv, compare_json, compare_manifest
@@ -90,7 +91,8 @@ def compare_dirs(old: Path, new: Path, *, tolerance: Tolerance = EXACT,
         if only is not None:
             names &= set(only)
         listed = _manifest_names(committed)
-        results, extra = [], 0
+        results: list[FileResult] = []
+        extra = 0
         for name in sorted(names):
             if name not in committed.names:
                 results.append(FileResult(name, "added", finding=MISSING))
@@ -130,7 +132,7 @@ def compare_files(old: Path, new: Path, *, name: str | None = None,
     return _compare_entries(name, old_entry, new_entry, tolerance)
 
 
-def compare_bytes(name, a, b, tolerance=EXACT):
+def compare_bytes(name: str, a: bytes, b: bytes, tolerance: Tolerance = EXACT) -> FileResult:
     """Compare two versions ``a`` (committed) and ``b`` (fresh) of the file
     ``name`` by the type its name says."""
     if a == b:
@@ -177,14 +179,22 @@ class _Entry:
     refused: str = ""
 
 
+class _DirFd(TypedDict, total=False):
+    """The keyword that makes an os call relative to an open folder."""
+    dir_fd: int | None
+
+
 class _Folder:
     """A folder opened once, without following a link to it; its entries
     are read relative to it, never through a link."""
 
-    def __init__(self, path):
-        self.path, self.fd, self.names, self.refused = path, None, {}, ""
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+        self.names: dict[str, _Entry | None] = {}  # each read when first asked for
+        self.refused = ""
 
-    def __enter__(self):
+    def __enter__(self) -> _Folder:
         try:
             status = os.lstat(self.path)
         except FileNotFoundError:
@@ -199,11 +209,11 @@ class _Folder:
             self.names = {entry.name: None for entry in entries}
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         if self.fd is not None:
             os.close(self.fd)
 
-    def refusal(self, name, status=None):
+    def refusal(self, name: str, status: os.stat_result | str | None = None) -> str:
         """What the entry ``name`` is if it is not a regular file to read, or ""."""
         status = status or self._status(name)
         if isinstance(status, str):
@@ -212,20 +222,23 @@ class _Folder:
             return _what_it_is(status, name, self.fd)
         return ""
 
-    def entry(self, name):
+    def entry(self, name: str) -> _Entry:
         """The _Entry of ``name``, read once."""
-        if self.names.get(name) is None:
-            self.names[name] = self._read(name)
-        return self.names[name]
+        entry = self.names.get(name)
+        if entry is None:
+            entry = self.names[name] = self._read(name)
+        return entry
 
-    def _status(self, name):
+    def _status(self, name: str) -> os.stat_result | str:
         try:
             return os.stat(self._at(name), follow_symlinks=False, **self._where())
         except OSError as e:
             return f"unreadable ({e.strerror})"
 
-    def _read(self, name):
+    def _read(self, name: str) -> _Entry:
         status = self._status(name)
+        if isinstance(status, str):
+            return _Entry(refused=status)
         refused = self.refusal(name, status)
         if refused:
             return _Entry(refused=refused)
@@ -235,14 +248,14 @@ class _Folder:
             return _Entry(refused=f"unreadable ({e.strerror})")
         return _read_open(fd, status)
 
-    def _at(self, name):
+    def _at(self, name: str) -> str:
         return name if _AT else os.path.join(self.path, name)
 
-    def _where(self):
+    def _where(self) -> _DirFd:
         return {"dir_fd": self.fd} if _AT else {}
 
 
-def _read_path(path):
+def _read_path(path: Path) -> _Entry:
     """The _Entry of the file at ``path``, its last part not followed if a link."""
     try:
         status = os.lstat(path)
@@ -253,7 +266,7 @@ def _read_path(path):
         return _Entry(refused=f"unreadable ({e.strerror})")
 
 
-def _read_open(fd, status):
+def _read_open(fd: int, status: os.stat_result) -> _Entry:
     """The _Entry of the open file ``fd``, which os.stat found as ``status``."""
     with os.fdopen(fd, "rb") as handle:
         now = os.fstat(handle.fileno())
@@ -266,7 +279,8 @@ def _read_open(fd, status):
     return _Entry(data, stat.S_IMODE(now.st_mode))
 
 
-def _what_it_is(status, name, dir_fd, *, folder=False, parent=None):
+def _what_it_is(status: os.stat_result, name: str | Path, dir_fd: int | None, *,
+                folder: bool = False, parent: Path | None = None) -> str:
     """What an entry that is not a readable regular file is, in a few words."""
     mode = status.st_mode
     if stat.S_ISLNK(mode) and folder:
@@ -287,7 +301,7 @@ def _what_it_is(status, name, dir_fd, *, folder=False, parent=None):
     return "not a folder" if folder else "not a regular file"
 
 
-def _link_points(name, dir_fd, parent):
+def _link_points(name: str | Path, dir_fd: int | None, parent: Path | None) -> str:
     """"inside the folder" or "outside the folder", from the link's text
     alone: what it points to is never looked at."""
     try:
@@ -302,7 +316,7 @@ def _link_points(name, dir_fd, parent):
     return "outside the folder" if outside else "inside the folder"
 
 
-def _manifest_names(folder):
+def _manifest_names(folder: _Folder) -> set[str]:
     """The names the folder's own manifest lists (if it is a plain file):
     the files labreport wrote there last, which a build would replace."""
     if MANIFEST not in folder.names:
@@ -313,7 +327,7 @@ def _manifest_names(folder):
     return set(entry.data.decode("utf-8", errors="replace").splitlines())
 
 
-def _compare_entries(name, old, new, tolerance):
+def _compare_entries(name: str, old: _Entry, new: _Entry, tolerance: Tolerance) -> FileResult:
     """Compare two regular files' _Entry: their bytes, then their modes."""
     result = compare_bytes(name, old.data, new.data, tolerance)
     if old.mode & MODE_BITS == new.mode & MODE_BITS:
@@ -326,15 +340,15 @@ def _compare_entries(name, old, new, tolerance):
     return result
 
 
-def _kind(name):
+def _kind(name: str) -> str:
     return name if name == MANIFEST else Path(name).suffix.lower()
 
 
-def _mib(size):
+def _mib(size: int) -> str:
     return f"{size / MiB:.1f}"
 
 
-def _compare_size(name, a, b, tolerance):
+def _compare_size(name: str, a: bytes, b: bytes, tolerance: Tolerance) -> FileResult:
     return FileResult(name, "changed", f"binary, {len(a)} → {len(b)} bytes")
 
 

@@ -26,7 +26,9 @@ report names the change to its structure first.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from report.compare import markupscan
 from report.compare import numbertext
@@ -36,7 +38,13 @@ from report.compare import pdfstructure
 from report.compare import raster
 from report.compare import svgdiff
 from report.compare import textdiff
-from report.compare.comparison import judged
+from report.compare.comparison import FileResult, judged
+from report.compare.pdfcontent import ContentChange
+from report.compare.tolerance import Tolerance
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 HTML_DIFF_LINES = 60
 PDF_DIFF_LINES = 30
@@ -52,11 +60,11 @@ class Picture:
     text: str
 
     @property
-    def fails(self):
+    def fails(self) -> bool:
         return self.state in ("beyond", "never", "unread")
 
 
-def compare_svg(name, a, b, tolerance):
+def compare_svg(name: str, a: bytes, b: bytes, tolerance: Tolerance) -> FileResult:
     old, new = a.decode("utf-8"), b.decode("utf-8")
     picture = svg_picture(old, new, tolerance)
     if picture.state == "unread":
@@ -66,17 +74,17 @@ def compare_svg(name, a, b, tolerance):
     return judged(name, tolerance, fails=picture.fails or bool(added), summary=summary)
 
 
-def svg_picture(old, new, tolerance):
+def svg_picture(old: str, new: str, tolerance: Tolerance) -> Picture:
     """The Picture of two SVG documents (str); ``old`` is the compared one,
     drawn only if svgdiff.unreadable finds nothing wrong with it."""
     unreadable = svgdiff.unreadable(old)
     if unreadable:
         return Picture("unread", unreadable)
     old_image, new_image = raster.svg_image(old), raster.svg_image(new)
-    if old_image.shape != new_image.shape:
+    rms = raster.rms(old_image, new_image)
+    if rms is None:  # their sizes differ
         (h0, w0), (h1, w1) = old_image.shape, new_image.shape
         return Picture("beyond", f"size changed ({w0}×{h0} → {w1}×{h1} px)")
-    rms = raster.rms(old_image, new_image)
     allowed = tolerance.picture_rms
     if rms > (allowed if allowed is not None else 0):
         beyond = f", more than {allowed:g}" if allowed is not None else ""
@@ -90,7 +98,7 @@ def svg_picture(old, new, tolerance):
     return Picture("within", f"rendering differs within RMS {rms:.2g}")
 
 
-def compare_html(name, a, b, tolerance):
+def compare_html(name: str, a: bytes, b: bytes, tolerance: Tolerance) -> FileResult:
     old_html, new_html = a.decode("utf-8"), b.decode("utf-8")
     malformed = markupscan.malformed(old_html)
     if malformed:
@@ -110,7 +118,8 @@ def compare_html(name, a, b, tolerance):
                   summary=summary, details=lookalikes + notes, diff=diff)
 
 
-def _page_text(old, new, diff, tolerance, *, hidden_added):
+def _page_text(old: textdiff.Page, new: textdiff.Page, diff: list[str], tolerance: Tolerance,
+               *, hidden_added: bool) -> tuple[str, bool]:
     """(what to say of the page outside its SVGs, whether that fails), of
     two textdiff.Page: whether what a reader sees differs, or only hidden
     text, or only characters that look alike."""
@@ -130,16 +139,18 @@ def _page_text(old, new, diff, tolerance, *, hidden_added):
     return "visible text changed", True
 
 
-def _shown_text(lines):
+def _shown_text(lines: list[str]) -> str:
     """The page's visible lines as one text: an element that hides text
     breaks the line it stands in, which is no change of what is seen."""
     return " ".join(line for line in lines if not line.startswith(textdiff.HIDDEN))
 
 
-def _inline_svgs(old_svgs, new_svgs, tolerance):
+def _inline_svgs(old_svgs: list[tuple[str | None, str]], new_svgs: list[tuple[str | None, str]],
+                 tolerance: Tolerance) -> tuple[list[str], bool]:
     """(notes on the inline SVGs that differ, paired in page order; whether
     any of that fails)."""
-    notes, fails = [], len(old_svgs) != len(new_svgs)
+    notes: list[str] = []
+    fails = len(old_svgs) != len(new_svgs)
     if fails:
         notes.append(f"inline SVGs: {len(old_svgs)} → {len(new_svgs)}")
     for i, ((old_name, old), (new_name, new)) in enumerate(zip(old_svgs, new_svgs), 1):
@@ -157,18 +168,19 @@ def _inline_svgs(old_svgs, new_svgs, tolerance):
     return notes, fails
 
 
-def compare_pdf(name, a, b, tolerance):
+def compare_pdf(name: str, a: bytes, b: bytes, tolerance: Tolerance) -> FileResult:
     old_facts, new_facts = pdfscan.scan(a), pdfscan.scan(b)
     findings = pdfscan.differences(old_facts, new_facts, a, b)
-    if old_facts.error or new_facts.error:
+    old_document, new_document = old_facts.document, new_facts.document
+    if old_facts.error or new_facts.error or old_document is None or new_document is None:
         return judged(name, tolerance, fails=True, summary="; ".join(findings))
-    too_large = _beyond_page_limits(old_facts.document, new_facts.document)
+    too_large = _beyond_page_limits(old_document, new_document)
     if too_large:
         return judged(name, tolerance, fails=True, summary="; ".join([*too_large, *findings]))
     # Content streams are read operation by operation only where rtol is all
     # that may forgive them; the rendering tolerance judges them by their look.
     by_operation = tolerance.rtol > 0 and tolerance.rendering_rms is None
-    structure = pdfstructure.compare(old_facts.document, new_facts.document,
+    structure = pdfstructure.compare(old_document, new_document,
                                      rtol=tolerance.rtol, tokens=by_operation)
     old_text, new_text = raster.pdf_page_texts(a), raster.pdf_page_texts(b)
     diff = textdiff.unified_diff(_page_lines(old_text), _page_lines(new_text),
@@ -199,9 +211,9 @@ def compare_pdf(name, a, b, tolerance):
                   diff=diff if text_fails else [])
 
 
-def _beyond_page_limits(*documents):
+def _beyond_page_limits(*documents: pdfread.Document) -> list[str]:
     """What makes either document too large to rasterise, as findings."""
-    found = []
+    found: list[str] = []
     for who, document in zip(("it", "a fresh build"), documents):
         try:
             pdfread.page_limits(document)
@@ -210,11 +222,11 @@ def _beyond_page_limits(*documents):
     return found
 
 
-def _pdf_content(changes, *, text_changed, shown=3):
+def _pdf_content(changes: list[ContentChange], *, text_changed: bool, shown: int = 3) -> list[str]:
     """What the content streams draw differently beyond rtol, as findings:
     an operator, a name, a number beyond rtol; and changed shown strings
     where the text reads the same (text that changed is the text's to judge)."""
-    found = []
+    found: list[str] = []
     for change in changes:
         if change.changes:
             found.append(f"{change.where}: {'; '.join(change.changes)}")
@@ -225,7 +237,8 @@ def _pdf_content(changes, *, text_changed, shown=3):
     return found
 
 
-def _pdf_text(old_pages, new_pages, tolerance):
+def _pdf_text(old_pages: list[str], new_pages: list[str],
+              tolerance: Tolerance) -> tuple[str, bool]:
     """(what to say of the PDF's text, whether that fails).  Text is compared
     word by word: line ends are layout, which the pages show."""
     old = "\f".join(" ".join(page.split()) for page in old_pages)
@@ -239,9 +252,11 @@ def _pdf_text(old_pages, new_pages, tolerance):
     return "text changed", True
 
 
-def _pdf_pages(old_pages, new_pages, tolerance):
+def _pdf_pages(old_pages: list[NDArray[np.uint8]], new_pages: list[NDArray[np.uint8]],
+               tolerance: Tolerance) -> tuple[str, list[str], bool]:
     """(what to say of the rendering, notes per page, whether that fails)."""
-    notes, worst, differing = [], 0.0, 0
+    notes: list[str] = []
+    worst, differing = 0.0, 0
     fails = len(old_pages) != len(new_pages)
     if fails:
         notes.append(f"pages: {len(old_pages)} → {len(new_pages)}")
@@ -258,7 +273,7 @@ def _pdf_pages(old_pages, new_pages, tolerance):
         worst = max(worst, rms)
         notes.append(f"page {i}: changed, RMS {rms:.3g} (of 255)")
     allowed = tolerance.picture_rms
-    fails = fails or (differing and (allowed is None or worst > allowed))
+    fails = fails or (differing > 0 and (allowed is None or worst > allowed))
     shared = min(len(old_pages), len(new_pages))
     if fails:
         if len(old_pages) != len(new_pages):
@@ -272,15 +287,15 @@ def _pdf_pages(old_pages, new_pages, tolerance):
             notes, False)
 
 
-def _page_lines(texts):
-    lines = []
+def _page_lines(texts: list[str]) -> list[str]:
+    lines: list[str] = []
     for number, text in enumerate(texts, 1):
         lines.append(f"[page {number}]")
         lines.extend(line.strip() for line in text.splitlines() if line.strip())
     return lines
 
 
-def _added_markup(old, new):
+def _added_markup(old: str, new: str) -> list[str]:
     """What only ``old`` holds, of hidden markup and of active or foreign
     content: ["hidden markup added: …", "added: …"], each if any."""
     (old_active, old_hidden), (new_active, new_hidden) = markupscan.scan(old), \
@@ -291,11 +306,11 @@ def _added_markup(old, new):
             *([f"added: {_some(active)}"] if active else [])]
 
 
-def _some(labels, shown=8):
+def _some(labels: Sequence[str], shown: int = 8) -> str:
     """The first few ``labels``, and how many more there are."""
     more = f" and {len(labels) - shown} more" if len(labels) > shown else ""
     return ", ".join(labels[:shown]) + more
 
 
-def _count(n, one):
+def _count(n: int, one: str) -> str:
     return f"{n} {one if n == 1 else one + 's'}"

@@ -11,6 +11,7 @@ that predate a key simply lack it; only names both record are compared.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 NAMES = {"pango": "Pango", "harfbuzz": "HarfBuzz", "freetype": "FreeType",
          "fontconfig": "Fontconfig", "fribidi": "FriBidi", "cairo": "cairo",
@@ -19,13 +20,13 @@ NAMES = {"pango": "Pango", "harfbuzz": "HarfBuzz", "freetype": "FreeType",
          "pillow": "Pillow", "labreport": "labreport"}
 
 
-def provenance_notes(old_metrics, new_metrics):
+def provenance_notes(old_metrics: bytes | None, new_metrics: bytes | None) -> list[str]:
     """Lines naming what differs in the provenance of two metrics.json files
     (bytes, or None when missing); ``new`` is the build made on this machine."""
     old, new = _provenance(old_metrics), _provenance(new_metrics)
     if old is None or new is None:
         return []
-    notes = []
+    notes: list[str] = []
     old_env, new_env = _environment(old), _environment(new)
     differing = [k for k in new_env if k in old_env and old_env[k] != new_env[k]]
     if differing:
@@ -40,7 +41,7 @@ def provenance_notes(old_metrics, new_metrics):
     return notes
 
 
-def _provenance(metrics):
+def _provenance(metrics: bytes | None) -> dict[str, Any] | None:  # JSON from outside
     if metrics is None:
         return None
     try:
@@ -50,23 +51,24 @@ def _provenance(metrics):
     return provenance if isinstance(provenance, dict) else None
 
 
-def _environment(provenance):
+def _environment(provenance: dict[str, Any]) -> dict[str, Any]:
     """{name: version} from the provenance's own python and numpy keys and
     its ``environment`` dict, which has the last word."""
-    versions = {k: provenance[k] for k in ("python", "numpy", "labreport") if k in provenance}
+    versions: dict[str, Any] = {k: provenance[k] for k in ("python", "numpy", "labreport")
+                                if k in provenance}
     environment = provenance.get("environment")
     if isinstance(environment, dict):
         versions.update(environment)
     return versions
 
 
-def _versions(versions, names):
+def _versions(versions: dict[str, Any], names: list[str]) -> str:
     spelled = [f"{NAMES.get(n, n)} {versions[n]}" if versions[n] is not None
                else f"no known {NAMES.get(n, n)}" for n in names]
     return ", ".join(spelled[:-1]) + (" and " if len(spelled) > 1 else "") + spelled[-1]
 
 
-def _source(provenance):
+def _source(provenance: dict[str, Any]) -> str:
     commit = provenance.get("commit") or "unknown"
     where = "an unknown commit" if commit == "unknown" else f"commit {commit}"
     return where + (" with uncommitted changes" if provenance.get("modified") else "")

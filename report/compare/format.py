@@ -25,7 +25,10 @@ from typing import TYPE_CHECKING
 from report.compare.valuediff import as_number
 
 if TYPE_CHECKING:
-    from report.compare.comparison import Comparison
+    from collections.abc import Sequence
+
+    from report.compare.comparison import Comparison, FileResult
+    from report.compare.valuediff import Change
 
 TABLE_ROWS = 20   # changed values shown per file; the rest are counted
 INDENT = "    "
@@ -38,18 +41,19 @@ COUNTED = (("changed", "changed"), ("added", "missing"), ("deleted", "no longer 
 _UNSHOWN = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
 
 
-def format_comparison(c: Comparison, *, old_label=None, new_label=None) -> str:
+def format_comparison(c: Comparison, *, old_label: str | None = None,
+                      new_label: str | None = None) -> str:
     """``c`` as plain text.  ``old_label`` and ``new_label`` name the two
     sides (default: their paths)."""
-    old_label = shown(old_label or str(c.old))
-    new_label = shown(new_label or str(c.new))
+    old_shown = shown(old_label or str(c.old))
+    new_shown = shown(new_label or str(c.new))
     files = c.files
     if c.identical:
         return f"identical: {_plural(len(files), 'file')} compared"
     notes = [f"  {shown(note)}" for note in c.notes]
     if c.passes:
         tolerated = [f for f in files if f.status == "tolerated"]
-        head = (f"{old_label}: matches {new_label} within {c.tolerance.describe()}: "
+        head = (f"{old_shown}: matches {new_shown} within {c.tolerance.describe()}: "
                 f"{len(tolerated)} of {_plural(len(files), 'file')} differ within it")
         return "\n".join([head, *(f"  {shown(f.path)}: {shown(f.summary)}" for f in tolerated),
                           *notes])
@@ -57,16 +61,16 @@ def format_comparison(c: Comparison, *, old_label=None, new_label=None) -> str:
               if status == "changed" or c.count(status)]
     counts += [f"{c.count(s)} {s}" for s in ("tolerated", "unchanged")
                if s == "unchanged" or c.count(s)]
-    sections = ["\n".join([f"outputs differ: {', '.join(counts)}", f"  old: {old_label}",
-                           f"  new: {new_label}", *notes])]
+    sections = ["\n".join([f"outputs differ: {', '.join(counts)}", f"  old: {old_shown}",
+                           f"  new: {new_shown}", *notes])]
     sections += [_file_section(f) for f in files if f.status not in ("unchanged", "tolerated")]
-    tolerated = [shown(f.header) for f in files if f.status == "tolerated"]
-    if tolerated:
-        sections.append("\n".join(tolerated))
+    headers = [shown(f.header) for f in files if f.status == "tolerated"]
+    if headers:
+        sections.append("\n".join(headers))
     return "\n\n".join(sections)
 
 
-def shown(text):
+def shown(text: str) -> str:
     """``text`` with every character that shows no glyph, or would act on a
     terminal, spelt ``⟨U+XXXX⟩``; a line break too, so one line stays one."""
     if text.isprintable():  # the common case, and quick
@@ -75,7 +79,7 @@ def shown(text):
                    for ch in text)
 
 
-def _file_section(result):
+def _file_section(result: FileResult) -> str:
     lines = [result.header]
     if result.changes:
         lines += [INDENT + row for row in _table(result.changes, result.where_names)]
@@ -84,7 +88,7 @@ def _file_section(result):
     return "\n".join(shown(line) for line in lines)
 
 
-def _table(changes, where_names):
+def _table(changes: Sequence[Change], where_names: tuple[str, ...]) -> list[str]:
     """Aligned rows: where…, old, new, rel. change; numbers to the right."""
     header = [*where_names, "old", "new", "rel. change"]
     rows = [[*map(str, ch.where), *_old_new(ch.old, ch.new), _rel(ch.rel)]
@@ -92,7 +96,7 @@ def _table(changes, where_names):
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     first_number = len(where_names)
 
-    def line(cells):
+    def line(cells: list[str]) -> str:
         return "  ".join(cell.rjust(w) if i >= first_number else cell.ljust(w)
                          for i, (cell, w) in enumerate(zip(cells, widths))).rstrip()
 
@@ -102,13 +106,13 @@ def _table(changes, where_names):
     return out
 
 
-def _old_new(old, new):
+def _old_new(old: object, new: object) -> tuple[str, str]:
     """Both values to 6 significant digits, or in full if that hides the change."""
     short = (_value(old, ".6g"), _value(new, ".6g"))
     return short if short[0] != short[1] else (_value(old, "r"), _value(new, "r"))
 
 
-def _value(value, spec):
+def _value(value: object, spec: str) -> str:
     if isinstance(value, str) and as_number(value) is not None:
         return value  # "nan", "inf": a number JSON cannot spell
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -116,9 +120,9 @@ def _value(value, spec):
     return json.dumps(value)
 
 
-def _rel(rel):
+def _rel(rel: float | None) -> str:
     return "" if rel is None else f"{rel:+.6g}"
 
 
-def _plural(n, word):
+def _plural(n: int, word: str) -> str:
     return f"{n} {word if n == 1 else word + 's'}"

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from html.parser import HTMLParser
 
 FOREIGN_ELEMENTS = frozenset(("script", "iframe", "object", "embed", "foreignobject",
@@ -55,18 +56,18 @@ _ZERO = ("opacity", "font-size")
 MAX_DEPTH = 200  # of nested elements in an SVG; a figure's are under 20
 
 
-def active_content(text):
+def active_content(text: str) -> Counter[str]:
     """Counter of labelled active or foreign content in the markup ``text``."""
     return scan(text)[0]
 
 
-def hidden_content(text):
+def hidden_content(text: str) -> Counter[str]:
     """Counter of the elements of the markup ``text`` that hide what they
     hold, labelled as written: ``<div hidden>``, ``<p style="display:none">``."""
     return scan(text)[1]
 
 
-def scan(text):
+def scan(text: str) -> tuple[Counter[str], Counter[str]]:
     """(active_content, hidden_content) of the markup ``text``, in one pass."""
     scanner = _Scanner()
     scanner.feed(text)
@@ -74,7 +75,7 @@ def scan(text):
     return scanner.found, scanner.hidden
 
 
-def hiding(tag, attrs):
+def hiding(tag: str, attrs: Iterable[tuple[str, str | None]]) -> str | None:
     """How the element ``<tag attrs>`` hides what it holds, as a label, or
     None if it does not.  ``attrs``: (name, value) pairs as HTMLParser gives."""
     tag = _local(tag)[:20]
@@ -91,7 +92,7 @@ def hiding(tag, attrs):
     return None
 
 
-def _hiding_declaration(style):
+def _hiding_declaration(style: str) -> str | None:
     for declaration in style.split(";"):
         name, _, value = declaration.partition(":")
         name, value = name.strip(), value.replace("!important", "").strip()
@@ -100,7 +101,7 @@ def _hiding_declaration(style):
     return None
 
 
-def _hides(name, value):
+def _hides(name: str, value: str) -> bool:
     if name in _HIDING:
         return value in _HIDING[name]
     if name in _ZERO:
@@ -109,14 +110,14 @@ def _hides(name, value):
     return False
 
 
-def added(old, fresh):
+def added(old: Iterable[str], fresh: Iterable[str]) -> list[str]:
     """Labels ``old`` has more of than ``fresh``, each once, with a count
     when it is more than one: ``["<script>", "onload= (2)"]``."""
     extra = Counter(old) - Counter(fresh)
     return [label if n == 1 else f"{label} ({n})" for label, n in extra.items()]
 
 
-def is_external(reference):
+def is_external(reference: str) -> bool:
     """A reference that leaves the document: anything but ``#…``, ``data:…``
     or nothing."""
     reference = reference.strip()
@@ -125,13 +126,13 @@ def is_external(reference):
 
 
 class _Scanner(HTMLParser):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.found = Counter()
-        self.hidden = Counter()
+        self.found: Counter[str] = Counter()
+        self.hidden: Counter[str] = Counter()
         self.in_style = 0
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         hides = hiding(tag, attrs)
         if hides:
             self.hidden[hides] += 1
@@ -143,20 +144,20 @@ class _Scanner(HTMLParser):
         for name, value in attrs:
             self._attribute(tag, _local(name), value or "")
 
-    def handle_startendtag(self, tag, attrs):
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
         if _local(tag) == "style":
             self.in_style -= 1
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if _local(tag) == "style" and self.in_style:
             self.in_style -= 1
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self.in_style:
             self._css(data)
 
-    def _attribute(self, tag, name, value):
+    def _attribute(self, tag: str, name: str, value: str) -> None:
         if name.startswith("on"):
             self.found[f"{name}="] += 1
         if tag == "meta" and name == "http-equiv":
@@ -169,14 +170,14 @@ class _Scanner(HTMLParser):
         if name == "style":
             self._css(value)
 
-    def _css(self, css):
+    def _css(self, css: str) -> None:
         for match in _CSS_URL.finditer(css):
             url = match.group("url") if match.group("imp") is None else match.group("imp")[1:-1]
             if match.group("imp") is not None or is_external(url):
                 self.found[f"external reference {url.strip()[:80]}"] += 1
 
 
-def _local(name):
+def _local(name: str) -> str:
     """A tag or attribute name without its namespace prefix, lower case."""
     return name.rsplit(":", 1)[-1].lower()
 
@@ -199,7 +200,7 @@ _RAW_TEXT = ("script", "style")  # read to their end tag by html.parser
 _DTD = ("ENTITY", "ELEMENT", "ATTLIST", "NOTATION")
 
 
-def malformed(text, *, xml=False):
+def malformed(text: str, *, xml: bool = False) -> str | None:
     """Why the markup ``text`` is not given to a parser, or None: a tag,
     comment or declaration that does not close, an entity declaration or a
     document type with its own declarations; with ``xml`` (an SVG) also a

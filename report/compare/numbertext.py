@@ -32,10 +32,12 @@ NUMBER = re.compile(rf"""
 """, re.VERBOSE)
 
 
-def split(text):
+def split(text: str) -> tuple[list[str], list[tuple[str, float]]]:
     """``(words, numbers)``: the text between numbers (one more piece than
     there are numbers) and each number as ``(spelling, value)``."""
-    words, numbers, start = [], [], 0
+    words: list[str] = []
+    numbers: list[tuple[str, float]] = []
+    start = 0
     for match in NUMBER.finditer(text):
         words.append(text[start:match.start()])
         numbers.append((match.group(), _value(match)))
@@ -57,12 +59,12 @@ class NumberDiff:
     largest: float = 0.0
 
     @property
-    def only_numbers_within(self):
+    def only_numbers_within(self) -> bool:
         """The texts differ, if at all, only in numbers within rtol."""
         return self.same_words and not self.beyond and not self.respelled
 
 
-def compare(old_text, new_text, rtol=0.0):
+def compare(old_text: str, new_text: str, rtol: float = 0.0) -> NumberDiff:
     """The NumberDiff of two texts."""
     old_words, old_numbers = split(old_text)
     new_words, new_numbers = split(new_text)
@@ -83,7 +85,7 @@ def compare(old_text, new_text, rtol=0.0):
     return NumberDiff(True, within, beyond, respelled, largest)
 
 
-def _value(match):
+def _value(match: re.Match[str]) -> float:
     exponent = (match.group("exp") or match.group("sup") or "0").translate(_SUPERSCRIPTS)
     sign = "-" if match.group("sign") in ("-", MINUS) else ""
     # float() of the whole spelling, so that "1.5e-09" is the float it names

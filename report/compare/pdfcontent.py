@@ -13,9 +13,11 @@ report.compare.pdfstructure shares.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from report.compare import pdfsyntax
+from report.compare.pdfsyntax import Operator, PdfValue
 
 SHOWN_TEXT = frozenset(("Tj", "TJ", "'", '"'))   # operators whose strings are shown text
 
@@ -25,13 +27,13 @@ class ContentChange:
     """How one content stream differs: ``changes`` beyond the tolerance
     (words), whether its shown text differs, numbers within rtol."""
     where: str
-    changes: list = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
     shown_text: bool = False
     numbers_within: int = 0
     largest: float = 0.0
 
 
-def compare(ours, theirs, *, rtol, where):
+def compare(ours: bytes, theirs: bytes, *, rtol: float, where: str) -> ContentChange:
     """The ContentChange of two content streams (bytes): ``ours`` the file's,
     ``theirs`` a fresh build's; ``where`` names them."""
     change = ContentChange(where)
@@ -43,9 +45,12 @@ def compare(ours, theirs, *, rtol, where):
     return change
 
 
-def _compare_operations(ours, theirs, rtol, change):
+def _compare_operations(ours: Iterator[tuple[Operator, list[PdfValue]]],
+                        theirs: Iterator[tuple[Operator, list[PdfValue]]], rtol: float,
+                        change: ContentChange) -> None:
     """Fill ``change`` from two streams of (operator, operands)."""
-    beyond, example = 0, None
+    beyond = 0
+    example: str | None = None
     for index, (a, b) in enumerate(itertools.zip_longest(ours, theirs)):
         if a is None or b is None:
             extra = 1 + sum(1 for _ in (ours if b is None else theirs))
@@ -79,12 +84,12 @@ def _compare_operations(ours, theirs, rtol, change):
                                  f" (first: {example})")
 
 
-def _numbers_apart(a, b):
+def _numbers_apart(a: list[PdfValue], b: list[PdfValue]) -> list[tuple[float, float]] | None:
     """[(x, y)] of the numbers that differ between operand lists ``a`` and
     ``b``, or None if anything else does."""
     if len(a) != len(b):
         return None
-    pairs = []
+    pairs: list[tuple[float, float]] = []
     for x, y in zip(a, b):
         if is_number(x) and is_number(y):
             if x != y:
@@ -106,7 +111,7 @@ def _numbers_apart(a, b):
     return pairs
 
 
-def _operands(args):
+def _operands(args: list[PdfValue]) -> str:
     text = " ".join(short(v) if is_scalar(v) else "[…]" if isinstance(v, list) else "<<…>>"
                     for v in args)
     return text[:60] + ("…" if len(text) > 60 else "") if text else "none"
@@ -118,22 +123,22 @@ def _operands(args):
 QUOTED = 60   # characters of a text shown
 
 
-def is_number(value):
+def is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def is_scalar(value):
+def is_scalar(value: object) -> bool:
     return value is None or isinstance(value, (int, float, str, bytes))
 
 
-def same(a, b):
+def same(a: object, b: object) -> bool:
     """Whether two values are equal, numbers by value (1 is 1.0), others by type too."""
     if is_number(a) and is_number(b):
         return a == b
     return type(a) is type(b) and a == b
 
 
-def short(value):
+def short(value: object) -> str:
     """A value as a grader reads it: a string quoted, a number to 6 digits."""
     if isinstance(value, bytes):
         return quote(value)
@@ -148,7 +153,7 @@ def short(value):
     return str(value)
 
 
-def quote(value, start=0):
+def quote(value: object, start: int = 0) -> str:
     """A text string quoted, QUOTED characters of it from about ``start``."""
     text = " ".join((pdfsyntax.text(value) if isinstance(value, (bytes, str))
                      else short(value)).split())
@@ -158,7 +163,7 @@ def quote(value, start=0):
             + ("…" if start + QUOTED < len(text) else "") + "'")
 
 
-def quote_change(was, now):
+def quote_change(was: PdfValue, now: PdfValue) -> tuple[str, str]:
     """Two text strings quoted around where they first differ."""
     texts = [" ".join(pdfsyntax.text(v).split()) for v in (was, now)]
     common = next((i for i, (x, y) in enumerate(zip(*texts)) if x != y), min(map(len, texts)))
@@ -166,5 +171,5 @@ def quote_change(was, now):
     return quote(was, start), quote(now, start)
 
 
-def count(n, one):
+def count(n: int, one: str) -> str:
     return f"{n} {one if n == 1 else one + 's'}"

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 
 from report.compare import pdfread
+from report.compare.pdfread import PdfValue
 
 ENTRIES_MAX = 100_000     # widths or Unicode values read from one font
 PROGRAM_MAX = 2 * 2**20   # bytes of a font program read glyph by glyph (a whole one: 750 KB)
@@ -25,19 +27,20 @@ _SUBSET_TAG = re.compile(r"/[A-Z]{6}\+")
 _HINTING = ("fpgm", "prep", "cvt ")
 
 
-def same_but_subset_tag(ours, theirs):
+def same_but_subset_tag(ours: PdfValue, theirs: PdfValue) -> bool:
     """Whether two font names are one font's, subset apart (/ABCDEF+Serif)."""
     return (isinstance(ours, str) and isinstance(theirs, str)
             and _SUBSET_TAG.sub("/", ours, 1) == _SUBSET_TAG.sub("/", theirs, 1))
 
 
-def widths_agree(ours, theirs, resolve):
+def widths_agree(ours: PdfValue, theirs: PdfValue,
+                 resolve: Callable[[PdfValue], PdfValue]) -> bool:
     """Whether two /W arrays give the glyphs both list the same widths."""
     a, b = _widths(ours, resolve), _widths(theirs, resolve)
     return a is not None and b is not None and all(a[c] == b[c] for c in a.keys() & b.keys())
 
 
-def unicode_maps_agree(ours, theirs):
+def unicode_maps_agree(ours: bytes, theirs: bytes) -> bool:
     """Whether two /ToUnicode CMaps (data) map the codes both map alike."""
     if max(len(ours), len(theirs)) > CMAP_MAX:
         return False
@@ -45,7 +48,7 @@ def unicode_maps_agree(ours, theirs):
     return a is not None and b is not None and all(a[c] == b[c] for c in a.keys() & b.keys())
 
 
-def programs_agree(ours, theirs):
+def programs_agree(ours: bytes, theirs: bytes) -> bool:
     """Whether two TrueType or OpenType programs draw every glyph both
     carry alike, with the same units, widths and hinting programs."""
     from fontTools.pens.recordingPen import RecordingPen
@@ -67,7 +70,7 @@ def programs_agree(ours, theirs):
         orders = [font.getGlyphOrder() for font in fonts]
         glyph_sets = [font.getGlyphSet() for font in fonts]
         for names in zip(*orders):
-            drawn = []
+            drawn: list[tuple[object, object]] = []
             for name, glyph_set in zip(names, glyph_sets):
                 pen = RecordingPen()
                 glyph_set[name].draw(pen)
@@ -79,7 +82,7 @@ def programs_agree(ours, theirs):
         return False
 
 
-def coverage_only(part, ours, theirs):
+def coverage_only(part: str | int | None, ours: bytes, theirs: bytes) -> bool:
     """Whether a font's ``part`` (/FontFile2, /ToUnicode, /CIDSet ...: its key)
     differs only in the glyphs it carries, given both versions of its data."""
     if part in ("/FontFile2", "/FontFile3"):
@@ -89,7 +92,7 @@ def coverage_only(part, ours, theirs):
     return part == "/CIDSet"  # one bit for each glyph carried
 
 
-def undated(data):
+def undated(data: bytes) -> bytes:
     """A TrueType or OpenType font program without the time it was cut: its
     'head' table's modified date, and the checksums that follow from it
     (a font subsetter stamps the time it ran; the glyphs are what matter)."""
@@ -107,12 +110,14 @@ def undated(data):
     return bytes(out)
 
 
-def _widths(array, resolve):
+def _widths(array: PdfValue,
+            resolve: Callable[[PdfValue], PdfValue]) -> dict[int, PdfValue] | None:
     """{glyph: width} of a /W array, or None if it cannot be read."""
     array = resolve(array)
     if not isinstance(array, list):
         return None
-    widths, i = {}, 0
+    widths: dict[int, PdfValue] = {}
+    i = 0
     while i < len(array):
         first = resolve(array[i])
         following = resolve(array[i + 1]) if i + 1 < len(array) else None
@@ -133,9 +138,11 @@ def _widths(array, resolve):
     return widths
 
 
-def _unicode_map(data):
+def _unicode_map(data: bytes) -> dict[int, PdfValue] | None:
     """{code: Unicode value (bytes)} of a ToUnicode CMap, or None."""
-    found, section, values = {}, None, []
+    found: dict[int, PdfValue] = {}
+    section: str | None = None
+    values: list[PdfValue] = []
     try:
         for operator, operands in pdfread.operations(data):
             if operator in ("beginbfchar", "beginbfrange"):
@@ -156,7 +163,7 @@ def _unicode_map(data):
     return found
 
 
-def _read_entry(found, entry):
+def _read_entry(found: dict[int, PdfValue], entry: list[PdfValue]) -> bool:
     codes = [int.from_bytes(v, "big") for v in entry[:2] if isinstance(v, bytes)]
     if len(entry) == 2 and len(codes) == 2:  # bfchar: <code> <unicode>
         found[codes[0]] = entry[1]

@@ -31,10 +31,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal, TypeAlias
 
-from report.compare.pdfsyntax import (  # noqa: F401 - what a reader's callers meet too
-    DELIMITERS, WHITE, MiB, Name, Operator, Ref, Stream, TooLarge, Unreadable, inflate,
-    operations, parse_values, size_text, text, unpredict)
+from report.compare.pdfsyntax import (
+    DELIMITERS, WHITE, MiB, Name, Operator, PdfValue, Ref, Stream, TooLarge, Unreadable,
+    inflate, operations, parse_values, size_text, text, unpredict)
+
+__all__ = [
+    # pdfsyntax's, passed on: what a reader's callers meet too
+    "DELIMITERS", "WHITE", "MiB", "Name", "Operator", "PdfValue", "Ref", "Stream", "TooLarge",
+    "Unreadable", "inflate", "operations", "parse_values", "size_text", "text", "unpredict",
+    # this module's
+    "A4_AREA", "FLATE", "KEPT_ENCODED", "LIMITS", "Document", "Found", "Limits", "Page",
+    "XrefEntry", "embedded_files", "page_limits", "page_size_limit", "read"]
 
 A4_AREA = 595.28 * 841.89  # pt²
 FLATE = ("/FlateDecode", "/Fl")
@@ -56,6 +65,16 @@ class Limits:
 
 LIMITS = Limits()
 
+# A cross-reference entry: at an offset in the file (with the generation the
+# table gives, None where the file's own headers stand in for a table), in an
+# object stream (at an index), or free.
+XrefEntry: TypeAlias = (tuple[Literal["at"], int, int | None] | tuple[Literal["in"], int, int]
+                        | tuple[Literal["free"]])
+# An object read at an offset: (number, value, generation).
+Found: TypeAlias = tuple[int, PdfValue, int]
+# Pages: (Ref or None, page dictionary, inherited attributes).
+Page: TypeAlias = tuple[Ref | None, dict[str, PdfValue], dict[str, PdfValue]]
+
 
 # --- the document --------------------------------------------------------------------------
 
@@ -72,22 +91,22 @@ _TRAILER = re.compile(rb"[" + WHITE + rb"]*trailer")
 class Document:
     """A PDF's objects, read on demand within ``limits``; see ``read``."""
 
-    def __init__(self, data, limits=LIMITS):
+    def __init__(self, data: bytes, limits: Limits = LIMITS) -> None:
         self.data, self.limits = bytes(data), limits
         self.inflated = 0          # bytes inflated by the sweep
         self.values = [0]
-        self.xref = {}             # number -> ("at", offset, generation),
-                                   # ("in", object stream, index) or ("free",)
-        self.trailer = {}
-        self.found = {}            # number -> offset of its last header in the file
+        self.xref: dict[int, XrefEntry] = {}
+        self.trailer: dict[str, PdfValue] = {}
+        self.found: dict[int, int] = {}  # number -> offset of its last header in the file
         self.object_count = 0
-        self._at = {}              # offset -> (number, value, generation)
-        self._streams = {}         # object stream number -> ([(number, value)], {number: value})
-        self._reading = set()      # offsets being read: a /Length that refers to its stream
+        self._at: dict[int, Found | None] = {}  # offset -> (number, value, generation)
+        # object stream number -> ([(number, value)], {number: value})
+        self._streams: dict[int, tuple[list[tuple[int, PdfValue]], dict[int, PdfValue]]] = {}
+        self._reading: set[int] = set()  # offsets being read: a /Length that refers to its stream
 
     # objects
 
-    def resolve(self, value):
+    def resolve(self, value: PdfValue) -> PdfValue:
         """``value``, or the object it refers to (None for a missing one)."""
         hops = 0
         while isinstance(value, Ref):
@@ -97,14 +116,14 @@ class Document:
                 raise Unreadable("a reference that refers to itself")
         return value
 
-    def get(self, dictionary, key, default=None):
+    def get(self, dictionary: PdfValue, key: str, default: PdfValue = None) -> PdfValue:
         """``dictionary[key]``, resolved; ``default`` when absent or null."""
         if not isinstance(dictionary, dict):
             return default
         value = self.resolve(dictionary.get(key))
         return default if value is None else value
 
-    def object(self, number, generation=None):
+    def object(self, number: int, generation: int | None = None) -> PdfValue:
         """Object ``number`` as the cross-reference table has it (as the
         headers in the file have it if there is no table), or None: free,
         missing, or of another ``generation``, as readers take it."""
@@ -129,7 +148,7 @@ class Document:
             return objects[index][1]  # by its place, as the table gives it
         return by_number.get(number)
 
-    def _object_at(self, offset):
+    def _object_at(self, offset: int) -> Found | None:
         if offset in self._at:
             return self._at[offset]
         if offset in self._reading:
@@ -140,7 +159,7 @@ class Document:
         finally:
             self._reading.discard(offset)
 
-    def _read_object_at(self, offset):
+    def _read_object_at(self, offset: int) -> Found | None:
         m = _HEADER.match(self.data, offset)
         if not m:
             self._at[offset] = None
@@ -154,7 +173,7 @@ class Document:
         self._at[offset] = (number, value, int(m.group(2)))
         return self._at[offset]
 
-    def _stream(self, dictionary, pos, number):
+    def _stream(self, dictionary: dict[str, PdfValue], pos: int, number: int) -> Stream:
         if self.data[pos:pos + 2] == b"\r\n":
             pos += 2
         elif self.data[pos:pos + 1] in (b"\n", b"\r"):
@@ -167,7 +186,8 @@ class Document:
             end = m.start() if m else len(self.data)
         return Stream(dictionary, pos, end, number)
 
-    def _object_stream(self, number):
+    def _object_stream(self, number: int
+                       ) -> tuple[list[tuple[int, PdfValue]], dict[int, PdfValue]]:
         """([(number, value)] in order, {number: its first value}) of the
         objects in object stream ``number``."""
         if number in self._streams:
@@ -180,7 +200,8 @@ class Document:
             self._streams[number] = self._objects_in(found[1])
         return self._streams[number]
 
-    def _objects_in(self, stream):
+    def _objects_in(self, stream: Stream
+                    ) -> tuple[list[tuple[int, PdfValue]], dict[int, PdfValue]]:
         n, first = stream.dict.get("/N"), stream.dict.get("/First")
         if not (isinstance(n, int) and isinstance(first, int) and n >= 0 and first >= 0):
             raise Unreadable(f"object stream {stream.number} has no /N or /First")
@@ -189,7 +210,8 @@ class Document:
         head, _ = parse_values(data, 0, min(first, len(data)), limits=self.limits)
         pairs = [(head[i], head[i + 1]) for i in range(0, min(2 * n, len(head)) - 1, 2)
                  if type(head[i]) is int and type(head[i + 1]) is int]
-        objects, by_number = [], {}
+        objects: list[tuple[int, PdfValue]] = []
+        by_number: dict[int, PdfValue] = {}
         for i, (number, offset) in enumerate(pairs):
             start = first + offset
             end = first + pairs[i + 1][1] if i + 1 < len(pairs) else len(data)
@@ -199,14 +221,15 @@ class Document:
             by_number.setdefault(number, objects[-1][1])
         return objects, by_number
 
-    def _count(self, n):
+    def _count(self, n: int) -> None:
         self.object_count += n
         if self.object_count > self.limits.objects:
             raise TooLarge(f"more than {self.limits.objects:,} objects")
 
     # streams
 
-    def decoded(self, stream, *, limit=None, what=None):
+    def decoded(self, stream: Stream, *, limit: int | None = None,
+                what: str | None = None) -> bytes:
         """A stream's data, FlateDecode undone (an image's JPEG left as it
         is); at most ``limit`` bytes (default: the limit of one stream), else
         TooLarge naming it ``what`` (default: by its number)."""
@@ -225,7 +248,7 @@ class Document:
                 raise Unreadable(f"{what} is encoded with {name}, which a record never uses")
         return data
 
-    def _filters(self, stream):
+    def _filters(self, stream: Stream) -> tuple[list[PdfValue], list[PdfValue]]:
         filters = self.resolve(stream.dict.get("/Filter"))
         parms = self.resolve(stream.dict.get("/DecodeParms"))
         filters = [] if filters is None else filters if isinstance(filters, list) else [filters]
@@ -235,9 +258,9 @@ class Document:
 
     # the sweep
 
-    def sweep(self):
+    def sweep(self) -> None:
         """Every object and stream in the file, within the limits: see the module docstring."""
-        skip_until, starts = 0, set()
+        skip_until, starts = 0, set[int]()
         for m in _HEADER.finditer(self.data):
             if m.start() < skip_until:
                 continue  # inside the object before, or its stream's data
@@ -261,7 +284,7 @@ class Document:
                                          self.limits.stream_bytes,
                                          f"the stream at byte {m.end()}")))
 
-    def _try_object_at(self, offset):
+    def _try_object_at(self, offset: int) -> Found | None:
         """The object at ``offset``, or None if it cannot be parsed (a limit
         exceeded still raises)."""
         try:
@@ -272,7 +295,7 @@ class Document:
             self._at[offset] = None
             return None
 
-    def _measure(self, stream):
+    def _measure(self, stream: Stream) -> None:
         d = stream.dict
         if d.get("/Subtype") == "/Image":
             width, height = self.resolve(d.get("/Width")), self.resolve(d.get("/Height"))
@@ -286,10 +309,11 @@ class Document:
                                           what=f"an attachment (object {stream.number})")))
         else:
             self._budget(len(self.decoded(stream)))
-        if d.get("/Type") == "/ObjStm" and stream.number not in self._streams:
+        if d.get("/Type") == "/ObjStm" and stream.number is not None \
+                and stream.number not in self._streams:
             self._streams[stream.number] = self._objects_in(stream)
 
-    def _budget(self, n):
+    def _budget(self, n: int) -> None:
         self.inflated += n
         if self.inflated > self.limits.document_bytes:
             raise TooLarge(f"its streams inflate to more than "
@@ -297,11 +321,11 @@ class Document:
 
     # cross-reference tables
 
-    def read_xref(self):
+    def read_xref(self) -> None:
         """The latest revision's cross-reference entries and trailer; the
         headers found in the file stand in for a table that cannot be read."""
         starts = _STARTXREF.findall(self.data[-2048:]) or _STARTXREF.findall(self.data)
-        offset, seen = (int(starts[-1]) if starts else None), set()
+        offset, seen = (int(starts[-1]) if starts else None), set[int]()
         while offset is not None and offset not in seen and len(seen) < 64:
             seen.add(offset)
             try:
@@ -323,7 +347,7 @@ class Document:
             offset = previous if isinstance(previous, int) else None
         self.trailer.pop("/Prev", None)
 
-    def _xref_section(self, offset):
+    def _xref_section(self, offset: int) -> dict[str, PdfValue]:
         if self.data.startswith(b"xref", offset):
             return self._xref_table(offset + 4)
         found = self._object_at(offset)
@@ -343,7 +367,8 @@ class Document:
             if not (isinstance(first, int) and isinstance(count, int)):
                 raise Unreadable("a cross-reference stream with a damaged /Index")
             for number in range(first, first + min(count, (len(data) - pos) // max(row, 1))):
-                fields, at = [], pos
+                fields: list[int] = []
+                at = pos
                 for w in widths:
                     fields.append(int.from_bytes(data[at:at + w], "big"))
                     at += w
@@ -359,7 +384,7 @@ class Document:
                     self.xref[number] = ("free",)
         return d
 
-    def _xref_table(self, pos):
+    def _xref_table(self, pos: int) -> dict[str, PdfValue]:
         while True:
             m = _XREF_SUBSECTION.match(self.data, pos)
             if not m:
@@ -387,13 +412,14 @@ class Document:
 
     # pages
 
-    def pages(self):
+    def pages(self) -> list[Page]:
         """[(Ref or None, page dictionary, inherited attributes {key: value})]
         in order, at most one more than ``limits.pages``."""
-        found, seen = [], set()
+        found: list[Page] = []
+        seen: set[int] = set()
         inheritable = ("/MediaBox", "/CropBox", "/Resources", "/Rotate")
         root = self.catalog().get("/Pages")
-        stack = [(root, {})]
+        stack: list[tuple[PdfValue, dict[str, PdfValue]]] = [(root, {})]
         while stack:
             ref, inherited = stack.pop()
             node = self.resolve(ref)
@@ -411,11 +437,11 @@ class Document:
                     break
         return found
 
-    def catalog(self):
+    def catalog(self) -> PdfValue:
         return self.get(self.trailer, "/Root", {})
 
 
-def read(data, limits=LIMITS):
+def read(data: bytes, limits: Limits = LIMITS) -> Document:
     """The Document of the PDF ``data`` (bytes), swept within ``limits``:
     TooLarge beyond them, Unreadable if it cannot be read at all."""
     document = Document(data, limits)
@@ -430,13 +456,13 @@ def read(data, limits=LIMITS):
                     if isinstance(document.object(n), dict)
                     and document.object(n).get("/Type") == "/Catalog"]
         if catalogs:
-            document.trailer["/Root"] = Ref(max(catalogs, key=document.found.get), 0)
+            document.trailer["/Root"] = Ref(max(catalogs, key=document.found.__getitem__), 0)
     if not isinstance(document.catalog(), dict) or not document.catalog():
         raise Unreadable("no catalog (/Root)")
     return document
 
 
-def page_limits(document):
+def page_limits(document: Document) -> None:
     """TooLarge if the document has more pages than a record, or a page far
     larger than A4 (its /MediaBox or /CropBox, times /UserUnit)."""
     limits = document.limits
@@ -457,18 +483,19 @@ def page_limits(document):
                             abs(corners[3] - corners[1]) * unit, limits)
 
 
-def page_size_limit(number, width, height, limits=LIMITS):
+def page_size_limit(number: int, width: float, height: float, limits: Limits = LIMITS) -> None:
     """TooLarge if page ``number`` of ``width`` × ``height`` pt is far larger than A4."""
     if width * height > limits.page_area:
         raise TooLarge(f"page {number} is {width:.0f} × {height:.0f} pt, far larger "
                        f"than A4 (at most {limits.page_area / A4_AREA:g} times its area)")
 
 
-def embedded_files(document):
+def embedded_files(document: Document) -> list[tuple[PdfValue, PdfValue, Stream | None]]:
     """[(name, file specification, EmbeddedFile stream or None)] of the
     catalog's /EmbeddedFiles name tree, in its order."""
     names = document.get(document.get(document.catalog(), "/Names"), "/EmbeddedFiles")
-    found, stack, seen = [], [names], set()
+    found: list[tuple[PdfValue, PdfValue, Stream | None]] = []
+    stack, seen = [names], set[int]()
     while stack:
         node = stack.pop()
         if not isinstance(node, dict) or id(node) in seen:

@@ -34,9 +34,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from report.compare import pdfread
+from report.compare.pdfread import PdfValue
 
 RISKY_ACTIONS = frozenset(("/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToR",
                            "/GoToE", "/URI", "/RichMediaExecute", "/Rendition", "/Sound",
@@ -57,26 +59,26 @@ _UPDATE = re.compile(rb"startxref|\bxref\b|trailer|\d+\s+\d+\s+obj")
 @dataclass
 class PdfFacts:
     """What ``scan`` found; see the module docstring."""
-    active: Counter = field(default_factory=Counter)
-    raw_names: Counter = field(default_factory=Counter)
-    metadata: dict = field(default_factory=dict)
-    objects: Counter = field(default_factory=Counter)
+    active: Counter[str] = field(default_factory=Counter)
+    raw_names: Counter[str] = field(default_factory=Counter)
+    metadata: dict[str, str] = field(default_factory=dict)
+    objects: Counter[str] = field(default_factory=Counter)
     revisions: int = 0
     trailing: int = 0
     error: str | None = None
     too_large: bool = False
-    document: object = None
+    document: pdfread.Document | None = None
 
 
-def scan(data, limits=pdfread.LIMITS):
+def scan(data: bytes, limits: pdfread.Limits = pdfread.LIMITS) -> PdfFacts:
     """The PdfFacts of the PDF ``data`` (bytes)."""
     facts = PdfFacts(raw_names=_raw_names(data, limits),
                      revisions=len(_REVISION_END.findall(data)), trailing=_trailing(data))
     facts.objects["object headers in the file"] = len(
         _OBJECT_HEADER.findall(_STREAM.sub(b"stream endstream", data)))
     try:
-        facts.document = pdfread.read(data, limits)
-        _read_objects(facts.document, facts)
+        facts.document = document = pdfread.read(data, limits)
+        _read_objects(document, facts)
     except pdfread.TooLarge as e:
         facts.error, facts.too_large, facts.document = str(e), True, None
     except pdfread.Unreadable as e:
@@ -86,7 +88,8 @@ def scan(data, limits=pdfread.LIMITS):
     return facts
 
 
-def differences(old, fresh, old_bytes, fresh_bytes):
+def differences(old: PdfFacts, fresh: PdfFacts, old_bytes: bytes,
+                fresh_bytes: bytes) -> list[str]:
     """What ``old`` (the compared file) has that a fresh build does not, or
     lacks, as short readable findings; none of them is ever forgiven."""
     findings = _revision_findings(old, fresh, old_bytes, fresh_bytes)
@@ -118,19 +121,20 @@ def differences(old, fresh, old_bytes, fresh_bytes):
     return findings
 
 
-def _unreadable(who, facts):
+def _unreadable(who: str, facts: PdfFacts) -> str:
     if facts.too_large:
         return f"{who} is too large to compare: {facts.error}"
     return f"{who} cannot be read as a PDF ({facts.error})"
 
 
-def _revision_findings(old, fresh, old_bytes, fresh_bytes):
+def _revision_findings(old: PdfFacts, fresh: PdfFacts, old_bytes: bytes,
+                       fresh_bytes: bytes) -> list[str]:
     if len(old_bytes) > len(fresh_bytes) and old_bytes.startswith(fresh_bytes):
         extra = old_bytes[len(fresh_bytes):]
         kind = " (an incremental update)" if _UPDATE.search(extra) else ""
         return [f"{len(extra)} {'byte' if len(extra) == 1 else 'bytes'} appended after "
                 f"%%EOF{kind}"]
-    findings = []
+    findings: list[str] = []
     if old.revisions > fresh.revisions:
         findings.append(f"an incremental update a fresh build does not have "
                         f"({old.revisions} revisions, a fresh build {fresh.revisions})")
@@ -141,7 +145,7 @@ def _revision_findings(old, fresh, old_bytes, fresh_bytes):
     return findings
 
 
-def _more(counts, than):
+def _more(counts: Counter[str], than: Counter[str]) -> Iterator[str]:
     extra = counts - than
     for label, n in extra.items():
         yield label if n == 1 else f"{label} ({n})"
@@ -149,9 +153,9 @@ def _more(counts, than):
 
 # --- every object ------------------------------------------------------------------
 
-def _read_objects(document, facts):
+def _read_objects(document: pdfread.Document, facts: PdfFacts) -> None:
     numbers = sorted(document.xref) or sorted(document.found)  # what readers list
-    objects = []
+    objects: list[PdfValue] = []
     for number in numbers:
         obj = document.object(number)
         if obj is not None:
@@ -161,9 +165,10 @@ def _read_objects(document, facts):
     facts.metadata = _metadata(document)
 
 
-def _active(document, objects):
+def _active(document: pdfread.Document, objects: list[PdfValue]) -> Counter[str]:
     dicts = [d for obj in objects for d in _dicts(obj)]
-    labels, told = Counter(), set()  # ids of actions already told as a trigger's
+    labels: Counter[str] = Counter()
+    told: set[int] = set()  # ids of actions already told as a trigger's
     for d in dicts:
         for trigger in ("/OpenAction", "/AA"):
             if trigger in d:
@@ -197,10 +202,11 @@ def _active(document, objects):
     return labels
 
 
-def _dicts(obj):
+def _dicts(obj: PdfValue) -> list[dict[str, PdfValue]]:
     """``obj`` and the dictionaries nested in it directly (indirect ones are
     objects of their own); a stream's dictionary too."""
-    stack, found = [obj], []
+    stack: list[PdfValue] = [obj]
+    found: list[dict[str, PdfValue]] = []
     while stack:
         item = stack.pop()
         if isinstance(item, pdfread.Stream):
@@ -213,7 +219,8 @@ def _dicts(obj):
     return found
 
 
-def _actions(document, value, *, event_dict):
+def _actions(document: pdfread.Document, value: PdfValue, *,
+             event_dict: bool) -> list[PdfValue]:
     """The action dictionaries of an /OpenAction (one action or a
     destination) or of an /AA (event -> action)."""
     value = document.resolve(value)
@@ -224,19 +231,19 @@ def _actions(document, value, *, event_dict):
     return [document.resolve(action) for action in value.values()]
 
 
-def _action_kind(action):
+def _action_kind(action: PdfValue) -> str:
     if not isinstance(action, dict):
         return "destination"
     return str(action.get("/S", "/?"))[1:]
 
 
-def _action_label(document, action):
+def _action_label(document: pdfread.Document, action: dict[str, PdfValue]) -> str:
     kind = _action_kind(action)
     target = action.get("/URI") or action.get("/F") or action.get("/Win")
     return f"{kind} action" + (f" {_text(document, target)[:80]}" if target is not None else "")
 
 
-def _kind_of(obj):
+def _kind_of(obj: PdfValue) -> str:
     d = obj.dict if isinstance(obj, pdfread.Stream) else obj
     if isinstance(d, dict):
         for key in ("/Type", "/Subtype"):
@@ -246,7 +253,7 @@ def _kind_of(obj):
     return type(obj).__name__
 
 
-def _metadata(document):
+def _metadata(document: pdfread.Document) -> dict[str, str]:
     """{Info key: value as text}, and "XMP metadata": a digest of the packet."""
     info = document.get(document.trailer, "/Info", {})
     entries = {str(k): _text(document, v) for k, v in info.items()} \
@@ -257,20 +264,20 @@ def _metadata(document):
     return entries
 
 
-def _text(document, value):
+def _text(document: pdfread.Document, value: PdfValue) -> str:
     value = document.resolve(value)
     if isinstance(value, dict) and value.get("/F") is not None:  # a file specification
         value = document.resolve(value.get("/UF") or value["/F"])
     return pdfread.text(value) if isinstance(value, bytes) else str(value)
 
 
-def _digest(data):
+def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:12]
 
 
 # --- the bytes themselves -------------------------------------------------------------
 
-def _raw_names(data, limits):
+def _raw_names(data: bytes, limits: pdfread.Limits) -> Counter[str]:
     """Active names in the file's syntax (stream data left out) and in every
     object stream, inflated (all of them together within the limits)."""
     names = Counter(_active_names(_STREAM.sub(b"stream endstream", data)))
@@ -293,18 +300,18 @@ def _raw_names(data, limits):
     return names
 
 
-def _active_names(chunk):
+def _active_names(chunk: bytes) -> Iterator[str]:
     for match in _NAME.finditer(chunk):
         name = "/" + _decode_escapes(match.group(1)).decode("latin-1")
         if name in ACTIVE_NAMES:
             yield name
 
 
-def _decode_escapes(raw):
+def _decode_escapes(raw: bytes) -> bytes:
     return _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
 
 
-def _trailing(data):
+def _trailing(data: bytes) -> int:
     """Bytes after the last %%EOF and the one line end that may close it:
     whitespace too, which no writer adds and an editor may."""
     end = data.rfind(b"%%EOF")

@@ -39,13 +39,15 @@ from __future__ import annotations
 
 import difflib
 import itertools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 from report.compare import pdfcontent
 from report.compare import pdffonts
 from report.compare import pdfread
 from report.compare.pdfcontent import count, is_scalar, quote, quote_change, same, short
-from report.compare.pdfread import Name, Ref, Stream
+from report.compare.pdfread import Document, Name, PdfValue, Ref, Stream
 
 ACTIVE_KEYS = frozenset(("/OpenAction", "/AA", "/A", "/JS", "/JavaScript", "/URI", "/Next",
                          "/XFA", "/RichMediaContent"))
@@ -58,6 +60,8 @@ SUMMARY_MAX = 5          # changes told on a file's line
 CONTENT_MAX = 16 * 2**20  # content compared operation by operation (a record's: 1 MB)
 ROLES = {"/Figure": "a figure", "/Formula": "an equation", "/Table": "a table",
          "/Link": "a link", "/Note": "a note"}
+# A step below a value: a dictionary's key or an array's index.
+Key: TypeAlias = str | int
 TEXT_KEYS = {"/Alt": "alternative text", "/ActualText": "actual text", "/E": "expansion",
              "/Lang": "language"}
 
@@ -77,17 +81,18 @@ class StructureComparison:
     """``changes``: the structure outside content streams (Findings), never
     forgiven; ``content``: report.compare.pdfcontent.ContentChanges of the
     content streams that differ."""
-    changes: list = field(default_factory=list)
-    content: list = field(default_factory=list)
+    changes: list[Finding] = field(default_factory=list)
+    content: list[pdfcontent.ContentChange] = field(default_factory=list)
     untold: int = 0
 
-    def failing(self, *, coverage_forgiven=False):
+    def failing(self, *, coverage_forgiven: bool = False) -> list[Finding]:
         """The changes that fail: all of them, but for font coverage where
         the caller forgives it (those not collected fail too)."""
         return [f for f in self.changes if not (coverage_forgiven and f.coverage)] \
             + [Finding(f"and {self.untold} more")] * bool(self.untold)
 
-    def texts(self, *, active=True, coverage=True, shown=SUMMARY_MAX):
+    def texts(self, *, active: bool = True, coverage: bool = True,
+              shown: int = SUMMARY_MAX) -> list[str]:
         """The changes as text, at most ``shown`` and a count of the rest;
         without those marked active unless ``active``, without font coverage
         unless ``coverage``."""
@@ -105,22 +110,23 @@ class _Where:
     label: str
     kind: str = ""
     page: int | None = None
-    path: tuple = ()
+    path: tuple[Key, ...] = ()
     active: bool = False
 
-    def below(self, key):
+    def below(self, key: Key) -> _Where:
         return _Where(self.label, self.kind, self.page, self.path + (key,),
                       self.active or key in ACTIVE_KEYS)
 
-    def named(self, label, kind, page=None):
+    def named(self, label: str, kind: str, page: int | None = None) -> _Where:
         return _Where(label, kind, self.page if page is None else page, (), self.active)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return " ".join([self.label, *(f"[{k}]" if isinstance(k, int) else k
                                        for k in self.path)])
 
 
-def compare(old, new, *, rtol=0.0, tokens=False):
+def compare(old: Document, new: Document, *, rtol: float = 0.0,
+            tokens: bool = False) -> StructureComparison:
     """The StructureComparison of Documents ``old`` (the file compared) and
     ``new`` (a fresh build).  ``tokens``: compare differing content streams
     operation by operation, numbers within ``rtol`` forgiven (else they are
@@ -131,18 +137,22 @@ def compare(old, new, *, rtol=0.0, tokens=False):
 
 
 class _Walk:
-    def __init__(self, old, new, rtol, tokens):
+    def __init__(self, old: Document, new: Document, rtol: float, tokens: bool) -> None:
         self.docs, self.rtol, self.tokens = (old, new), rtol, tokens
-        self.pairs = ({}, {})          # object number -> the other side's
-        self.walked = set()            # (number, number) pairs compared
-        self.page_refs = ({}, {})      # object number -> page number
-        self.page_dicts = ({}, {})     # id(page dictionary) -> page number
-        self.told = set()
+        # object number -> the other side's
+        self.pairs: tuple[dict[int, int], dict[int, int]] = ({}, {})
+        self.walked: set[tuple[int, int]] = set()  # (number, number) pairs compared
+        # object number -> page number
+        self.page_refs: tuple[dict[int, int], dict[int, int]] = ({}, {})
+        # id(page dictionary) -> page number
+        self.page_dicts: tuple[dict[int, int], dict[int, int]] = ({}, {})
+        self.told: set[str] = set()
         self.content_read = 0          # bytes of content streams compared by operation
         self.result = StructureComparison()
-        self.stack = []                # (the file's value, a fresh build's, _Where)
+        # (the file's value, a fresh build's, _Where)
+        self.stack: list[tuple[PdfValue, PdfValue, _Where]] = []
 
-    def run(self):
+    def run(self) -> None:
         self._pair_pages()
         old, new = self.docs
         self._dicts(old.trailer, new.trailer, _Where("the trailer", "trailer"),
@@ -150,7 +160,7 @@ class _Walk:
         while self.stack:
             self._step(*self.stack.pop())
 
-    def tell(self, where, text, *, coverage=False):
+    def tell(self, where: _Where, text: str, *, coverage: bool = False) -> None:
         if text in self.told:
             return
         self.told.add(text)
@@ -161,7 +171,7 @@ class _Walk:
 
     # --- pairing --------------------------------------------------------------------------
 
-    def _pair_pages(self):
+    def _pair_pages(self) -> None:
         pages = [doc.pages() for doc in self.docs]
         for side in (0, 1):
             for number, (ref, page, _) in enumerate(pages[side], 1):
@@ -177,7 +187,7 @@ class _Walk:
             self.tell(_Where(""), f"{count(most - shared, 'page')} {how} "
                                   f"({len(pages[0])} pages, a fresh build {len(pages[1])})")
 
-    def _step(self, a, b, where):
+    def _step(self, a: PdfValue, b: PdfValue, where: _Where) -> None:
         """Compare ``a`` (the file's) with ``b`` (a fresh build's) at ``where``."""
         old, new = self.docs
         if isinstance(a, Ref) and isinstance(b, Ref):
@@ -202,7 +212,7 @@ class _Walk:
                 and pdffonts.same_but_subset_tag(a, b)
             self.tell(where, self._changed(where, b, a), coverage=coverage)
 
-    def _entered(self, d, where):
+    def _entered(self, d: dict[str, PdfValue], where: _Where) -> _Where:
         """``where`` for the dictionary ``d`` of the file: renamed if it is
         something a grader knows by name."""
         kind, subtype = d.get("/Type"), d.get("/Subtype")
@@ -242,32 +252,33 @@ class _Walk:
 
     # --- containers -----------------------------------------------------------------------
 
-    def _dicts(self, a, b, where, skip=()):
+    def _dicts(self, a: dict[str, PdfValue], b: dict[str, PdfValue], where: _Where,
+               skip: Iterable[str] = ()) -> None:
         old, new = self.docs
-        skip = set(skip)
-        specials = []
+        skipped = set(skip)
+        specials: list[Callable[[], None]] = []
         if where.kind == "page":
-            skip |= {"/Contents", "/Parent"}
+            skipped |= {"/Contents", "/Parent"}
             specials.append(lambda: self._contents(old.get(a, "/Contents"),
                                                    new.get(b, "/Contents"), where))
             if "/Annots" in a or "/Annots" in b:  # none is an empty list
-                skip.add("/Annots")
+                skipped.add("/Annots")
                 self.stack.append((a.get("/Annots", []), b.get("/Annots", []),
                                    where.below("/Annots")))
         elif where.kind == "pages":
-            skip.add("/Parent")
+            skipped.add("/Parent")
         elif where.kind == "catalog":
-            skip |= {"/Metadata", "/Outlines"}
+            skipped |= {"/Metadata", "/Outlines"}
             specials.append(lambda: self._outlines(a, b, where))
             specials.append(lambda: self._attachments(where))
         elif where.kind == "names" and "/EmbeddedFiles" in (set(a) | set(b)):
-            skip.add("/EmbeddedFiles")  # compared by name, see _attachments
+            skipped.add("/EmbeddedFiles")  # compared by name, see _attachments
         elif where.kind == "outline":
-            skip |= set(OUTLINE_LINKS)
+            skipped |= set(OUTLINE_LINKS)
         elif where.kind in ("element", "annotation"):
-            skip |= {"/P", "/Parent"}   # links back up, met on the way down
+            skipped |= {"/P", "/Parent"}   # links back up, met on the way down
         for key in sorted(set(a) | set(b), reverse=True):
-            if key in skip:
+            if key in skipped:
                 continue
             inner = where.below(key)
             if where.kind == "catalog" and key == "/Names":
@@ -283,15 +294,15 @@ class _Walk:
         for special in specials:  # on top of the stack: met first
             special()
 
-    def _arrays(self, a, b, where):
-        plain = _flat(a), _flat(b)
-        if plain[0] is not None and plain[1] is not None:  # numbers and names: data
-            if len(plain[0]) != len(plain[1]) or not all(map(same, *plain)):
+    def _arrays(self, a: list[PdfValue], b: list[PdfValue], where: _Where) -> None:
+        ours, theirs = _flat(a), _flat(b)
+        if ours is not None and theirs is not None:  # numbers and names: data
+            if len(ours) != len(theirs) or not all(map(same, ours, theirs)):
                 coverage = where.kind == "font" and where.path == ("/W",) \
                     and pdffonts.widths_agree(a, b, lambda v: v)
                 self.tell(where, self._changed(where, b, a) if len(a) <= 12 and len(b) <= 12
                           and all(is_scalar(v) for v in itertools.chain(a, b))
-                          else _values_changed(where, *plain), coverage=coverage)
+                          else _values_changed(where, ours, theirs), coverage=coverage)
             return
         if len(a) == len(b):
             self.stack.extend((a[i], b[i], where.below(i)) for i in reversed(range(len(a))))
@@ -300,7 +311,7 @@ class _Walk:
             self.tell(where, f"{where}: {len(b)} → {len(a)} items")
             return
         signs = [[self._signature(side, v) for v in values] for side, values in ((0, a), (1, b))]
-        matcher = difflib.SequenceMatcher(None, *signs, autojunk=False)
+        matcher = difflib.SequenceMatcher(None, signs[0], signs[1], autojunk=False)
         for op, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):
             if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
                 self.stack.extend((a[i], b[j], where.below(i))
@@ -312,7 +323,7 @@ class _Walk:
             for i in range(i1, i2):
                 self.tell(where, self._item(where, 0, a[i], "added"))
 
-    def _signature(self, side, value):
+    def _signature(self, side: int, value: PdfValue) -> tuple[object, ...]:
         """What an array's item is, to pair the items of two arrays."""
         if isinstance(value, Ref) and value.number in self.page_refs[side]:
             return ("page", self.page_refs[side][value.number])
@@ -327,7 +338,7 @@ class _Walk:
             return ("array", len(value))
         return ("value", short(value))
 
-    def _item(self, where, side, value, how):
+    def _item(self, where: _Where, side: int, value: PdfValue, how: str) -> str:
         resolved = self.docs[side].resolve(value)
         d = resolved.dict if isinstance(resolved, Stream) else resolved
         fresh = " (a fresh build has it)" if how == "missing" else ""
@@ -343,7 +354,7 @@ class _Walk:
 
     # --- special places -------------------------------------------------------------------
 
-    def _outlines(self, a, b, where):
+    def _outlines(self, a: dict[str, PdfValue], b: dict[str, PdfValue], where: _Where) -> None:
         """The outline as one list of entries, paired by level and title."""
         old, new = self.docs
         roots = old.get(a, "/Outlines"), new.get(b, "/Outlines")
@@ -357,7 +368,7 @@ class _Walk:
         entries = [_outline(doc, root) for doc, root in zip(self.docs, roots)]
         signs = [[(level, pdfread.text(d.get("/Title"))) for level, d in side]
                  for side in entries]
-        matcher = difflib.SequenceMatcher(None, *signs, autojunk=False)
+        matcher = difflib.SequenceMatcher(None, signs[0], signs[1], autojunk=False)
         for op, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):
             if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
                 for i, j in zip(range(i1, i2), range(j1, j2)):
@@ -370,7 +381,7 @@ class _Walk:
                     fresh = " (a fresh build has it)" if side else ""
                     self.tell(where, f"outline entry {how}: {quote(entry.get('/Title'))}{fresh}")
 
-    def _attachments(self, where):
+    def _attachments(self, where: _Where) -> None:
         """The /EmbeddedFiles name tree, paired by file name."""
         files = [_embedded(doc) for doc in self.docs]
         for name in sorted(set(files[0]) | set(files[1]), reverse=True):
@@ -384,7 +395,7 @@ class _Walk:
 
     # --- streams --------------------------------------------------------------------------
 
-    def _streams(self, a, b, where):
+    def _streams(self, a: Stream, b: Stream, where: _Where) -> None:
         old, new = self.docs
         skip = {"/Length", "/DL"}
         if all(_flate_only(doc, s) for doc, s in ((old, a), (new, b))):
@@ -411,14 +422,14 @@ class _Walk:
             skip |= {"/Length1", "/Length2", "/Length3"}  # the program's, as above
         self._dicts(a.dict, b.dict, where, skip=skip)
 
-    def _contents(self, a, b, where):
+    def _contents(self, a: PdfValue, b: PdfValue, where: _Where) -> None:
         """A page's /Contents: one stream, or an array of them read as one."""
         old, new = self.docs
         if not self.tokens:
             return
         self._content(_joined(old, a), _joined(new, b), where)
 
-    def _content(self, a, b, where):
+    def _content(self, a: bytes, b: bytes, where: _Where) -> None:
         if a == b:
             return
         label = where.label if where.kind == "form" else f"content of {where.label}"
@@ -432,7 +443,7 @@ class _Walk:
 
     # --- words ----------------------------------------------------------------------------
 
-    def describe(self, side, value):
+    def describe(self, side: int, value: PdfValue) -> str:
         """A few words for ``value`` of side 0 (the file) or 1 (a fresh build)."""
         if isinstance(value, Ref) and value.number in self.page_refs[side]:
             return f"page {self.page_refs[side][value.number]}"
@@ -455,13 +466,13 @@ class _Walk:
             return f"an array of {len(value)}"
         return short(value)
 
-    def _text_key(self, where):
+    def _text_key(self, where: _Where) -> bool:
         return where.kind == "element" and len(where.path) == 1 and where.path[0] in TEXT_KEYS
 
-    def _text_added(self, where, value):
-        return f"{TEXT_KEYS[where.path[0]]} of {where.label} added: {self.describe(0, value)}"
+    def _text_added(self, where: _Where, value: PdfValue) -> str:
+        return f"{TEXT_KEYS[str(where.path[0])]} of {where.label} added: {self.describe(0, value)}"
 
-    def _changed(self, where, fresh, file):
+    def _changed(self, where: _Where, fresh: PdfValue, file: PdfValue) -> str:
         was, now = self.describe(1, fresh), self.describe(0, file)
         if isinstance(fresh, bytes) and isinstance(file, bytes):
             was, now = quote_change(fresh, file)
@@ -470,7 +481,7 @@ class _Walk:
         if where.kind == "catalog" and where.path == ("/Lang",):
             return f"/Lang: {was} → {now}"
         if self._text_key(where):
-            return f"{TEXT_KEYS[where.path[0]]} of {where.label} changed: {was} → {now}"
+            return f"{TEXT_KEYS[str(where.path[0])]} of {where.label} changed: {was} → {now}"
         if where.kind == "outline" and where.path == ("/Title",):
             return f"outline title: {was} → {now}"
         return f"{where}: {was} → {now}"
@@ -478,10 +489,10 @@ class _Walk:
 
 # --- content streams ------------------------------------------------------------------------
 
-def _flat(values, depth=0):
+def _flat(values: list[PdfValue], depth: int = 0) -> list[PdfValue] | None:
     """The scalars of an array and of the arrays in it, or None if it
     holds a reference or a dictionary."""
-    flat = []
+    flat: list[PdfValue] = []
     for v in values:
         if is_scalar(v):
             flat.append(v)
@@ -495,7 +506,7 @@ def _flat(values, depth=0):
     return flat
 
 
-def _values_changed(where, ours, theirs):
+def _values_changed(where: _Where, ours: list[PdfValue], theirs: list[PdfValue]) -> str:
     """'X: 3 of 120 values differ (first: 1 → 2)', or the counts."""
     if len(ours) != len(theirs):
         return f"{where}: {len(theirs)} → {len(ours)} values"
@@ -505,7 +516,7 @@ def _values_changed(where, ours, theirs):
             f"(first: {short(y)} → {short(x)})")
 
 
-def _joined(doc, contents):
+def _joined(doc: Document, contents: PdfValue) -> bytes:
     """The data of a page's /Contents, streams joined as readers join them."""
     if isinstance(contents, Stream):
         return doc.decoded(contents)
@@ -517,10 +528,11 @@ def _joined(doc, contents):
 
 # --- reading helpers ------------------------------------------------------------------------
 
-def _outline(doc, root):
+def _outline(doc: Document, root: PdfValue) -> list[tuple[int, dict[str, PdfValue]]]:
     """[(level, entry dictionary)] of an outline, depth first."""
-    entries, seen = [], set()
-    stack = [(doc.get(root, "/First"), 1)]
+    entries: list[tuple[int, dict[str, PdfValue]]] = []
+    seen: set[int] = set()
+    stack: list[tuple[PdfValue, int]] = [(doc.get(root, "/First"), 1)]
     while stack:
         entry, level = stack.pop()
         if not isinstance(entry, dict) or id(entry) in seen or level > doc.limits.depth:
@@ -532,10 +544,11 @@ def _outline(doc, root):
     return entries
 
 
-def _embedded(doc):
+def _embedded(doc: Document) -> dict[str, PdfValue]:
     """{file name: its file specification, as the name tree holds it}."""
     names = doc.get(doc.get(doc.catalog(), "/Names"), "/EmbeddedFiles")
-    found, stack, seen = {}, [names], set()
+    found: dict[str, PdfValue] = {}
+    stack, seen = [names], set[int]()
     while stack:
         node = stack.pop()
         if not isinstance(node, dict) or id(node) in seen:
@@ -548,11 +561,11 @@ def _embedded(doc):
     return found
 
 
-def _flate_only(doc, stream):
+def _flate_only(doc: Document, stream: Stream) -> bool:
     filters = doc.resolve(stream.dict.get("/Filter"))
     filters = filters if isinstance(filters, list) else [filters] if filters else []
     return all(doc.resolve(f) in ("/FlateDecode", "/Fl") for f in filters)
 
 
-def _name(spec):
+def _name(spec: PdfValue) -> str:
     return pdfread.text(spec.get("/UF") or spec.get("/F") or b"?")

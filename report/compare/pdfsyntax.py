@@ -15,10 +15,20 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
+
+if TYPE_CHECKING:
+    from report.compare.pdfread import Limits
 
 MiB = 2**20
+
+# A value read from a PDF: None, bool, int, float, bytes (a string), Name, Ref,
+# Stream, a list of values or a dict of them keyed by Name (and, in a content
+# stream, an Operator).  Any, as a JSON value is: the file is someone else's,
+# and each reader checks the shape of what it reads where it reads it.
+PdfValue: TypeAlias = Any
 
 
 class Unreadable(ValueError):
@@ -47,7 +57,7 @@ class Ref(NamedTuple):
 @dataclass(eq=False)
 class Stream:
     """A stream object: its dictionary and where its raw data lies in the file."""
-    dict: dict
+    dict: dict[str, PdfValue]
     start: int
     end: int
     number: int | None = None
@@ -74,7 +84,8 @@ _KEYWORDS = {b"true": True, b"false": False, b"null": None}
 _LITERAL_PLAIN = re.compile(rb"[^()\\]+")
 
 
-def tokens(data, pos=0, end=None):
+def tokens(data: bytes, pos: int = 0,
+           end: int | None = None) -> Iterator[tuple[str, PdfValue, int]]:
     """(kind, value, position after) for each token of ``data`` from ``pos``:
     kind "value" (a number, Name, string or keyword value), "open" or
     "close" (value the bracket), or "word" (an Operator)."""
@@ -86,7 +97,7 @@ def tokens(data, pos=0, end=None):
                 return
             raise Unreadable(f"unexpected byte {data[pos:pos + 1]!r} at {pos}")
         pos = m.end()
-        kind = m.lastgroup
+        kind = m.lastgroup or ""  # never "": every alternative is a named group
         if kind == "name":
             yield "value", Name(_ESCAPE.sub(lambda e: bytes([int(e.group(1), 16)]),
                                             m.group(kind)).decode("latin-1")), pos
@@ -108,7 +119,7 @@ def tokens(data, pos=0, end=None):
             yield kind, m.group(kind).decode(), pos
 
 
-def _literal(data, pos, end):
+def _literal(data: bytes, pos: int, end: int) -> tuple[bytes, int]:
     """The literal string whose ``(`` ends just before ``pos``, and where it ends."""
     out, depth = bytearray(), 1
     while pos < end:
@@ -150,11 +161,13 @@ def _literal(data, pos, end):
     raise Unreadable("a string that does not end")
 
 
-def parse_values(data, pos, end, *, limits, stop=(), count=None):
+def parse_values(data: bytes, pos: int, end: int, *, limits: Limits, stop: tuple[str, ...] = (),
+                 count: list[int] | None = None) -> tuple[list[PdfValue], int]:
     """The values from ``pos`` up to the first Operator in ``stop`` (or
     ``end``), with ``N G R`` made Refs; and the position after that operator.
     ``count``: a one-item list counting values, against ``limits.values``."""
-    stack, top = [], []
+    stack: list[tuple[str, list[PdfValue]]] = []
+    top: list[PdfValue] = []
     for kind, value, pos in tokens(data, pos, end):
         if kind == "open":
             if len(stack) >= limits.depth:
@@ -184,7 +197,7 @@ def parse_values(data, pos, end, *, limits, stop=(), count=None):
     return top, pos
 
 
-def pairs(items):
+def pairs(items: list[PdfValue]) -> dict[str, PdfValue]:
     return {items[i]: items[i + 1] for i in range(0, len(items) - 1, 2)
             if isinstance(items[i], Name)}
 
@@ -192,14 +205,15 @@ def pairs(items):
 _INLINE_END = re.compile(rb"[" + WHITE + rb"]EI(?=[" + WHITE + rb"]|\Z)")
 
 
-def operations(data, depth=64):
+def operations(data: bytes, depth: int = 64) -> Iterator[tuple[Operator, list[PdfValue]]]:
     """(Operator, [operands]) for each operation of the content stream
     ``data``, arrays and dictionaries nested at most ``depth`` deep; the data
     of an inline image is the one operand of its ID."""
     pos, end = 0, len(data)
-    stack, top = [], []
+    stack: list[tuple[str, list[PdfValue]]] = []
+    top: list[PdfValue] = []
     while pos < end:
-        resume = None
+        resume: int | None = None
         for kind, value, pos in tokens(data, pos, end):
             if kind == "open":
                 if len(stack) >= depth:
@@ -223,7 +237,7 @@ def operations(data, depth=64):
                 top = []
                 continue
             top.append(value)
-        else:
+        if resume is None:  # the tokens ran out, no ID among them
             break
         pos = resume
         yield Operator("EI"), []
@@ -233,14 +247,15 @@ def operations(data, depth=64):
 
 # --- decoding -----------------------------------------------------------------------------
 
-def inflate(raw, limit, what="a stream", *, strict=False):
+def inflate(raw: bytes | memoryview, limit: int, what: str = "a stream", *,
+            strict: bool = False) -> bytes:
     """``raw`` inflated, at most ``limit`` bytes (else TooLarge).  A damaged
     tail is left out, as readers do, or with ``strict`` is Unreadable."""
     d = zlib.decompressobj(zlib.MAX_WBITS | 32)  # a zlib or gzip header
     out = bytearray()
     view = memoryview(raw)
     for start in range(0, len(view), 1 << 16):
-        chunk = view[start:start + (1 << 16)]
+        chunk: bytes | memoryview = view[start:start + (1 << 16)]
         try:
             while chunk and not d.eof:
                 out += d.decompress(chunk, limit + 1 - len(out))
@@ -256,11 +271,11 @@ def inflate(raw, limit, what="a stream", *, strict=False):
     return bytes(out)
 
 
-def size_text(n):
+def size_text(n: int) -> str:
     return f"{n // MiB} MiB" if n >= MiB else f"{n:,} bytes"
 
 
-def unpredict(data, parms):
+def unpredict(data: bytes, parms: PdfValue) -> bytes:
     """PNG predictors (/Predictor 10 to 15) undone, as cross-reference streams use them."""
     import numpy as np
 
@@ -298,7 +313,7 @@ def unpredict(data, parms):
     return b"".join(row.astype(np.uint8).tobytes() for row in rows)
 
 
-def text(value):
+def text(value: PdfValue) -> str:
     """A PDF text string (bytes) as str: UTF-16BE or UTF-8 with a byte-order
     mark, else PDFDocEncoding (as Latin-1, which it nearly is)."""
     if isinstance(value, str):

@@ -13,10 +13,20 @@ Not here: deciding what counts as a change, or saying so (see report.compare.dir
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING, TypeVar
 
 from report.compare import pdfread
-from report.compare.pdfread import LIMITS
+from report.compare.pdfread import LIMITS, Limits
+
+if TYPE_CHECKING:
+    import numpy as np
+    import PIL.Image
+    import pypdfium2 as pdfium
+    from numpy.typing import NDArray
+
+_T = TypeVar("_T")
 
 SVG_DPI = 96   # one CSS px per pixel
 PDF_DPI = 50   # enough to see a moved line or a changed number on a page
@@ -25,35 +35,37 @@ _XLINK_NS = "http://www.w3.org/1999/xlink"
 _CSS_UNITS = ("px", "pt", "pc", "mm", "cm", "in", "q", "em", "ex", "rem")
 
 
-def pdf_page_images(pdf, *, dpi=PDF_DPI, limits=LIMITS):
+def pdf_page_images(pdf: bytes, *, dpi: float = PDF_DPI,
+                    limits: Limits = LIMITS) -> list[NDArray[np.uint8]]:
     """Each page of the PDF ``pdf`` (bytes) as a 2-D uint8 greyscale array;
     pdfread.TooLarge for more pages than ``limits.pages``, or a page far
     larger than A4, before any is drawn."""
     import pypdfium2 as pdfium
 
-    def render(page):
+    def render(page: pdfium.PdfPage) -> NDArray[np.uint8]:
         # A PDF canvas unit is 1/72 in.
         return _grey(page.render(scale=dpi / 72, grayscale=True).to_pil())
 
     return _each_page(pdfium.PdfDocument(pdf), render, limits)
 
 
-def pdf_page_texts(pdf, *, limits=LIMITS):
+def pdf_page_texts(pdf: bytes, *, limits: Limits = LIMITS) -> list[str]:
     """The text of each page of the PDF ``pdf`` (bytes), lines split on
     newlines; at most ``limits.pages`` pages (else pdfread.TooLarge)."""
     import pypdfium2 as pdfium
 
-    def text(page):
+    def text(page: pdfium.PdfPage) -> str:
         textpage = page.get_textpage()
         try:
-            return textpage.get_text_bounded()  # all of the page, full Unicode
+            found: str = textpage.get_text_bounded()  # all of the page, full Unicode
+            return found
         finally:
             textpage.close()
 
     return _each_page(pdfium.PdfDocument(pdf), text, limits)
 
 
-def svg_image(svg, *, dpi=SVG_DPI):
+def svg_image(svg: bytes | str, *, dpi: float = SVG_DPI) -> NDArray[np.uint8]:
     """The SVG document ``svg`` (bytes or str) rasterised at its own size."""
     from weasyprint import HTML
 
@@ -76,7 +88,7 @@ def svg_image(svg, *, dpi=SVG_DPI):
     return pdf_page_images(pdf, dpi=dpi)[0]
 
 
-def rms(a, b):
+def rms(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> float | None:
     """Root-mean-square difference of two greyscale images (0-255), or None
     when their sizes differ."""
     import numpy as np
@@ -87,7 +99,7 @@ def rms(a, b):
     return float(np.sqrt(np.mean(diff * diff)))
 
 
-def svg_size(svg):
+def svg_size(svg: bytes) -> tuple[str, str]:
     """CSS width and height of the SVG's root element: its ``width`` and
     ``height`` when they are absolute lengths, else its viewBox in px, else
     the CSS default of 300 by 150 px."""
@@ -100,10 +112,11 @@ def svg_size(svg):
         if length is None:
             length = from_view_box[i] if from_view_box else ("300px", "150px")[i]
         sizes.append(length)
-    return tuple(sizes)
+    width, height = sizes
+    return width, height
 
 
-def _css_length(value):
+def _css_length(value: str | None) -> str | None:
     """``value`` as a CSS length if it is an absolute length (a bare number is px)."""
     if not value:
         return None
@@ -118,25 +131,25 @@ def _css_length(value):
 
 
 class _RootFinder(HTMLParser):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.attrs = None
+        self.attrs: dict[str, str] | None = None
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.attrs is None and tag == "svg":
             self.attrs = {k: v or "" for k, v in attrs}
 
     handle_startendtag = handle_starttag
 
 
-def _root_attributes(svg):
+def _root_attributes(svg: bytes) -> dict[str, str]:
     finder = _RootFinder()
     finder.feed(svg.decode("utf-8", errors="replace"))
     finder.close()
     return finder.attrs or {}
 
 
-def _with_namespaces(svg):
+def _with_namespaces(svg: bytes) -> bytes:
     """An SVG cut out of an HTML page may lack the namespace declarations a
     standalone SVG image needs; add them to its root element."""
     start = svg.find(b"<svg")
@@ -152,14 +165,16 @@ def _with_namespaces(svg):
     return svg[: start + 4] + extra + svg[start + 4:]
 
 
-def _each_page(document, read, limits):
+def _each_page(document: pdfium.PdfDocument, read: Callable[[pdfium.PdfPage], _T],
+               limits: Limits) -> list[_T]:
     """[read(page) for each page], closing the pages and the document; none
     read if the document is beyond ``limits`` (its pages' count and size)."""
     try:
         if len(document) > limits.pages:
             raise pdfread.TooLarge(f"more than {limits.pages} pages")
         for index in range(len(document)):
-            pdfread.page_size_limit(index + 1, *document.get_page_size(index), limits)
+            width, height = document.get_page_size(index)
+            pdfread.page_size_limit(index + 1, width, height, limits)
         results = []
         for index in range(len(document)):
             page = document[index]
@@ -172,7 +187,7 @@ def _each_page(document, read, limits):
         document.close()
 
 
-def _grey(image):
+def _grey(image: PIL.Image.Image) -> NDArray[np.uint8]:
     import numpy as np
 
     return np.array(image.convert("L"), dtype=np.uint8)

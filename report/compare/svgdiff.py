@@ -25,9 +25,15 @@ Not here: rasterising (the caller passes ``render``) or measuring pixels.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from report.compare import markupscan
 from report.compare.raster import SVG_DPI, svg_size
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 MAX_PROBES = 16
 MAX_SIDE = 8192          # px; a figure is a few hundred
@@ -46,12 +52,13 @@ PATH_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 PATH_DATA = re.compile(r"""(\s(?:d|points)\s*=\s*)("[^"]*"|'[^']*')""")
 
 
-def hidden_change(old_svg, new_svg, *, render, old_image):
+def hidden_change(old_svg: str, new_svg: str, *, render: Callable[[str], NDArray[np.uint8]],
+                  old_image: NDArray[np.uint8]) -> str | None:
     """Why no pixel tolerance may forgive ``old_svg`` (the compared file) for
     differing from ``new_svg``, or None.  ``render(svg)`` rasterises an SVG
     document; ``old_image`` is ``render(old_svg)``."""
     old, new = tokens(old_svg), tokens(new_svg)
-    changed = []
+    changed: list[int] = []
     for i, (a, b) in enumerate(zip(old, new)):
         if a == b:
             continue
@@ -73,7 +80,7 @@ def hidden_change(old_svg, new_svg, *, render, old_image):
     return None
 
 
-def unreadable(svg):
+def unreadable(svg: str) -> str | None:
     """Why the SVG document ``svg`` (str) is not parsed or drawn, or None."""
     bad = markupscan.malformed(svg, xml=True)
     if bad:
@@ -87,17 +94,18 @@ def unreadable(svg):
     return None
 
 
-def _pixels(length):
+def _pixels(length: str) -> float | None:
     match = _LENGTH.fullmatch(length.strip().lower())
     if not match or match.group(2) not in _PX:
         return None
     return abs(float(match.group(1))) * _PX[match.group(2)]
 
 
-def tokens(svg):
+def tokens(svg: str) -> list[str]:
     """The SVG's markup (tags, comments, declarations) and the text between,
     in order; joined they give back ``svg``."""
-    parts, position = [], 0
+    parts: list[str] = []
+    position = 0
     for match in TOKEN.finditer(svg):
         if match.start() > position:
             parts.append(svg[position:match.start()])
@@ -108,20 +116,20 @@ def tokens(svg):
     return parts
 
 
-def _without_numbers(tag):
+def _without_numbers(tag: str) -> str:
     tag = PATH_DATA.sub(lambda m: m.group(1) + PATH_NUMBER.sub("0", m.group(2)), tag)
     return NUMBER.sub("0", tag)
 
 
-def _is_start_tag(token):
+def _is_start_tag(token: str) -> bool:
     return token.startswith("<") and token[1:2] not in ("/", "!", "?")
 
 
-def _root(parts):
+def _root(parts: list[str]) -> int | None:
     return next((i for i, part in enumerate(parts) if _is_start_tag(part)), None)
 
 
-def _end(parts, start):
+def _end(parts: list[str], start: int) -> int:
     """The index just past the element that starts at ``parts[start]``."""
     if parts[start].endswith("/>"):
         return start + 1
@@ -136,10 +144,10 @@ def _end(parts, start):
     return len(parts)
 
 
-def _same_picture(a, b):
+def _same_picture(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> bool:
     return a.shape == b.shape and bool((a == b).all())
 
 
-def _short(tag):
+def _short(tag: str) -> str:
     tag = " ".join(tag.split())
     return tag if len(tag) <= 70 else tag[:69] + "…"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -56,15 +57,16 @@ class Page:
     with a name for it, its ``id`` or ``aria-label`` (the text of an
     equation): ``[(name or None, markup), ...]``; ``outside_svgs``: the page's
     source with each of those elements cut out, leaving ``<svg/>``."""
-    lines: list
-    svgs: list
+    lines: list[str]
+    svgs: list[tuple[str | None, str]]
     outside_svgs: str
 
 
-def read_page(page):
+def read_page(page: str) -> Page:
     """The Page of the HTML ``page`` (str)."""
     reader = _PageReader(page)
-    pieces, position = [], 0
+    pieces: list[str] = []
+    position = 0
     for start, end in reader.svg_spans:
         pieces.append(page[position:start])
         position = end
@@ -72,11 +74,11 @@ def read_page(page):
     return Page(reader.lines, reader.svgs, "<svg/>".join(pieces))
 
 
-def skeleton(text):
+def skeleton(text: str) -> str:
     """What a reader sees of ``text``: look-alike letters as the letters they
     look like, compatibility forms (fullwidth, mathematical letters) folded,
     every space as " ", characters that draw nothing left out."""
-    seen = []
+    seen: list[str] = []
     for ch in text:
         if _invisible(ch):
             continue
@@ -92,16 +94,16 @@ def skeleton(text):
     return "".join(seen)
 
 
-def lookalike(committed, fresh):
+def lookalike(committed: str, fresh: str) -> str | None:
     """How ``committed`` differs from ``fresh`` when the two look the same,
     code point by code point from the fresh to the committed
     ("o → о, U+043E CYRILLIC SMALL LETTER O; U+200B ZERO WIDTH SPACE added");
     None if they are equal or look different.  Linear in their length."""
     if committed == fresh or skeleton(committed) != skeleton(fresh):
         return None
-    said = {}
+    said: dict[str, int] = {}
 
-    def say(what):
+    def say(what: str) -> None:
         said[what] = said.get(what, 0) + 1
 
     i = j = 0
@@ -124,16 +126,17 @@ def lookalike(committed, fresh):
     return "; ".join(what if n == 1 else f"{what} ({n} times)" for what, n in said.items())
 
 
-def lookalike_notes(old_lines, new_lines, *, limit=LOOKALIKE_NOTES):
+def lookalike_notes(old_lines: Sequence[str], new_lines: Sequence[str], *,
+                    limit: int = LOOKALIKE_NOTES) -> list[str]:
     """Notes on the lines of ``old_lines`` (the committed text) that look the
     same as lines of ``new_lines`` (a fresh build's) but are not, or that
     show nothing at all, where a diff of the two replaces one with the other."""
-    notes = []
+    notes: list[str] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_lines,
                                                       new_lines).get_opcodes():
         if op == "equal":
             continue
-        by_look = {}
+        by_look: dict[str, list[str]] = {}
         for line in new_lines[j1:j2]:
             by_look.setdefault(skeleton(line), []).append(line)
         for old in old_lines[i1:i2]:
@@ -150,21 +153,21 @@ def lookalike_notes(old_lines, new_lines, *, limit=LOOKALIKE_NOTES):
     return notes
 
 
-def _invisible(ch):
+def _invisible(ch: str) -> bool:
     return unicodedata.category(ch) == "Cf" or ch in _BLANK
 
 
-def _named(ch):
+def _named(ch: str) -> str:
     """``U+043E CYRILLIC SMALL LETTER O``."""
     name = unicodedata.name(ch, "")
     return f"U+{ord(ch):04X}" + (f" {name}" if name else "")
 
 
-def _plain(ch):
+def _plain(ch: str) -> bool:
     return ch.isascii() and ch.isprintable() and not ch.isspace()
 
 
-def _replaced(a, b):
+def _replaced(a: str, b: str) -> str:
     """One character replaced by one that looks like it, from ``a`` to ``b``."""
     if _plain(a) and not _invisible(b) and not b.isspace():
         return f"{a} → {b}, {_named(b)}"
@@ -173,11 +176,12 @@ def _replaced(a, b):
     return f"{_named(a)} → {_named(b)}"
 
 
-def _excerpt(line, width=50):
+def _excerpt(line: str, width: int = 50) -> str:
     return line if len(line) <= width else line[:width - 1] + "…"
 
 
-def unified_diff(old_lines, new_lines, *, old_name, new_name, limit):
+def unified_diff(old_lines: Sequence[str], new_lines: Sequence[str], *, old_name: str,
+                 new_name: str, limit: int) -> list[str]:
     """A unified diff of two lists of lines, at most ``limit`` lines of it and
     a note of how many more there are."""
     diff = [line.rstrip("\n") for line in difflib.unified_diff(
@@ -190,7 +194,7 @@ def unified_diff(old_lines, new_lines, *, old_name, new_name, limit):
 class _PageReader(HTMLParser):
     """One pass over a page collecting its visible lines and inline SVGs."""
 
-    def __init__(self, page):
+    def __init__(self, page: str) -> None:
         super().__init__(convert_charrefs=True)
         self.page = page
         self.line_starts = [0]  # getpos() counts lines by "\n"
@@ -198,34 +202,38 @@ class _PageReader(HTMLParser):
         while newline >= 0:
             self.line_starts.append(newline + 1)
             newline = page.find("\n", newline + 1)
-        self.lines, self.svgs, self.svg_spans = [], [], []
-        self.pieces = []        # of the line being read, whitespace as written
-        self.hidden = set()     # open elements whose text is not shown
+        self.lines: list[str] = []
+        self.svgs: list[tuple[str | None, str]] = []
+        self.svg_spans: list[tuple[int, int]] = []
+        self.pieces: list[str] = []  # of the line being read, whitespace as written
+        self.hidden: set[str] = set()  # open elements whose text is not shown
         self.in_title = False
         self.svg_depth = 0
-        self.svg_start = self.svg_name = None
-        self.hiding, self.hiding_depth = None, 0  # the element hiding what is read
+        self.svg_start = 0
+        self.svg_name: str | None = None
+        self.hiding: str | None = None  # the element hiding what is read
+        self.hiding_depth = 0
         self.feed(page)
         self.close()
         self.end_line()
 
-    def position(self):
+    def position(self) -> int:
         line, column = self.getpos()
         return self.line_starts[line - 1] + column
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if not self.svg_depth:
             self.follow_hiding(tag, attrs)
         if tag == "svg":
             if self.svg_depth == 0:
-                attrs = dict(attrs)
+                named = dict(attrs)
                 self.svg_start = self.position()
-                self.svg_name = attrs.get("id") or attrs.get("aria-label")
-                label = attrs.get("aria-label")
+                self.svg_name = named.get("id") or named.get("aria-label")
+                label = named.get("aria-label")
                 if label and not (self.hidden and not self.in_title):
                     # An equation (it keeps its TeX) reads as math; a figure
                     # as the picture its alternative text describes.
-                    self.pieces.append(f"${label}$" if "data-tex" in attrs
+                    self.pieces.append(f"${label}$" if "data-tex" in named
                                        else f"[picture: {label}]")
             self.svg_depth += 1
         elif self.svg_depth:
@@ -241,7 +249,7 @@ class _PageReader(HTMLParser):
         elif tag in _CELLS and "".join(self.pieces).strip():
             self.pieces.append(" | ")
 
-    def handle_startendtag(self, tag, attrs):
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.svg_depth:
             return
         if tag not in markupscan.VOID_ELEMENTS:  # "<div hidden/>" opens a div, as browsers read it
@@ -249,7 +257,7 @@ class _PageReader(HTMLParser):
         if tag in _BLOCKS:
             self.end_line()
 
-    def follow_hiding(self, tag, attrs):
+    def follow_hiding(self, tag: str, attrs: Iterable[tuple[str, str | None]]) -> None:
         """Start, or go deeper into, an element that hides its text."""
         if self.hiding == tag:
             self.hiding_depth += 1
@@ -258,7 +266,7 @@ class _PageReader(HTMLParser):
             self.end_line()
             self.hiding, self.hiding_depth = tag, 1
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if self.hiding == tag and not self.svg_depth:
             self.hiding_depth -= 1
             if self.hiding_depth == 0:
@@ -279,12 +287,12 @@ class _PageReader(HTMLParser):
         if tag in _BLOCKS:
             self.end_line()
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self.svg_depth or (self.hidden and not self.in_title):
             return
         self.pieces.append(data)
 
-    def end_line(self):
+    def end_line(self) -> None:
         line = " ".join("".join(self.pieces).split())
         if line:
             self.lines.append(HIDDEN + line if self.hiding else line)

@@ -40,25 +40,25 @@ class Tolerance:
     rendering_rms: float | None = None
 
     @property
-    def given(self):
+    def given(self) -> bool:
         """Whether any tolerance is given (else bytes must be equal)."""
         return self.rtol > 0 or self.rendering_rms is not None
 
     @property
-    def picture_rms(self):
+    def picture_rms(self) -> float | None:
         """The largest pixel RMS forgiven, or None when none is."""
-        allowances = [rms for rms, on in ((RTOL_PIXEL_RMS, self.rtol > 0),
-                                          (self.rendering_rms, self.rendering_rms is not None))
-                      if on]
+        allowances = [RTOL_PIXEL_RMS] if self.rtol > 0 else []
+        if self.rendering_rms is not None:
+            allowances.append(self.rendering_rms)
         return max(allowances) if allowances else None
 
-    def picture_reason(self, rms):
+    def picture_reason(self, rms: float) -> str:
         """The name of the tolerance that forgives pixel RMS ``rms``."""
         if self.rtol > 0 and rms <= RTOL_PIXEL_RMS:
             return f"rtol {self.rtol:g}"
         return f"rendering RMS {self.rendering_rms:g}"
 
-    def describe(self):
+    def describe(self) -> str:
         """``rtol 1e-09``, ``rendering RMS 2``, or both joined by "and"."""
         names = []
         if self.rtol > 0:
@@ -71,14 +71,14 @@ class Tolerance:
 EXACT = Tolerance()
 
 
-def checked_rtol(value):
+def checked_rtol(value: float | None) -> float:
     """``value`` if it is a usable relative tolerance, else UserError."""
     if value is None or not math.isfinite(value) or value < 0:
         raise UserError(f"--rtol {value}: expected a finite number, 0 or more")
     return value
 
 
-def checked_rendering_rms(value):
+def checked_rendering_rms(value: float | None) -> float | None:
     """``value`` if it is a usable pixel RMS (or None: not given), else UserError."""
     if value is not None and not (math.isfinite(value) and 0 <= value <= 255):
         raise UserError(f"--rendering-rms {value}: expected a pixel RMS from 0 to 255")

@@ -24,7 +24,9 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from report.compare.textdiff import lookalike, skeleton
 
@@ -41,7 +43,7 @@ class Change:
     """One value that changed. ``where`` locates it: ``(path,)`` in JSON,
     ``(row key, column)`` in a CSV table.  ``rel`` is (new - old) / |old| for
     two numbers (±inf when old is 0), None otherwise."""
-    where: tuple
+    where: tuple[str, ...]
     old: object
     new: object
     rel: float | None = None
@@ -51,7 +53,8 @@ class TooLarge(ValueError):
     """A document beyond the bounds it is read within; the message says which."""
 
 
-def json_changes(old_text, new_text, *, rtol=0.0):
+def json_changes(old_text: str, new_text: str, *,
+                 rtol: float = 0.0) -> tuple[list[Change], list[str]]:
     """The leaves that changed between two JSON documents, and notes on the
     paths only one of them has: ``(changes, notes)``."""
     old, new = flatten(load_json(old_text)), flatten(load_json(new_text))
@@ -63,13 +66,13 @@ def json_changes(old_text, new_text, *, rtol=0.0):
     return changes, notes
 
 
-def lookalike_names(old_names, new_names, what="key"):
+def lookalike_names(old_names: list[str], new_names: list[str], what: str = "key") -> list[str]:
     """Notes on names only the committed side has (``old_names``) that look
     like one only a fresh build has, naming the code points that differ."""
-    fresh = {}
+    fresh: dict[str, str] = {}
     for name in new_names:
         fresh.setdefault(skeleton(name), name)
-    notes = []
+    notes: list[str] = []
     for name in old_names:
         twin = fresh.get(skeleton(name))
         if twin is not None and len(notes) < 10:
@@ -78,7 +81,7 @@ def lookalike_names(old_names, new_names, what="key"):
     return notes
 
 
-def load_json(text):
+def load_json(text: str) -> Any:  # a JSON value from outside, of any shape
     """The JSON document ``text``; TooLarge if nested beyond what the
     reader recurses into (Python's own JSON reader raises RecursionError)."""
     try:
@@ -87,13 +90,13 @@ def load_json(text):
         raise TooLarge(f"nested more than {MAX_DEPTH} deep") from None
 
 
-def repeated_keys(text):
+def repeated_keys(text: str) -> list[str]:
     """'the key 'lr' appears twice (0.5, then 0.1)' for each key that an
     object of the JSON document ``text`` holds more than once, by its
     dotted path."""
-    found = []
+    found: list[tuple[dict[str, Any], str, int, str]] = []
 
-    def pairs(items):
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         counts = Counter(key for key, _ in items)
         obj = dict(items)
         for key, n in counts.items():
@@ -115,11 +118,13 @@ def repeated_keys(text):
     return said
 
 
-def _paths_of_objects(document):
+def _paths_of_objects(document: object) -> dict[int, str]:
     """{id(object): its dotted path} of the objects in a JSON document."""
-    where, stack = {}, [("", document)]
+    where: dict[int, str] = {}
+    stack: list[tuple[str, object]] = [("", document)]
     while stack:
         prefix, value = stack.pop()
+        items: Iterable[tuple[object, object]]
         if isinstance(value, dict):
             where[id(value)] = prefix
             items = value.items()
@@ -131,13 +136,15 @@ def _paths_of_objects(document):
     return where
 
 
-def flatten(value, prefix=""):
+def flatten(value: object, prefix: str = "") -> dict[str, object]:
     """{dotted path: leaf} for a JSON value; list items by index.  Empty
     containers are leaves, so that gaining or losing one shows.  TooLarge
     beyond MAX_DEPTH levels or MAX_VALUES leaves."""
-    leaves, stack = {}, [(prefix, value, 0)]
+    leaves: dict[str, object] = {}
+    stack: list[tuple[str, object, int]] = [(prefix, value, 0)]
     while stack:
         path, item, depth = stack.pop()
+        children: Iterable[tuple[object, object]]
         if depth > MAX_DEPTH:
             raise TooLarge(f"nested more than {MAX_DEPTH} deep")
         if isinstance(item, dict) and item:
@@ -155,14 +162,15 @@ def flatten(value, prefix=""):
     return leaves
 
 
-def csv_changes(old_text, new_text, *, rtol=0.0):
+def csv_changes(old_text: str, new_text: str, *,
+                rtol: float = 0.0) -> tuple[str, list[Change], list[str]]:
     """The cells that changed between two CSV tables, matched by row key
     (first column) and column name, and notes on rows and columns only one of
     them has: ``(key column name, changes, notes)``."""
     old_header, old_rows = _keyed_rows(old_text)
     new_header, new_rows = _keyed_rows(new_text)
     columns = [c for c in old_header[1:] if c in new_header[1:]]
-    changes = []
+    changes: list[Change] = []
     for key, old_row in old_rows.items():
         new_row = new_rows.get(key)
         if new_row is None:
@@ -180,9 +188,9 @@ def csv_changes(old_text, new_text, *, rtol=0.0):
             notes.append(f"columns {kind}: {', '.join(missing)}")
     notes += lookalike_names([c for c in old_header if c not in new_header],
                              [c for c in new_header if c not in old_header], "column")
-    for kind, first, second in (("removed", old_rows, new_rows),
-                                ("added", new_rows, old_rows)):
-        missing = [k for k in first if k not in second]
+    for kind, first_rows, second_rows in (("removed", old_rows, new_rows),
+                                          ("added", new_rows, old_rows)):
+        missing = [k for k in first_rows if k not in second_rows]
         if missing:
             notes.append(f"rows {kind}: {len(missing)} ({_key_range(missing)})")
     if old_header[:1] != new_header[:1]:
@@ -191,10 +199,10 @@ def csv_changes(old_text, new_text, *, rtol=0.0):
     return (old_header[0] if old_header else "row"), changes, notes
 
 
-def max_rel_by_column(changes):
+def max_rel_by_column(changes: list[Change]) -> dict[str, tuple[float, str]]:
     """{column: (largest |rel|, its row key)} over ``changes`` of CSV cells
     between numbers."""
-    largest = {}
+    largest: dict[str, tuple[float, str]] = {}
     for change in changes:
         row, column = change.where
         if change.rel is not None and abs(change.rel) > largest.get(column, (-1.0,))[0]:
@@ -202,7 +210,7 @@ def max_rel_by_column(changes):
     return largest
 
 
-def as_number(value):
+def as_number(value: object) -> float | None:
     """``value`` as a float if it is a number (bools are not) or spells a
     non-finite one, else None."""
     if isinstance(value, bool):
@@ -214,7 +222,7 @@ def as_number(value):
     return None
 
 
-def same_number(a, b, rtol):
+def same_number(a: float, b: float, rtol: float) -> bool:
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) and math.isnan(b)
     if a == b:
@@ -224,7 +232,7 @@ def same_number(a, b, rtol):
     return abs(b - a) <= rtol * abs(a)
 
 
-def relative_change(a, b):
+def relative_change(a: float, b: float) -> float | None:
     """(b - a) / |a|: ±inf from 0, None from NaN or ±inf to anything else."""
     if math.isnan(a) or math.isnan(b):
         return None
@@ -237,7 +245,7 @@ def relative_change(a, b):
     return (b - a) / abs(a)
 
 
-def _change(where, old, new, rtol):
+def _change(where: tuple[str, ...], old: object, new: object, rtol: float) -> Change | None:
     """The Change from ``old`` to ``new`` at ``where``, or None if they are equal."""
     a, b = as_number(old), as_number(new)
     if a is not None and b is not None:
@@ -248,7 +256,7 @@ def _change(where, old, new, rtol):
     return Change(where, old, new)
 
 
-def _cell(text):
+def _cell(text: str | None) -> int | float | str | None:
     """A CSV cell as an int or float when it spells one, else the text."""
     if text is None:
         return None
@@ -260,10 +268,11 @@ def _cell(text):
     return text
 
 
-def _keyed_rows(text):
+def _keyed_rows(text: str) -> tuple[list[str], dict[str, dict[str, str]]]:
     """(header, {row key: {column: text}}) of a CSV table.  A key that repeats
     gets ``#2``, ``#3``, … so that every row can be matched."""
-    rows, cells = [], 0
+    rows: list[list[str]] = []
+    cells = 0
     for row in csv.reader(io.StringIO(text)):
         cells += len(row) or 1
         if cells > MAX_CELLS:
@@ -271,7 +280,9 @@ def _keyed_rows(text):
         rows.append(row)
     if not rows:
         return [], {}
-    header, keyed, seen = rows[0], {}, {}
+    header = rows[0]
+    keyed: dict[str, dict[str, str]] = {}
+    seen: dict[str, int] = {}
     columns = header[1:]
     for row in rows[1:]:
         if not row:
@@ -284,20 +295,20 @@ def _keyed_rows(text):
     return header, keyed
 
 
-def _key_range(keys):
+def _key_range(keys: list[str]) -> str:
     return keys[0] if len(keys) == 1 else f"{keys[0]} … {keys[-1]}"
 
 
-def _show(value):
+def _show(value: object) -> str:
     return json.dumps(value) if not isinstance(value, str) else repr(value)
 
 
-def _short(value, width=40):
+def _short(value: object, width: int = 40) -> str:
     shown = _show(value)
     return shown if len(shown) <= width else shown[:width - 1] + "…"
 
 
-def within_rtol(change, rtol):
+def within_rtol(change: Change, rtol: float) -> bool:
     """Whether ``change`` is between two numbers equal within ``rtol``."""
     a, b = as_number(change.old), as_number(change.new)
     return a is not None and b is not None and same_number(a, b, rtol)
@@ -306,7 +317,8 @@ def within_rtol(change, rtol):
 _JSON_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?')
 
 
-def json_formatting(old_text, new_text, explained=()):
+def json_formatting(old_text: str, new_text: str,
+                    explained: Iterable[tuple[object, object]] = ()) -> str | None:
     """How two JSON texts differ in spelling rather than in values, or None:
     "whitespace", "layout" (order of keys, say) or "spelling of values"
     (``1.0`` for ``1``, ``"\\u00e9"`` for ``"é"``).  Literals at the same
@@ -316,24 +328,24 @@ def json_formatting(old_text, new_text, explained=()):
     new_layout, new_literals = _json_layout(new_text)
     if old_layout != new_layout:
         return "whitespace" if old_layout.split() == new_layout.split() else "layout"
-    explained = list(explained)
+    pairs = list(explained)
     for a, b in zip(old_literals, new_literals):
         if a == b:
             continue
         old, new = json.loads(a), json.loads(b)  # both strings or both numbers: same layout
         if old == new:
             return "spelling of values"
-        if (old, new) not in explained:
+        if (old, new) not in pairs:
             return "layout"
     return None
 
 
-def _json_layout(text):
+def _json_layout(text: str) -> tuple[str, list[str]]:
     """The JSON ``text`` with every string and number replaced by one
     character, and those literals in order."""
-    literals = []
+    literals: list[str] = []
 
-    def mark(match):
+    def mark(match: re.Match[str]) -> str:
         literals.append(match.group())
         return "s" if match.group().startswith('"') else "n"
 

@@ -23,23 +23,38 @@ import contextlib
 import logging
 import mimetypes
 import urllib.parse
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from weasyprint.urls import URLFetcherResponse
 
 DATA_LIMIT = 16 * 2**20  # bytes of one data: URL (a record's largest figure is ~200 kB)
 SHOWN = 120  # characters of a URL quoted in a message
 
 
-def local_only(files=()):
+class Fetcher(Protocol):
+    """What ``local_only`` makes: a WeasyPrint URL fetcher (its ``url_fetcher``
+    argument) that keeps the URLs it refused, shortened."""
+    refused: list[str]
+
+    def fetch(self, url: str,
+              headers: dict[str, str] | None = None) -> URLFetcherResponse: ...
+
+
+def local_only(files: Iterable[str | Path] = ()) -> Fetcher:
     """A WeasyPrint URL fetcher that serves only data: URLs and ``files``."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    class LocalOnly(URLFetcher):
-        def __init__(self):
+    class LocalOnly(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no types
+        def __init__(self) -> None:
             super().__init__(allowed_protocols=("data", "file"), allow_redirects=False)
             self.files = {Path(f).resolve() for f in files}
-            self.refused = []
+            self.refused: list[str] = []
 
-        def fetch(self, url, headers=None):
+        def fetch(self, url: str,
+                  headers: dict[str, str] | None = None) -> URLFetcherResponse:
             scheme = url.split(":", 1)[0].lower()
             if scheme == "data":
                 if len(url) <= DATA_LIMIT * 4 // 3 + 1024:
@@ -58,7 +73,7 @@ def local_only(files=()):
     return LocalOnly()
 
 
-def decode_data_url(url):
+def decode_data_url(url: str) -> tuple[str, bytes]:
     """(media type, bytes) of a ``data:`` URL; ValueError if it is not one."""
     head, comma, payload = url[len("data:"):].partition(",")
     if not comma:
@@ -70,14 +85,14 @@ def decode_data_url(url):
     return media, urllib.parse.unquote_to_bytes(payload)
 
 
-def shorten(url):
+def shorten(url: str) -> str:
     return url if len(url) <= SHOWN else url[:SHOWN - 1] + "…"
 
 
 class _OneShortLine(logging.Filter):
     """Cuts a log record's message to one line of at most 300 characters."""
 
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         line = message.splitlines()[0] if message else message
         if line != message or len(line) > 300:
@@ -86,7 +101,7 @@ class _OneShortLine(logging.Filter):
 
 
 @contextlib.contextmanager
-def quiet_log():
+def quiet_log() -> Iterator[None]:
     """While in the block, WeasyPrint's log lines are each one short line."""
     logger = logging.getLogger("weasyprint")
     short = _OneShortLine()

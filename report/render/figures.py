@@ -25,6 +25,16 @@ import contextlib
 import hashlib
 import io
 import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
+
+if TYPE_CHECKING:
+    import numpy as np
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
+    from matplotlib.figure import Figure
+    from matplotlib.typing import LegendLocType, RcKeyType
+    from numpy.typing import ArrayLike, NDArray
 
 CM = 1 / 2.54  # inches per centimetre
 WIDTH_CM = 16.0
@@ -44,11 +54,85 @@ SCALES = ("linear", "log")
 COLORMAPS = ("PuOr", "PuOr_r", "RdBu", "RdBu_r", "cividis", "viridis")
 
 
-def _rc(salt):
+# --- specs: what an experiment hands over, as render_figure and the kinds read it ---
+
+
+class _SeriesPoints(TypedDict):
+    x: ArrayLike
+    y: ArrayLike
+
+
+class Series(_SeriesPoints, total=False):
+    """A curve of a "lines" figure (see draw_lines)."""
+    label: str
+    band: Sequence[ArrayLike]  # [lo, hi]
+    style: str
+    marker: str
+    linestyle: str
+    color: str
+    end: str
+
+
+class _Labelled(TypedDict, total=False):
+    label: str
+
+
+class _VLine(_Labelled):
+    x: float
+
+
+class _HLine(_Labelled):
+    y: float
+
+
+class _Annotation(TypedDict):
+    x: float
+    y: float
+    text: str
+
+
+class FigureSpec(TypedDict, total=False):
+    """A figure, or a panel of one: the keys of render_figure, draw_lines
+    and draw_heatmap, each read only by the kind it belongs to."""
+    # every figure
+    kind: str
+    id: str
+    alt: str
+    width_cm: float
+    height_cm: float
+    title: str
+    panels: list[FigureSpec]
+    widths: Sequence[float]
+    # "lines"
+    xlabel: str
+    ylabel: str
+    xscale: str
+    yscale: str
+    ylim: Sequence[float] | None
+    series: list[Series]
+    vlines: list[_VLine]
+    hlines: list[_HLine]
+    annotations: list[_Annotation]
+    legend: LegendLocType | Literal["outside", "below"]
+    # "heatmap"
+    x: ArrayLike
+    y: ArrayLike
+    z: ArrayLike
+    zlabel: str
+    vmin: float | None
+    vmax: float | None
+    contour: float | None
+    points: ArrayLike
+    point_labels: ArrayLike
+    cmap: str
+    class_names: dict[int, str]
+
+
+def _rc(salt: str) -> dict[RcKeyType, Any]:
     """The drawing rules of every figure, applied over matplotlib's defaults
     (drawing_rules) so that nothing leaks into, or depends on, the rest of
     the process."""
-    from matplotlib import cycler
+    from matplotlib.rcsetup import cycler  # matplotlib.cycler, which its stubs do not export
 
     return {
         "svg.fonttype": "path",
@@ -78,7 +162,7 @@ def _rc(salt):
     }
 
 
-def render_figure(spec: dict) -> str:
+def render_figure(spec: FigureSpec) -> str:
     """The figure described by ``spec`` as an SVG string for inlining.
 
     Common keys: ``kind`` ("lines", "heatmap", or "panels": a row of such
@@ -115,7 +199,7 @@ def render_figure(spec: dict) -> str:
 
 
 @contextlib.contextmanager
-def drawing_rules(rc):
+def drawing_rules(rc: dict[RcKeyType, Any]) -> Iterator[None]:
     """A context with matplotlib's defaults plus ``rc``: a user's matplotlibrc
     (text.usetex, another font, ...) must not change the bytes we write."""
     import matplotlib
@@ -125,7 +209,7 @@ def drawing_rules(rc):
         yield
 
 
-def save_svg(fig, image_dpi=72) -> str:
+def save_svg(fig: Figure, image_dpi: float = 72) -> str:
     """``fig`` saved as SVG text, without date, creator or other metadata.
 
     Call inside drawing_rules() with ``svg.hashsalt`` and ``svg.fonttype =
@@ -180,7 +264,7 @@ def inline_svg(svg: str, *, prefix: str, label: str | None = None,
     svg = COMMENT.sub("", svg[svg.index("<svg"):]).strip()
     referenced = {name for _, name in REFERENCE.findall(svg)}
 
-    def rename_id(match):
+    def rename_id(match: re.Match[str]) -> str:
         name = match.group(1)
         return f' id="{prefix}-{name}"' if name in referenced else ""
 
@@ -202,10 +286,11 @@ def inline_svg(svg: str, *, prefix: str, label: str | None = None,
     return svg.replace("<defs>\n </defs>\n", "")
 
 
-def _presentation_attributes(match):
+def _presentation_attributes(match: re.Match[str]) -> str:
     """`` style="a: 1; b: 2"`` -> `` a="1" b="2"``, keeping in style="" any
     property that has no attribute form."""
-    attributes, rest = [], []
+    attributes: list[str] = []
+    rest: list[str] = []
     for declaration in match.group(1).split(";"):
         key, _, value = (part.strip() for part in declaration.partition(":"))
         if key in PRESENTATION:
@@ -215,7 +300,7 @@ def _presentation_attributes(match):
     return "".join(attributes) + (f' style="{"; ".join(rest)}"' if rest else "")
 
 
-def _safe_id(text):
+def _safe_id(text: str) -> str:
     """``text`` reduced to characters valid in an id and in ``url(#...)``."""
     cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
     if not cleaned or not cleaned[0].isalpha():
@@ -223,7 +308,7 @@ def _safe_id(text):
     return cleaned
 
 
-def content_id(*parts) -> str:
+def content_id(*parts: object) -> str:
     """A short id that depends only on ``parts``' text: the same in every
     process, unlike ``hash()``."""
     digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
@@ -233,7 +318,7 @@ def content_id(*parts) -> str:
 # --- kind "lines" -------------------------------------------------------------
 
 
-def draw_lines(ax, spec):
+def draw_lines(ax: Axes, spec: FigureSpec) -> None:
     """Curves against a shared x axis, e.g. loss against epoch.
 
     spec keys: ``xlabel``, ``ylabel``, ``xscale``/``yscale`` ("linear" or
@@ -259,30 +344,32 @@ def draw_lines(ax, spec):
     for line in spec.get("vlines", []):
         ax.axvline(float(line["x"]), color=REFERENCE_COLOUR, linestyle="--",
                    linewidth=0.9, label=line.get("label"))
-    for line in spec.get("hlines", []):
-        ax.axhline(float(line["y"]), color=REFERENCE_COLOUR, linestyle=":",
-                   linewidth=0.9, label=line.get("label"))
+    for hline in spec.get("hlines", []):
+        ax.axhline(float(hline["y"]), color=REFERENCE_COLOUR, linestyle=":",
+                   linewidth=0.9, label=hline.get("label"))
     for note in spec.get("annotations", []):
         ax.annotate(note["text"], (float(note["x"]), float(note["y"])),
                     xytext=(4, 4), textcoords="offset points", fontsize=8)
-    if spec.get("ylim") is not None:
-        ax.set_ylim(*map(float, spec["ylim"]))
+    ylim = spec.get("ylim")
+    if ylim is not None:
+        ax.set_ylim(*map(float, ylim))
     for axis, scale in ((ax.xaxis, xscale), (ax.yaxis, yscale)):
         if scale == "log":
             _every_decade(axis)
     ax.set_xlabel(spec.get("xlabel", ""))
     ax.set_ylabel(spec.get("ylabel", ""))
     if any(not label.startswith("_") for label in ax.get_legend_handles_labels()[1]):
-        if spec.get("legend") == "outside":  # right of the axes, over no curve
+        legend = spec.get("legend", "best")
+        if legend == "outside":  # right of the axes, over no curve
             ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
-        elif spec.get("legend") == "below":  # under the axes' labels, over no curve
+        elif legend == "below":  # under the axes' labels, over no curve
             ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2,
                       frameon=False, columnspacing=1.0, handlelength=1.8)
         else:
-            ax.legend(loc=spec.get("legend", "best"))
+            ax.legend(loc=legend)
 
 
-def _every_decade(axis):
+def _every_decade(axis: Axis) -> None:
     """A log axis labelled at every decade it spans (matplotlib skips some on
     a narrow panel, leaving 10⁰ and 10³ alone), with minor ticks between."""
     from matplotlib.ticker import LogLocator, NullFormatter
@@ -292,14 +379,15 @@ def _every_decade(axis):
     axis.set_minor_formatter(NullFormatter())
 
 
-def _scale(spec, key):
+def _scale(spec: FigureSpec, key: Literal["xscale", "yscale"]) -> str:
     scale = spec.get(key, "linear")
     if scale not in SCALES:
         raise ValueError(f"{key} {scale!r}: expected one of {', '.join(SCALES)}")
     return scale
 
 
-def _draw_series(ax, series, default_colour, xscale, yscale):
+def _draw_series(ax: Axes, series: Series, default_colour: str, xscale: str,
+                 yscale: str) -> None:
     x = _finite(series["x"], xscale)
     y = _finite(series["y"], yscale)
     if x.shape != y.shape:
@@ -335,7 +423,7 @@ def _draw_series(ax, series, default_colour, xscale, yscale):
                         linewidth=0, interpolate=False)
 
 
-def _finite(values, scale="linear"):
+def _finite(values: ArrayLike, scale: str = "linear") -> NDArray[np.float64]:
     """``values`` as a float array with NaN where a point cannot be drawn."""
     import numpy as np
 
@@ -350,7 +438,7 @@ def _finite(values, scale="linear"):
 # --- kind "heatmap" -----------------------------------------------------------
 
 
-def draw_heatmap(ax, spec):
+def draw_heatmap(ax: Axes, spec: FigureSpec) -> None:
     """A field z(x, y) over a rectangle, e.g. a predicted probability over the
     input square, with labelled data points on top.
 
@@ -390,12 +478,14 @@ def draw_heatmap(ax, spec):
     ax.set_ylabel(spec.get("ylabel", ""))
 
 
-KINDS = {"lines": draw_lines, "heatmap": draw_heatmap}
+KINDS: dict[str, Callable[[Axes, FigureSpec], None]] = {"lines": draw_lines,
+                                                         "heatmap": draw_heatmap}
 
 
-def _extent(x, y):
+def _extent(x: NDArray[np.float64],
+            y: NDArray[np.float64]) -> tuple[float, float, float, float]:
     """imshow's extent: the grid points are cell centres."""
-    def edges(axis):
+    def edges(axis: NDArray[np.float64]) -> tuple[float, float]:
         if len(axis) < 2:
             return axis[0] - 0.5, axis[0] + 0.5
         step = (axis[-1] - axis[0]) / (len(axis) - 1)
@@ -411,7 +501,7 @@ POINT_STYLES = [dict(marker="o", facecolor="#ffffff", edgecolor="#000000"),
                 dict(marker="D", facecolor="#56B4E9", edgecolor="#000000")]
 
 
-def _draw_points(ax, spec):
+def _draw_points(ax: Axes, spec: FigureSpec) -> None:
     import numpy as np
 
     points = np.asarray(spec.get("points", []), float).reshape(-1, 2)

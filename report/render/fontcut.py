@@ -27,8 +27,12 @@ import argparse
 import importlib.util
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from report.render.pdf import FONT_FILES, FONT_FOLDER
+
+if TYPE_CHECKING:
+    from fontTools.ttLib import TTFont
 
 # shipped file -> the file of matplotlib's fonts/ttf it is cut from
 SOURCES = {
@@ -76,8 +80,10 @@ NAME_IDS = (0, 1, 2, 3, 4, 5, 6)  # copyright, names, version
 
 def matplotlib_fonts() -> Path:
     """matplotlib's folder of font files (found without importing it)."""
-    package = importlib.util.find_spec("matplotlib").submodule_search_locations[0]
-    return Path(package) / "mpl-data" / "fonts" / "ttf"
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("matplotlib is not installed")
+    return Path(spec.submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"
 
 
 def characters(source: Path) -> frozenset[int]:
@@ -111,7 +117,7 @@ def cut(source: Path, family: str, unicodes: frozenset[int]) -> bytes:
     return out.getvalue()
 
 
-def _rename(font, family):
+def _rename(font: TTFont, family: str) -> None:
     names = font["name"]
     style = names.getDebugName(2)
     full = f"{family} {style}"
@@ -122,7 +128,7 @@ def _rename(font, family):
                 record.string = text
 
 
-def families():
+def families() -> dict[str, str]:
     """{shipped file: the alias it is bound to}, from report.render.pdf."""
     return {file: family for family, faces in FONT_FILES.items() for file in faces.values()}
 
@@ -132,7 +138,7 @@ def write(folder: Path = FONT_FOLDER, source: Path | None = None) -> list[Path]:
     files written."""
     source = source or matplotlib_fonts()
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: list[Path] = []
     unicodes = characters(source)
     for file, family in families().items():
         (folder / file).write_bytes(cut(source / SOURCES[file], family, unicodes))
@@ -155,7 +161,7 @@ def readme() -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m report.render.fontcut",
                                      description="Cut the PDF's fonts from matplotlib's.")
     parser.add_argument("folder", nargs="?", type=Path, default=FONT_FOLDER,

@@ -29,7 +29,10 @@ import contextlib
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Any, NoReturn, TypeAlias
 
 import jinja2
 import jinja2.sandbox
@@ -37,7 +40,10 @@ from markupsafe import Markup
 
 import report
 from report.errors import UserError
-from report.render.numbers import NBSP, filled, fmt
+from report.render.numbers import NBSP, Measurement, filled, fmt
+
+# typeset(tex, display, occurrence) -> svg, see report.render.mathsvg.tex_to_svg
+Typeset: TypeAlias = Callable[[str, bool, int], str]
 
 
 def templates_dir() -> Path:
@@ -49,12 +55,13 @@ def templates_dir() -> Path:
     return installed if installed.is_dir() else here.parent / "templates"
 
 
-def search_path(user_dirs=()) -> list[str]:
+def search_path(user_dirs: Iterable[str | Path] = ()) -> list[str]:
     """The folders searched for templates, first match wins."""
     return [str(Path(d)) for d in user_dirs] + [str(templates_dir())]
 
 
-def make_environment(user_dirs=(), *, typeset=None) -> jinja2.Environment:
+def make_environment(user_dirs: Iterable[str | Path] = (), *,
+                     typeset: Typeset | None = None) -> jinja2.Environment:
     """A new Jinja2 environment over ``user_dirs`` and then the package's
     templates, with the filters of this module and the global
     ``pygments_css`` (Markup: the listing colours for the base template).
@@ -82,7 +89,8 @@ def make_environment(user_dirs=(), *, typeset=None) -> jinja2.Environment:
     return env
 
 
-def render_html(template_name: str, context: dict, *, user_dirs=(), typeset=None) -> str:
+def render_html(template_name: str, context: Mapping[str, Any], *,
+                user_dirs: Iterable[str | Path] = (), typeset: Typeset | None = None) -> str:
     """The template ``template_name`` rendered with ``context``.
 
     Raises TemplateError, in one line, for anything a template does wrong:
@@ -138,7 +146,8 @@ class BoundedSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset(["*", "**"])
 
-    def call_binop(self, context, operator, left, right):
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any,
+                   right: Any) -> Any:
         if operator == "*":
             for sequence, count in ((left, right), (right, left)):
                 if isinstance(sequence, (str, list, tuple)) and isinstance(count, int) \
@@ -152,13 +161,14 @@ class BoundedSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
-def bounded_render(template, context):
+def bounded_render(template: jinja2.Template, context: Mapping[str, Any]) -> str:
     """``template.render(context)``, stopped with a TemplateError once it has
     written OUTPUT_LIMIT characters, and with TemplateTimeout after
     TEMPLATE_SECONDS (checked as it writes, and by an alarm where the
     process can take one: its main thread on POSIX)."""
     deadline = time.monotonic() + TEMPLATE_SECONDS
-    parts, size = [], 0
+    parts: list[str] = []
+    size = 0
     with _alarm(TEMPLATE_SECONDS):
         for chunk in template.generate(context):
             size += len(chunk)
@@ -172,7 +182,7 @@ def bounded_render(template, context):
 
 
 @contextlib.contextmanager
-def _alarm(seconds):
+def _alarm(seconds: float) -> Iterator[None]:
     """Raise TemplateTimeout in the block after ``seconds``, where a signal
     can be had (the main thread, a platform with SIGALRM); else nothing."""
     if not hasattr(signal, "setitimer") or threading.current_thread() is not \
@@ -180,7 +190,7 @@ def _alarm(seconds):
         yield
         return
 
-    def ring(_signum, _frame):
+    def ring(_signum: int, _frame: FrameType | None) -> NoReturn:
         raise TemplateTimeout
 
     previous = signal.signal(signal.SIGALRM, ring)
@@ -195,7 +205,8 @@ def _alarm(seconds):
 class _Loader(jinja2.FileSystemLoader):
     """A FileSystemLoader whose templates that are not UTF-8 are named."""
 
-    def get_source(self, environment, template):
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str, Callable[[], bool]]:
         try:
             return super().get_source(environment, template)
         except UnicodeDecodeError as e:
@@ -204,7 +215,7 @@ class _Loader(jinja2.FileSystemLoader):
                                 ) from None
 
 
-def _template_frame(tb):
+def _template_frame(tb: TracebackType | None) -> tuple[str, int] | None:
     """(file, line) of the innermost frame of ``tb`` that runs template code,
     or None.  Jinja rewrites tracebacks so that a template's frames carry
     the template's file name and line."""
@@ -218,14 +229,14 @@ def _template_frame(tb):
     return found
 
 
-def _where(filename, line):
+def _where(filename: str | None, line: int | None) -> str:
     name = Path(filename).name if filename else "template"
     if filename and not Path(filename).is_relative_to(templates_dir()):
         name = str(filename)
     return f"{name}:{line}" if line else name
 
 
-def _describe(error):
+def _describe(error: BaseException) -> str:
     if isinstance(error, jinja2.UndefinedError):
         return _one_line(str(error))
     if isinstance(error, jinja2.exceptions.SecurityError):
@@ -233,34 +244,34 @@ def _describe(error):
     return f"{type(error).__name__}: {_one_line(str(error))}"
 
 
-def _one_line(text):
+def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
 # --- filters ------------------------------------------------------------------
 
 
-def measured(measurement) -> str:
+def measured(measurement: Measurement) -> str:
     """A claim's measurement, {"pattern": "{} of {}", "values": [[v, kind], ...]},
     as text in the report's number style."""
     return filled(measurement["pattern"], measurement["values"])
 
 
-def series(items, conjunction="and") -> str:
+def series(items: Iterable[object], conjunction: str = "and") -> str:
     """["W1", "b1", "W2"] -> "W1, b1 and W2": a list as a sentence names it."""
-    items = [str(item) for item in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
+    names = [str(item) for item in items]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + f" {conjunction} " + names[-1]
 
 
-def nbsp(text) -> str:
+def nbsp(text: object) -> str:
     """``text`` with no-break spaces before "%" and around "×", so that
     "90 %" and "1.58 × 10⁻⁴" never break across lines."""
     return (str(text).replace(" %", NBSP + "%").replace(" × ", NBSP + "×" + NBSP))
 
 
-def make_math_filter(typeset=None):
+def make_math_filter(typeset: Typeset | None = None) -> Callable[..., Markup]:
     """The ``math`` filter: TeX (without dollar signs) as inline SVG, or a
     display equation with ``math(display=True)``, wrapped with its plain
     text for the PDF's text layer (report.render.mathhtml).
@@ -277,16 +288,16 @@ def make_math_filter(typeset=None):
     if typeset is None:
         from report.render.mathsvg import tex_to_svg
 
-        def typeset(tex, display, occurrence):
+        def typeset(tex: str, display: bool, occurrence: int) -> str:
             return tex_to_svg(tex, display=display, occurrence=occurrence)
 
-    seen = collections.Counter()
+    seen: collections.Counter[tuple[str, bool]] = collections.Counter()
 
     # pass_context keeps Jinja from calling the filter once at compile time
     # for a constant argument, which would give every pass of a loop the
     # same ids.
     @jinja2.pass_context
-    def math(context, tex, display: bool = False) -> Markup:
+    def math(context: jinja2.runtime.Context, tex: object, display: bool = False) -> Markup:
         tex = " ".join(str(tex).split())
         occurrence = seen[tex, display]
         seen[tex, display] += 1

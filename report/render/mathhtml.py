@@ -67,15 +67,17 @@ def text_width_em(text: str) -> float:
 
 
 @functools.cache
-def _fonts():
+def _fonts() -> list[tuple[dict[int, str], dict[str, tuple[int, int]], int]]:
     """(character -> glyph name, glyph name -> (advance, lsb), units per em)
     of each of FONT_FILES; fontTools reads just those tables (ziafont, which
     ziamath brings, would parse the whole font: ten times slower)."""
     from fontTools.ttLib import TTFont
 
     # Found without importing matplotlib (a third of a second), as report.render.pdf does.
-    package = importlib.util.find_spec("matplotlib").submodule_search_locations[0]
-    folder = Path(package) / "mpl-data" / "fonts" / "ttf"
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("matplotlib is not installed")
+    folder = Path(spec.submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"
     fonts = []
     for name in FONT_FILES:
         font = TTFont(folder / name, lazy=True)

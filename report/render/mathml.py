@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 import warnings
 import xml.etree.ElementTree as ET
+from types import ModuleType
 
 from report.errors import UserError
 
@@ -78,7 +79,7 @@ def tex_to_mathml(tex: str, *, display: bool) -> ET.Element:
     return math
 
 
-def ziamath():
+def ziamath() -> ModuleType:
     """The ziamath package, imported without the DeprecationWarning it gives
     on Python 3.11 and newer as it loads its font (importlib.resources.path)."""
     with warnings.catch_warnings():
@@ -88,7 +89,7 @@ def ziamath():
     return ziamath
 
 
-def _check_braces(tex):
+def _check_braces(tex: str) -> None:
     depth = 0
     for token in BRACE.findall(tex):
         depth += (token == "{") - (token == "}")
@@ -98,7 +99,7 @@ def _check_braces(tex):
         raise TexError(f"cannot typeset {tex!r}: {depth} '{{' not closed")
 
 
-def _check(math, tex):
+def _check(math: ET.Element, tex: str) -> None:
     for element in math.iter():
         text = (element.text or "").strip()
         if element.tag in TOKENS and text.startswith("\\") and len(text) > 1:
@@ -108,13 +109,13 @@ def _check(math, tex):
             raise TexError(f"cannot typeset {tex!r}: {needed[1]}")
 
 
-def _reason(error):
+def _reason(error: Exception) -> str:
     """latex2mathml's error in words."""
     name = type(error).__name__
     return REASONS.get(name) or " ".join(str(error).split()) or name
 
 
-def _restyle(element, display):
+def _restyle(element: ET.Element, display: bool) -> None:
     """Apply TeX's styles and spacing below ``element``, which is drawn in
     display style or not."""
     for index, child in enumerate(list(element)):
@@ -145,7 +146,7 @@ def _restyle(element, display):
     _space_after_operators(element, display)
 
 
-def _space_after_operators(row, display):
+def _space_after_operators(row: ET.Element, display: bool) -> None:
     """A thin space between an operator with scripts beside it (Σ_k in
     running text, max_k) and what follows, as TeX puts it; ziamath loses the
     operator's own space once it carries scripts."""
@@ -164,7 +165,7 @@ def _space_after_operators(row, display):
             row.insert(index + 1, ET.Element("mspace", width=THIN))
 
 
-def _as_slash(fraction):
+def _as_slash(fraction: ET.Element) -> None:
     """Turn ``<mfrac>`` into ``num/den`` in place."""
     numerator, denominator = list(fraction)
     for key in list(fraction.attrib):
@@ -174,7 +175,7 @@ def _as_slash(fraction):
     fraction[:] = [*_operand(numerator), _mo("/"), *_operand(denominator)]
 
 
-def _operand(element):
+def _operand(element: ET.Element) -> list[ET.Element]:
     """``element`` as one side of a slash: in parentheses unless it is a
     single symbol or number, possibly with scripts."""
     while element.tag == "mrow" and len(element) == 1:
@@ -185,13 +186,13 @@ def _operand(element):
     return [_mo("("), element, _mo(")")]
 
 
-def _mo(text):
+def _mo(text: str) -> ET.Element:
     mo = ET.Element("mo", stretchy="false")
     mo.text = text
     return mo
 
 
-def _mark_signs(math):
+def _mark_signs(math: ET.Element) -> None:
     """A + or − after nothing, a relation, an operator or an opening bracket
     is a sign: form="prefix" (no space after it)."""
     for row in math.iter():

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 
 from report.render.figures import content_id, inline_svg
 from report.render.mathml import TexError, tex_to_mathml, ziamath
@@ -65,7 +66,7 @@ def tex_to_svg(tex: str, *, display: bool = False, occurrence: int = 0) -> str:
 
 
 @functools.lru_cache(maxsize=512)
-def _tex_to_svg(tex, display):
+def _tex_to_svg(tex: str, display: bool) -> str:
     mathml = tex_to_mathml(tex, display=display)
     with _ziamath_settings():
         try:
@@ -91,7 +92,7 @@ def _tex_to_svg(tex, display):
                       css_class="math display" if display else "math")
 
 
-def _drop_empty_glyphs(svg):
+def _drop_empty_glyphs(svg: ET.Element) -> None:
     """Glyphs without an outline (an invisible operator, say) and their uses:
     elements that draw nothing are only bytes to write and to compare."""
     empty = {f"#{symbol.get('id')}" for symbol in svg.iter("symbol") if not len(symbol)}
@@ -102,7 +103,7 @@ def _drop_empty_glyphs(svg):
 
 
 @contextlib.contextmanager
-def _ziamath_settings():
+def _ziamath_settings() -> Iterator[None]:
     """ziamath's global settings for our equations, restored afterwards so
     that nothing else in the process sees them."""
     config, zmath = ziamath().config, ziamath().zmath

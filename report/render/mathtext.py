@@ -80,13 +80,13 @@ class Item:
     kind: str
     text: str
     scripted: bool = False
-    parts: tuple = ()
+    parts: tuple[str, ...] = ()  # a fraction's (numerator, denominator)
 
 
 def plain_text(tex: str) -> str:
     """The TeX math ``tex`` as one line of plain Unicode text."""
     parser = _Parser(TOKEN.findall(str(tex)))
-    items = []
+    items: list[Item] = []
     while parser.position < len(parser.tokens):
         items += parser.sequence(in_script=False)
         parser.position += 1  # a stray "}": skip it, read on
@@ -96,18 +96,18 @@ def plain_text(tex: str) -> str:
 class _Parser:
     """A recursive-descent reader of TeX tokens into Items."""
 
-    def __init__(self, tokens):
+    def __init__(self, tokens: list[str]) -> None:
         self.tokens = tokens
         self.position = 0
 
-    def next(self):
+    def next(self) -> str:
         token = self.tokens[self.position] if self.position < len(self.tokens) else ""
         self.position += 1
         return token
 
-    def sequence(self, in_script):
+    def sequence(self, in_script: bool) -> list[Item]:
         """Items up to the "}" closing this group (left unread) or the end."""
-        items = []
+        items: list[Item] = []
         while self.position < len(self.tokens) and self.tokens[self.position] != "}":
             token = self.next()
             if token in ("^", "_"):
@@ -121,7 +121,7 @@ class _Parser:
                     else [self.symbol(token, in_script)]
         return items
 
-    def symbol(self, token, in_script):
+    def symbol(self, token: str, in_script: bool) -> Item:
         if token == "{":
             inner = self.sequence(in_script)
             self.next()  # the closing "}", or nothing at the end
@@ -129,7 +129,7 @@ class _Parser:
         kind, text = ASCII.get(token, ("ord", token))
         return Item(kind, text)
 
-    def argument(self, in_script):
+    def argument(self, in_script: bool) -> str:
         """A command's argument, as text: a {group} or a single token."""
         while self.position < len(self.tokens) and self.tokens[self.position].isspace():
             self.position += 1
@@ -142,12 +142,13 @@ class _Parser:
             return _join(self.command(token[1:], in_script), in_script)
         return "" if token == "}" else ASCII.get(token, ("ord", token))[1]
 
-    def raw_argument(self):
+    def raw_argument(self) -> str:
         """An argument's characters as written, for \\text{...}."""
         start = self.position
         if self.next() != "{":
             return "".join(self.tokens[start:self.position])
-        depth, pieces = 1, []
+        depth = 1
+        pieces: list[str] = []
         while self.position < len(self.tokens):
             token = self.next()
             depth += (token == "{") - (token == "}")
@@ -156,7 +157,7 @@ class _Parser:
             pieces.append(token[1:] if token.startswith("\\") and len(token) == 2 else token)
         return re.sub(r"\s+", " ", "".join(pieces))
 
-    def command(self, name, in_script):
+    def command(self, name: str, in_script: bool) -> list[Item]:
         """The Items of ``\\name`` and its arguments."""
         if name in ("top", "intercal") and in_script:
             return [Item("ord", "ᵀ")]  # a transpose: Wᵀ
@@ -193,7 +194,7 @@ class _Parser:
             return [Item("punct", ";")]
         return [Item("op", name)]  # unknown: its name, read like a function's
 
-    def _delimiter(self):
+    def _delimiter(self) -> str:
         """The delimiter after \\left or \\right, as text."""
         token = self.next()
         while token and token.isspace():
@@ -202,7 +203,7 @@ class _Parser:
             return SYMBOLS.get(token[1:], token[1:])
         return "" if token == "." else token
 
-    def _optional(self):
+    def _optional(self) -> str:
         """The [optional] argument of \\sqrt[n]{x}, or ""."""
         if self.position < len(self.tokens) and self.tokens[self.position] == "[":
             end = self.tokens.index("]", self.position) if "]" in self.tokens[self.position:] \
@@ -212,7 +213,7 @@ class _Parser:
         return ""
 
 
-def _attach(base, which, script):
+def _attach(base: Item, which: str, script: str) -> Item:
     """``base`` with a super- (``which`` "^") or subscript, written as it reads."""
     if not script:
         return base
@@ -235,14 +236,14 @@ def _attach(base, which, script):
                 parts=base.parts)
 
 
-def _group(script):
+def _group(script: str) -> str:
     """A script as it can follow "^" or "_": alone if it is one word."""
     if re.fullmatch(r"\w+|\(.*\)", script) and _balanced(script):
         return script
     return f"({script})"
 
 
-def _balanced(text):
+def _balanced(text: str) -> bool:
     depth = 0
     for character in text:
         depth += (character == "(") - (character == ")")
@@ -251,21 +252,21 @@ def _balanced(text):
     return depth == 0
 
 
-def _root(index, radicand):
+def _root(index: str, radicand: str) -> str:
     inner = radicand if re.fullmatch(r"\w", radicand) else f"({radicand})"
     return {"": "√", "2": "√", "3": "∛", "4": "∜"}.get(index, f"{index}√") + inner
 
 
-def _accent(text, mark):
+def _accent(text: str, mark: str) -> str:
     """``text`` with the combining ``mark`` on each letter (ŷ), composed
     into one character where Unicode has one."""
     return unicodedata.normalize("NFC", "".join(
         c + mark if c.isalnum() else c for c in text))
 
 
-def _letters(text, style):
+def _letters(text: str, style: str) -> str:
     """``text`` in a mathematical alphabet: \\mathcal{L} -> ℒ."""
-    out = []
+    out: list[str] = []
     for c in text:
         kind = "CAPITAL" if c.isupper() else "SMALL"
         for name in (f"{style} {kind} {c}", f"MATHEMATICAL {style} {kind} {c}",
@@ -286,17 +287,18 @@ SIGN_AFTER = frozenset(("bin", "rel", "punct", "open", "op"))  # a + or − here
 OPERAND = frozenset(("ord", "close", "frac", "op"))
 
 
-def _join(items, in_script):
+def _join(items: list[Item], in_script: bool) -> str:
     """Items as text, spaced as a reader expects: "a = b + c", "−x",
     "Σ_k e", "W[l] a[l−1]"; in scripts, "l−1" between single letters."""
     items = [item for item in items if item.text or item.kind == "frac"]
-    pieces = []
+    pieces: list[str] = []
     for i, item in enumerate(items):
         before = items[i - 1] if i else None
         after = items[i + 1] if i + 1 < len(items) else None
         text = item.text
         if item.kind == "frac":  # its scripts, if any, are in item.text
-            text = _fraction(*item.parts, before, after) + item.text
+            numerator, denominator = item.parts
+            text = _fraction(numerator, denominator, before, after) + item.text
         if item.kind == "bin" and (before is None or before.kind in SIGN_AFTER):
             pieces.append(text)  # a sign: −x, ±h
         elif item.kind in ("bin", "rel"):
@@ -316,11 +318,12 @@ def _join(items, in_script):
     return re.sub(r"([(\[]) | (?=[)\],;])", r"\1", line)
 
 
-def _simple(item):
+def _simple(item: Item | None) -> bool:
     return item is not None and item.kind == "ord" and len(item.text) == 1
 
 
-def _fraction(numerator, denominator, before, after):
+def _fraction(numerator: str, denominator: str, before: Item | None,
+              after: Item | None) -> str:
     """``a/b`` as one reads it: ``num / den`` when the parts are long, in
     parentheses when a neighbour would bind to a part: −(1/N) Σ."""
     spaced = " " in numerator or " " in denominator
@@ -329,7 +332,7 @@ def _fraction(numerator, denominator, before, after):
     return text if alone else f"({text})"
 
 
-def _operand(part):
+def _operand(part: str) -> str:
     """A fraction's part, in parentheses if a + or − at its top level
     would otherwise bind wrongly."""
     depth = 0

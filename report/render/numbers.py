@@ -27,6 +27,8 @@ spaces, so a number never breaks across lines.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
+from typing import Any, TypedDict
 
 MINUS = "\u2212"
 NBSP = "\u00a0"
@@ -36,10 +38,19 @@ KINDS = ("number", "percent", "count", "epoch", "setting", "sci")
 SMALL, LARGE = 1e-3, 1e5  # outside [SMALL, LARGE), numbers are written m × 10ⁿ
 
 
-def fmt(value, kind: str = "number") -> str:
+class Measurement(TypedDict):
+    """What a claim measured: words with a ``{}`` for each number, and the
+    numbers as [value, kind] pairs (lists, as JSON spells them)."""
+    pattern: str
+    values: list[list[Any]]
+
+
+def fmt(value: float | None, kind: str = "number") -> str:
     """``value`` in the report's number style (see the module docstring)."""
     if kind not in KINDS:
         raise ValueError(f"unknown number kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if value is None:
+        return MISSING
     special = _special(value)
     if special is not None:
         return special
@@ -56,15 +67,13 @@ def fmt(value, kind: str = "number") -> str:
     return _significant(float(value))
 
 
-def filled(pattern: str, values) -> str:
+def filled(pattern: str, values: Iterable[Sequence[Any]]) -> str:
     """``pattern`` with each ``{}`` replaced by the next of ``values``, each a
     (value, kind) pair formatted by ``fmt``: "{} of {} ({})"."""
     return pattern.format(*(fmt(value, kind) for value, kind in values))
 
 
-def _special(value):
-    if value is None:
-        return MISSING
+def _special(value: float) -> str | None:
     if isinstance(value, bool):
         raise ValueError("a truth value is not a number")
     x = float(value)
@@ -75,11 +84,11 @@ def _special(value):
     return None
 
 
-def _minus(text):
+def _minus(text: str) -> str:
     return text.replace("-", MINUS)
 
 
-def _significant(x, digits=3):
+def _significant(x: float, digits: int = 3) -> str:
     if x == 0:
         return "0"
     rounded = float(f"{x:.{digits - 1}e}")  # the value as printed decides the form
@@ -90,7 +99,7 @@ def _significant(x, digits=3):
     return _scientific(x, digits)
 
 
-def _scientific(x, digits=3):
+def _scientific(x: float, digits: int = 3) -> str:
     if x == 0:
         return "0"
     mantissa, _, exponent = f"{x:.{digits - 1}e}".partition("e")
@@ -100,7 +109,7 @@ def _scientific(x, digits=3):
             + str(int(exponent)).translate(SUPERSCRIPT))
 
 
-def _percent(fraction):
+def _percent(fraction: float) -> str:
     p = 100 * fraction
     whole = round(p)
     if (whole == 100 and p != 100) or (whole == 0 and p != 0):
@@ -113,7 +122,7 @@ def _percent(fraction):
     return _minus(f"{whole:d}") + NBSP + "%"
 
 
-def _setting(value):
+def _setting(value: float) -> str:
     if isinstance(value, int):
         return _minus(str(value))
     x = float(value)

@@ -35,9 +35,19 @@ import logging
 import re
 import threading
 import zlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 from report.errors import UserError
+
+if TYPE_CHECKING:
+    import pydyf
+    from weasyprint.document import Document
+    from weasyprint.pdf.fonts import Font
+    from weasyprint.text.fonts import FontConfiguration
+
+    from report.render.fetch import Fetcher
 
 FONT_FOLDER = Path(__file__).resolve().parent.parent / "fonts"
 # alias -> {(weight, style): file in FONT_FOLDER}
@@ -50,11 +60,16 @@ FONT_FILES = {
                          ("labreport mono", "mono"))}
 
 
+# A file the PDF carries: (file name, bytes, description, relationship to the
+# PDF, as PDF/A-3 names it: "Source", "Data", ...).
+Carried: TypeAlias = tuple[str, bytes, str, str]
+
 VARIANT = "pdf/a-3b"  # archival, and the PDF/A that may carry attached files
 NO_DATE = 315532800  # 1980-01-01: the attachments' dates when the PDF has none
 
 
-def html_to_pdf(html: str, *, created: int | None = None, attachments=()) -> bytes:
+def html_to_pdf(html: str, *, created: int | None = None,
+                attachments: Iterable[Carried] = ()) -> bytes:
     """``html`` (a self-contained page) printed to PDF by WeasyPrint, as
     PDF/A-3b, tagged for accessibility (headings, reading order, figures
     with their alternative text, the document's language).
@@ -98,16 +113,17 @@ class OutsideResource(UserError):
     """A page (from a template) that refers to a resource outside itself."""
 
 
-def _plural(n, word):
+def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def font_files():
+def font_files() -> list[Path]:
     """The shipped font files the PDF may load."""
     return [FONT_FOLDER / name for faces in FONT_FILES.values() for name in faces.values()]
 
 
-def _write(html, identifier, created, attachments, fetcher, font_config):
+def _write(html: str, identifier: bytes, created: int | None, attachments: Iterable[Carried],
+           fetcher: Fetcher, font_config: FontConfiguration) -> bytes:
     from weasyprint import CSS, HTML, Attachment
 
     fonts = CSS(string=font_face_css(), font_config=font_config, url_fetcher=fetcher)
@@ -121,7 +137,7 @@ def _write(html, identifier, created, attachments, fetcher, font_config):
                            url_fetcher=fetcher)
                 for file, data, description, relationship in attachments]
     with fonts_embedded_whole():
-        data = document.write_pdf(pdf_identifier=identifier, pdf_variant=VARIANT,
+        data: bytes = document.write_pdf(pdf_identifier=identifier, pdf_variant=VARIANT,
                                   pdf_tags=True, attachments=embedded or None,
                                   finisher=deflate_once)
     if page_count(data) != len(document.pages):
@@ -161,7 +177,7 @@ def figures_as_images(html: str) -> str:
     For the PDF only: WeasyPrint draws an SVG image without running the
     page's CSS cascade over each of its thousands of elements, a second or
     more for a record's figures; the picture and its size are the same."""
-    def image(match):
+    def image(match: re.Match[str]) -> str:
         svg = match.group(0)
         attributes = dict(ATTRIBUTE.findall(match.group("attributes")))
         data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
@@ -185,7 +201,7 @@ _EMBEDDING = threading.Lock()
 
 
 @contextlib.contextmanager
-def fonts_embedded_whole():
+def fonts_embedded_whole() -> Iterator[None]:
     """While a PDF is written in this block, WeasyPrint embeds each font file
     as it is: its ``Font.subset`` (by HarfBuzz-Subset, or by fontTools
     without it) keeps the whole font.
@@ -206,11 +222,11 @@ def fonts_embedded_whole():
             Font.subset = subset
 
 
-def _keep_whole(font, to_unicode, hinting):
+def _keep_whole(font: Font, to_unicode: object, hinting: object) -> None:
     """Font.subset in fonts_embedded_whole: the font's bytes stay as they are."""
 
 
-def deflate_once(document, pdf):
+def deflate_once(document: Document, pdf: pydyf.PDF) -> None:
     """Deflate each stream of ``pdf`` (the pydyf.PDF WeasyPrint is about to
     write) that holds bytes now, once, as pydyf would: the bytes written are
     the same.  (Page contents, made of other objects too, are left to pydyf.)
@@ -260,10 +276,11 @@ def require_repertoire(html: str) -> None:
             f"PDF would take {pronoun} from a font of this machine")
 
 
-def _outside_svgs(html):
+def _outside_svgs(html: str) -> str:
     """``html`` without its ``<svg>`` elements (str.find: a regular
     expression takes ten times as long over a record's figures)."""
-    kept, start = [], 0
+    kept: list[str] = []
+    start = 0
     while (begin := html.find("<svg", start)) != -1:
         kept.append(html[start:begin])
         end = html.find("</svg>", begin)
@@ -277,7 +294,7 @@ def repertoire() -> frozenset[int]:
     """The code points of the union of the faces' character maps."""
     from fontTools.ttLib import TTFont
 
-    found = set()
+    found: set[int] = set()
     for faces in FONT_FILES.values():
         for name in faces.values():
             font = TTFont(FONT_FOLDER / name, lazy=True)
@@ -288,6 +305,6 @@ def repertoire() -> frozenset[int]:
     return frozenset(found)
 
 
-def _w3c_date(epoch):
+def _w3c_date(epoch: float) -> str:
     moment = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

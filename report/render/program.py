@@ -36,13 +36,14 @@ def listing(source: str) -> Markup:
     return Markup(f'<pre class="highlight program"><code>{body}</code></pre>')
 
 
-def _top_level_blocks(source):
+def _top_level_blocks(source: str) -> list[str]:
     """``source`` cut before each unindented line that follows a blank line
     and is not inside a string (a docstring's second paragraph, say); the
     pieces join back to ``source``."""
     lines = source.splitlines(keepends=True)
     inside = _lines_inside_strings(source)
-    blocks, current = [], []
+    blocks: list[str] = []
+    current: list[str] = []
     for i, line in enumerate(lines):
         starts = (line.strip() and not line[0].isspace() and i > 0
                   and not lines[i - 1].strip() and current and (i + 1) not in inside)
@@ -58,11 +59,11 @@ def _top_level_blocks(source):
 SHORT_BLOCK = 2  # lines: a block this short is never left alone at a page's top
 
 
-def _short_blocks_joined(blocks):
+def _short_blocks_joined(blocks: list[str]) -> list[str]:
     """``blocks`` with each one of at most SHORT_BLOCK lines of text (the
     closing ``if __name__ == "__main__":``, an import) joined to the one
     before it, so that a page never starts with it alone."""
-    joined = []
+    joined: list[str] = []
     for block in blocks:
         if joined and sum(1 for line in block.splitlines() if line.strip()) <= SHORT_BLOCK:
             joined[-1] += block
@@ -71,12 +72,12 @@ def _short_blocks_joined(blocks):
     return joined
 
 
-def _lines_inside_strings(source):
+def _lines_inside_strings(source: str) -> set[int]:
     """The 1-based numbers of the lines that continue a multi-line string."""
     import io
     import tokenize
 
-    inside = set()
+    inside: set[int] = set()
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             if token.type == tokenize.STRING and token.end[0] > token.start[0]:
@@ -86,7 +87,7 @@ def _lines_inside_strings(source):
     return inside
 
 
-def _drop_plain_spans(body):
+def _drop_plain_spans(body: str) -> str:
     """Unwrap the tokens the style leaves as plain text (names, punctuation)
     and whitespace: two thirds of the spans, and a tenth of the PDF's
     rendering time, for no change in how the listing looks."""
@@ -96,7 +97,7 @@ def _drop_plain_spans(body):
 
 
 @lru_cache(maxsize=None)
-def _styled_classes():
+def _styled_classes() -> set[str]:
     classes = set(re.findall(re.escape(CSS_SCOPE) + r" \.([\w-]+)", pygments_css()))
     return classes - {"w"}  # whitespace: its colour is never seen
 
@@ -105,7 +106,10 @@ def pygments_css() -> str:
     """The token colours for highlighted listings, scoped to ``.highlight``."""
     from pygments.formatters import HtmlFormatter
 
-    rules = HtmlFormatter(style=STYLE).get_style_defs(CSS_SCOPE).splitlines()
+    formatter = HtmlFormatter(style=STYLE)
+    # The ignore: types-Pygments leaves HtmlFormatter.get_style_defs unannotated.
+    css: str = formatter.get_style_defs(CSS_SCOPE)  # type: ignore[no-untyped-call]
+    rules = css.splitlines()
     # Only the token colours: the style's rules for `pre`, line numbers and
     # the background would fight the base stylesheet's.
     return "\n".join(r for r in rules if r.startswith(CSS_SCOPE + " .")) + "\n"

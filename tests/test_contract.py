@@ -119,3 +119,11 @@ def test_every_experiment_builds_quickly_to_the_same_bytes_twice(name, tmp_path)
     assert files == sorted(p.name for p in built[1].iterdir())
     for file in files:
         assert (built[0] / file).read_bytes() == (built[1] / file).read_bytes(), file
+
+
+def test_the_checks_at_build_time_are_the_typed_records():
+    assert set(contract.CONTEXT) == contract.Context.__required_keys__ \
+        | contract.Context.__optional_keys__
+    assert {k for k, (_, required, _) in contract.CONTEXT.items() if required} \
+        == contract.Context.__required_keys__
+    assert set(contract.CLAIM) == contract.Claim.__required_keys__

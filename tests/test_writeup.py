@@ -13,13 +13,9 @@ import re
 
 import numpy as np
 import pytest
-from markupsafe import Markup
-
 from lab import exp6
 from report.experiment import settings
 from report.pipeline import build
-from report.render.html import render_html
-from report.render.program import listing
 
 
 def rendered(*assignments, studies=None):
@@ -28,12 +24,9 @@ def rendered(*assignments, studies=None):
     config = settings.apply(exp6.Config(), ("repeats=1", "studies=none", *assignments))
     result = exp6.run(config)
     found = exp6.studies(settings.apply(config, studies)) if studies else None
-    context = build.record_context(exp6, result, found)
-    context["figures"] = {f["id"]: {"number": n, "caption": f["caption"], "svg": Markup("")}
-                          for n, f in enumerate(context["figures"], start=1)}
-    context["program"] = listing(context["program"])
-    context.update(date="1 January 2026", provenance={}, experiment="exp6")
-    html = render_html(context["template"], context)
+    record = build.assemble("exp6", exp6, config, result, found, date=0, prov={})
+    html = build.render(record, figures=False, pdf=False)["report.html"].decode("utf-8")
+    context = record.context
     body = html.split("<main>", 1)[1].split("</main>", 1)[0]
     body = re.sub(r"<pre.*?</pre>", " ", body, flags=re.S)      # the program and its output
     body = re.sub(r"<svg.*?</svg>", " [math] ", body, flags=re.S)

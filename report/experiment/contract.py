@@ -31,8 +31,9 @@ provides:
 ``progress(stage, done=None, total=None, detail="")`` reports long work:
 ``done`` of ``total`` units of ``stage``, or only that ``stage`` began.
 
-The context ``report`` returns holds CONTEXT's keys, and any more that its
-template uses (a template renders with ``StrictUndefined``, so a name it
+The context ``report`` returns is a ``Context`` (below: the typed record,
+with ``Claim``, ``Measured``, ``Figure`` and ``Table``): it holds CONTEXT's
+keys, and any more that its template uses (a template renders with ``StrictUndefined``, so a name it
 misses is an error too).  The build adds ``date``, ``provenance``,
 ``experiment``, ``claim_by_id`` and ``failed_claims``, and turns
 ``figures`` into {id: {number, caption, svg}} and ``program`` into a listing.
@@ -41,15 +42,75 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any, TypedDict
 
 from report.errors import UserError
+from report.render.figures import FigureSpec
+
+
+class Measured(TypedDict):
+    """What a claim measured, in words with a ``{}`` per value: each value
+    a [number, kind] pair, formatted in the record's number style
+    (report.render.numbers: "number", "count", "percent", "epoch", ...)."""
+    pattern: str
+    values: list[list[Any]]
+
+
+class _ClaimRequired(TypedDict):
+    id: str
+    statement: str
+    measured: Measured
+    holds: bool | None
+
+
+class Claim(_ClaimRequired, total=False):
+    """A sentence the record states about its runs, and its test
+    (lab.kit.claims.claim makes one).  ``holds``: True, False, or None when
+    the runs cannot decide; ``negated``: the statement is the negation the
+    runs called for."""
+    negated: bool
+
+
+class Figure(FigureSpec, total=False):
+    """A figure of the record: a report.render.figures spec (lab.kit.figures
+    makes one) with its ``caption`` and its ``alt``, the text that says what
+    it shows (words, or words with numbers as a Measured)."""
+    caption: str
+    alt: str | Measured  # type: ignore[misc]  # FigureSpec's alt, widened to words with numbers
+
+
+class Table(TypedDict):
+    """A CSV file of the record: its header and one sequence of values per
+    column (equal lengths), e.g. lab.kit.tables.epoch_log."""
+    columns: list[str]
+    rows: Sequence[Sequence[Any]]
+
+
+class _ContextRequired(TypedDict):
+    template: str          # the template's file name, e.g. exp7.html.j2
+    number: int | str      # the experiment's number in the course
+    title: str
+    figures: list[Figure]
+    claims: list[Claim]
+    metrics: dict[str, Any]  # JSON-ready numbers for metrics.json
+    files: dict[str, Table]  # {file name: table}: CSV files to write
+
+
+class Context(_ContextRequired, total=False):
+    """What an experiment's ``report`` returns: the record, for its template
+    (which may use more keys than these)."""
+    subtitle: str  # a line under the title
+    program: str   # the source of the program that ran, listed whole
 
 REQUIRED = {"TITLE": "a str", "Config": "a dataclass", "run": "a function",
             "summary": "a function", "report": "a function"}
 OPTIONAL = ("log_lines", "studies", "cache_inputs", "estimate")  # functions; QUICK is a tuple
 
-# key -> (what it must be, required?)
-CONTEXT = {
+# Context's keys, checked at build time: key -> (the types it may have,
+# whether it is required, what it is, for the error).
+CONTEXT: dict[str, tuple[tuple[type, ...], bool, str]] = {
     "template": ((str,), True, "the template's file name, e.g. exp7.html.j2"),
     "number": ((int, str), True, "the experiment's number in the course"),
     "title": ((str,), True, "the record's title"),
@@ -61,7 +122,8 @@ CONTEXT = {
     "files": ((dict,), True, "{file name: {columns, rows}}: CSV files to write"),
     "program": ((str,), False, "the source of the program that ran, listed whole"),
 }
-CLAIM = {"id": str, "statement": str, "measured": dict, "holds": (bool, type(None))}
+CLAIM: dict[str, tuple[type, ...]] = {
+    "id": (str,), "statement": (str,), "measured": (dict,), "holds": (bool, type(None))}
 
 
 class ContractError(UserError, TypeError):
@@ -69,7 +131,7 @@ class ContractError(UserError, TypeError):
     module and the field."""
 
 
-def check_experiment(module):
+def check_experiment(module: ModuleType) -> ModuleType:
     """Raise ContractError unless ``module`` provides what REQUIRED names."""
     where = module.__name__
     for name, what in REQUIRED.items():
@@ -92,7 +154,7 @@ def check_experiment(module):
     return module
 
 
-def check_context(module, context):
+def check_context(module: ModuleType, context: object) -> Context:
     """Raise ContractError unless ``context`` (what ``module.report``
     returned) holds CONTEXT's keys with the right types."""
     where = f"{module.__name__}.report()"
@@ -118,17 +180,17 @@ def check_context(module, context):
                                 "text that says what the figure shows (a str, or "
                                 "{pattern, values})")
     for i, claim in enumerate(context["claims"]):
-        for key, types in CLAIM.items():
-            if not isinstance(claim, dict) or not isinstance(claim.get(key, ...), types):
+        for key, kinds in CLAIM.items():
+            if not isinstance(claim, dict) or not isinstance(claim.get(key, ...), kinds):
                 raise ContractError(f"{where}['claims'][{i}]: expected {key!r} "
                                     "(claims are {id, statement, measured, holds})")
     for name, table in context["files"].items():
         if not (isinstance(table, dict) and {"columns", "rows"} <= set(table)):
             raise ContractError(f"{where}['files'][{name!r}]: expected {{columns, rows}}")
-    return context
+    return context  # type: ignore[return-value]  # its shape checked above, key by key
 
 
-def printed_log(module, result):
+def printed_log(module: ModuleType, result: dict[str, Any]) -> list[str]:
     """The run as ``labreport run`` prints it: ``module.log_lines(result)``,
     or the result's "log"."""
     lines = module.log_lines(result) if hasattr(module, "log_lines") else result.get("log")

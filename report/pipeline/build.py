@@ -1,17 +1,25 @@
 """``labreport build``: run an experiment, render its write-up, write outputs.
 
-A pipeline of stages, each cached under a key of everything it depends on
-(see ``report.pipeline.cache``): run → studies → context → figures → HTML → PDF.
-Only ``report.pipeline.outputs.write_outputs`` writes into the output directory.
+``make`` is compute → assemble → render: ``compute`` gives the main run and
+the studies, ``assemble`` the Record (the template's context, the metrics,
+the tables), ``render`` the files, in memory; ``build`` then writes them.
+Each stage is cached under a key of everything it depends on (see
+``report.pipeline.cache``): run, studies, figures, equations, PDF.  Only
+``report.pipeline.outputs.write_outputs`` writes into the output directory.
 """
 from __future__ import annotations
 
 import inspect
 import platform
 import time
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from markupsafe import Markup
 
 import report
 from report.pipeline import cache as caching
@@ -26,29 +34,40 @@ from report.pipeline import serialize
 from report.experiment import settings
 from report.experiment import sources
 from report.pipeline import limits as limits_
-from report.experiment.contract import check_context
+from report.experiment.contract import Table, check_context
 from report.errors import UserError
 from report.pipeline.outputs import experiment_folder, usable_target, write_outputs
 
+if TYPE_CHECKING:
+    from report.render.pdf import Carried
+
 RENDER_LIBRARIES = tuple(p for p in provenance.PACKAGES if p != "numpy")
+
+Config: TypeAlias = Any  # an experiment's Config: a frozen dataclass of its settings
+Files: TypeAlias = dict[str, bytes]  # {file name: bytes}: what a build writes
+Lap: TypeAlias = Callable[[str], AbstractContextManager[None]]  # see stopwatch
+Progress: TypeAlias = Callable[..., None]  # progress(stage, done, total, detail)
+Context: TypeAlias = dict[str, Any]  # contract.Context, with the build's additions
 
 
 @dataclass
 class Build:
     """What a build made and how: files, timings per stage, cache use."""
-    files: dict
-    context: dict
-    timings: dict = field(default_factory=dict)
-    cached: dict = field(default_factory=dict)
-    failed_claims: list = field(default_factory=list)
+    files: Files
+    context: Context
+    timings: dict[str, float] = field(default_factory=dict)
+    cached: dict[str, bool] = field(default_factory=dict)
+    failed_claims: list[dict[str, Any]] = field(default_factory=list)
     target: Path | None = None  # the folder written, as the user named it
-    warnings: list = field(default_factory=list)  # one line each, for stderr
-    identity: dict = field(default_factory=dict)  # what made it (report.experiment.provenance)
+    warnings: list[str] = field(default_factory=list)  # one line each, for stderr
+    identity: dict[str, Any] = field(default_factory=dict)  # what made it (report.experiment.provenance)
     date: int | None = None  # its date, in seconds since 1970
     unchanged: bool = False  # the folder held these bytes already: nothing was written
 
 
-def configure(name, assignments=(), *, limits=limits_.Limits(), stages=None):
+def configure(name: str, assignments: tuple[str, ...] | list[str] = (), *,
+              limits: limits_.Limits = limits_.Limits(),
+              stages: set[str] | None = None) -> tuple[ModuleType, Config]:
     """The experiment module and its configuration with ``--set`` applied,
     refused if its work is estimated beyond ``limits`` (report.pipeline.limits)."""
     experiment = experiments.load(name)
@@ -57,7 +76,8 @@ def configure(name, assignments=(), *, limits=limits_.Limits(), stages=None):
     return experiment, config
 
 
-def run_key(name, config, stage, experiment=None):
+def run_key(name: str, config: Config, stage: str,
+            experiment: ModuleType | None = None) -> str:
     """The cache key of an experiment's results: its configuration (or the part
     of it the stage depends on, if the experiment says so with
     ``cache_inputs(config, stage)``), the code of lab/ and the numerical
@@ -71,7 +91,7 @@ def run_key(name, config, stage, experiment=None):
     })
 
 
-def render_key(*parts):
+def render_key(*parts: Any) -> str:
     """The cache key of a rendering stage: its inputs, the code of report/ and
     the rendering libraries' versions."""
     from report.render.pdf import FONT_FOLDER
@@ -84,10 +104,10 @@ def render_key(*parts):
     })
 
 
-def stopwatch(timings):
+def stopwatch(timings: dict[str, float]) -> Lap:
     """``lap(stage)``: a context that adds its wall time to ``timings[stage]``."""
     @contextmanager
-    def lap(stage):
+    def lap(stage: str) -> Iterator[None]:
         start = time.perf_counter()
         try:
             yield
@@ -96,18 +116,25 @@ def stopwatch(timings):
     return lap
 
 
-def make(name, experiment, config, *, cache, progress, date, user_templates=(),
-         scheduler=None):
-    """Every output file of one build, as {file name: bytes}, in memory; the
-    main run and the studies' batches on ``scheduler`` (see ``workers_for``).
-    ``date``: the record's date, in seconds since 1970 (see
-    report.experiment.provenance.record_date)."""
-    timings, cached, warnings = {}, {}, []
+def make(name: str, experiment: ModuleType, config: Config, *, cache: caching.Deferred,
+         progress: Progress | None, date: int,
+         user_templates: tuple[str, ...] | list[str] = (),
+         scheduler: str | None = None) -> Build:
+    """Every output file of one build, as {file name: bytes}, in memory:
+    compute (the main run and the studies' batches on ``scheduler``, see
+    ``workers_for``) → assemble the record → render.  ``date``: the record's
+    date, in seconds since 1970 (see report.experiment.provenance.record_date)."""
+    timings: dict[str, float] = {}
+    cached: dict[str, bool] = {}
+    warnings: list[str] = []
     lap = stopwatch(timings)
-    result, studies = _compute(name, experiment, config, cache, progress, scheduler, lap,
-                               cached)
+    result, studies = compute(name, experiment, config, cache=cache, progress=progress,
+                              scheduler=scheduler, lap=lap, cached=cached)
+    current = provenance.identity(name, settings.assignments(config), user_templates)
+    prov = provenance.provenance(current, seed=getattr(config, "seed", None),
+                                 config_dict=asdict(config), date=date)
     try:
-        context = record_context(experiment, result, studies)
+        record = assemble(name, experiment, config, result, studies, date=date, prov=prov)
     except UserError:
         raise
     except Exception as e:  # noqa: BLE001 - a cached value of the wrong shape, or a bug
@@ -119,59 +146,50 @@ def make(name, experiment, config, *, cache, progress, date, user_templates=(),
         warnings.append(f"the cached {' and '.join(reused)} could not be used "
                         f"({type(e).__name__}: {str(e)[:80]}); recomputed")
         cache.ignore_stored(*reused)
-        result, studies = _compute(name, experiment, config, cache, progress, scheduler,
-                                   lap, cached)
-        context = record_context(experiment, result, studies)
-    current = provenance.identity(name, settings.assignments(config), user_templates)
-    prov = provenance.provenance(current, seed=getattr(config, "seed", None),
-                                 config_dict=asdict(config), date=date)
-    context.update(date=provenance.format_date(date), provenance=prov, experiment=name)
-    tell = progress or (lambda *args: None)
-    tell("rendering figures, equations and HTML")
-    with lap("figures and html"):
-        from report.pipeline.figurejobs import FigureJobs
-        from report.render.program import listing
-        from report.render.html import render_html
+        result, studies = compute(name, experiment, config, cache=cache, progress=progress,
+                                  scheduler=scheduler, lap=lap, cached=cached)
+        record = assemble(name, experiment, config, result, studies, date=date, prov=prov)
+    files = render(record, cache=cache, user_templates=tuple(user_templates),
+                   progress=progress, lap=lap, cached=cached)
+    return Build(files, record.context, timings, cached, record.context["failed_claims"],
+                 warnings=warnings, identity=current, date=date)
 
-        with FigureJobs(context["figures"], cache,
-                        lambda spec: render_key("figure", spec)) as figures:
-            context["figures"] = figures.for_template()
-            if "program" in context:
-                context["program"] = listing(context["program"])
-            html = render_html(context["template"], context, user_dirs=user_templates,
-                               typeset=_cached_typesetting(cache))
-            html, files = figures.finish(html)
-        cached["figures"] = figures.all_cached
-    interrupt.check()
-    for file_name, table in context["files"].items():
-        files[file_name] = serialize.csv_bytes(table["columns"], table["rows"])
+
+@dataclass
+class Record:
+    """What a build says, before it is rendered: the template's ``context``
+    (the experiment's, with the build's additions: see ``assemble``), the
+    numbers of ``metrics.json``, the CSV ``tables``, and what made it."""
+    name: str
+    context: Context
+    metrics: dict[str, Any]
+    tables: dict[str, Table]
+    date: int
+    provenance: dict[str, Any]
+
+
+def assemble(name: str, experiment: ModuleType, config: Config, result: dict[str, Any],
+             studies: dict[str, Any] | None, *, date: int, prov: dict[str, Any]) -> Record:
+    """The Record of ``experiment``'s ``result`` and ``studies``: its
+    context (``record_context``) dated and signed with ``prov`` (see
+    report.experiment.provenance.provenance), and its metrics with the whole
+    configuration, the provenance and the claims."""
+    context = record_context(experiment, result, studies)
+    context.update(date=provenance.format_date(date), provenance=prov, experiment=name)
     metrics = dict(context["metrics"])
     metrics["config"] = asdict(config)  # the whole of it, not what a stage kept
     metrics["provenance"] = prov
     metrics["claims"] = [{k: c[k] for k in ("id", "statement", "measured", "holds")}
                          for c in context["claims"]]
-    files["metrics.json"] = serialize.json_bytes(metrics)
-    tell("rendering the PDF")
-    with lap("pdf"):
-        carried = attachments(name, files, prov)
-        # The PDF's creation date is the record's date to the second; the
-        # HTML shows only its day.
-        pdf, cached["pdf"] = cache.memo(
-            "pdf", render_key("pdf", html, date, carried),
-            interrupt.checked(lambda: _pdf(html, date, carried)),
-            validate=lambda value: _is_pdf_of(value, html, carried))
-    files["report.html"] = html.encode("utf-8")
-    files["report.pdf"] = pdf
-    failed = context["failed_claims"]
-    return Build(files, context, timings, cached, failed, warnings=warnings, identity=current,
-                 date=date)
+    return Record(name, context, metrics, dict(context["files"]), date, prov)
 
 
-def record_context(experiment, result, studies):
+def record_context(experiment: ModuleType, result: dict[str, Any],
+                   studies: dict[str, Any] | None) -> Context:
     """The template's context: the experiment's record of its results, its
     claims numbered, by id (``claim_by_id``) and the ids of those that hold
     as stated (``held``)."""
-    context = dict(check_context(experiment, experiment.report(result, studies)))
+    context: Context = dict(check_context(experiment, experiment.report(result, studies)))
     # Numbered in order, so that a sentence can cite its claim in the table.
     context["claims"] = [{**c, "number": i} for i, c in enumerate(context["claims"], 1)]
     context["claim_by_id"] = {c["id"]: c for c in context["claims"]}
@@ -181,9 +199,89 @@ def record_context(experiment, result, studies):
     return context
 
 
-def _compute(name, experiment, config, cache, progress, scheduler, lap, cached):
+def render(record: Record, *, cache: caching.Deferred | None = None,
+           user_templates: tuple[str, ...] = (), progress: Progress | None = None,
+           lap: Lap | None = None, cached: dict[str, bool] | None = None,
+           figures: bool = True, pdf: bool = True) -> Files:
+    """The files of ``record`` as {file name: bytes}: the figures' SVGs, the
+    CSV tables, metrics.json, report.html and report.pdf.  It writes nothing:
+    ``cache`` (a report.pipeline.cache.Deferred; by default one that keeps
+    nothing) holds what it computes until the build commits it.
+
+    ``figures=False`` leaves each figure's place empty and ``pdf=False``
+    leaves the PDF out: the words alone, in a fraction of the time.
+    ``lap`` (see ``stopwatch``) times the stages; ``cached`` is told, per
+    stage, whether it came from the cache."""
+    cache = cache if cache is not None else caching.Deferred(caching.Cache(enabled=False))
+    lap = lap or stopwatch({})
+    cached = cached if cached is not None else {}
+    tell: Progress = progress or (lambda *args: None)
+    context = dict(record.context)
+    tell("rendering figures, equations and HTML")
+    with lap("figures and html"):
+        from report.pipeline.figurejobs import FigureJobs
+        from report.render.program import listing
+        from report.render.html import render_html
+
+        if "program" in context:
+            context["program"] = listing(context["program"])
+        with (FigureJobs(context["figures"], cache, lambda spec: render_key("figure", spec))
+              if figures else _Undrawn(context["figures"])) as drawn:
+            context["figures"] = drawn.for_template()
+            html = render_html(context["template"], context, user_dirs=user_templates,
+                               typeset=_cached_typesetting(cache))
+            html, files = drawn.finish(html)
+        cached["figures"] = drawn.all_cached
+    interrupt.check()
+    for file_name, table in record.tables.items():
+        files[file_name] = serialize.csv_bytes(table["columns"], table["rows"])
+    files["metrics.json"] = serialize.json_bytes(record.metrics)
+    files["report.html"] = html.encode("utf-8")
+    if pdf:
+        tell("rendering the PDF")
+        with lap("pdf"):
+            carried = attachments(record.name, files, record.provenance)
+            # The PDF's creation date is the record's date to the second; the
+            # HTML shows only its day.
+            files["report.pdf"], cached["pdf"] = cache.memo(
+                "pdf", render_key("pdf", html, record.date, carried),
+                interrupt.checked(lambda: _pdf(html, record.date, carried)),
+                validate=lambda value: _is_pdf_of(value, html, carried))
+    return files
+
+
+class _Undrawn:
+    """FigureJobs' stand-in for ``render(figures=False)``: each figure
+    numbered and captioned, its place left empty, no file."""
+
+    all_cached = False
+
+    def __init__(self, specs: list[dict[str, Any]]) -> None:
+        self.specs = specs
+
+    def __enter__(self) -> _Undrawn:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        return None
+
+    def for_template(self) -> dict[str, dict[str, Any]]:
+        return {spec["id"]: {"number": n, "caption": spec.get("caption", ""),
+                             "svg": Markup(""), "file": f"{spec['id']}.svg"}
+                for n, spec in enumerate(self.specs, start=1)}
+
+    def finish(self, html: str) -> tuple[str, Files]:
+        return html, {}
+
+
+def compute(name: str, experiment: ModuleType, config: Config, *, cache: caching.Deferred,
+            progress: Progress | None = None, scheduler: str | None = None,
+            lap: Lap | None = None, cached: dict[str, bool] | None = None,
+            ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """(result, studies): the main run and the studies, from the cache or
     computed, with whether each came from the cache in ``cached``."""
+    lap = lap or stopwatch({})
+    cached = cached if cached is not None else {}
     run_id = run_key(name, config, "run", experiment)
     valid_run = caching.of_type(dict)
     studies = None
@@ -206,17 +304,19 @@ def _compute(name, experiment, config, cache, progress, scheduler, lap, cached):
                 interrupt.checked(lambda: _run_studies(experiment, config, progress,
                                                        workers.run_all)),
                 validate=caching.of_type(dict, type(None)))
-            if running is not None and not running.done():
-                warm_up()  # while the main run trains elsewhere
-            result, cached["run"] = cache.memo(
-                "run", run_id, interrupt.checked(lambda: running.result()),
-                validate=valid_run) if known is None else (known, True)
+            if running is None:
+                result, cached["run"] = known, True
+            else:
+                if not running.done():
+                    warm_up()  # while the main run trains elsewhere
+                result, cached["run"] = cache.memo(
+                    "run", run_id, interrupt.checked(running.result), validate=valid_run)
         if studies is not None:
             cached["studies"] = hit
     return result, studies
 
 
-def warm_up():
+def warm_up() -> None:
     """Import what the rendering stages need (WeasyPrint, the math typesetter,
     the template engine): about a second that this process would otherwise
     spend after the main run, and can spend while a worker runs it."""
@@ -226,7 +326,7 @@ def warm_up():
     import ziamath  # noqa: F401
 
 
-def workers_for(scheduler):
+def workers_for(scheduler: str | None) -> Any:
     """The pool for the main run and the studies: this machine's processes
     (None), or the Dask cluster at a scheduler's address or ``"local"``
     (report.pipeline.cluster, which alone imports Dask)."""
@@ -237,24 +337,28 @@ def workers_for(scheduler):
     return DaskWorkers(scheduler)
 
 
-def run_in_worker(task):
+def run_in_worker(task: tuple[str, Config]) -> dict[str, Any]:
     """``experiment.run(config)`` for a worker process: task is (name, config)."""
     name, config = task
-    return experiments.load(name).run(config, None)
+    result: dict[str, Any] = experiments.load(name).run(config, None)
+    return result
 
 
-def _run_studies(experiment, config, progress, run_all):
+def _run_studies(experiment: ModuleType, config: Config, progress: Progress | None,
+                 run_all: Callable[..., Any]) -> dict[str, Any] | None:
     """The experiment's studies, their batches mapped onto worker processes
     when the hook takes a ``run_all`` (see report.pipeline.pool)."""
-    if "run_all" in inspect.signature(experiment.studies).parameters:
-        return experiment.studies(config, progress, run_all=run_all)
-    return experiment.studies(config, progress)
+    studies: dict[str, Any] | None = (
+        experiment.studies(config, progress, run_all=run_all)
+        if "run_all" in inspect.signature(experiment.studies).parameters
+        else experiment.studies(config, progress))
+    return studies
 
 
-def _cached_typesetting(cache):
+def _cached_typesetting(cache: caching.Deferred) -> Callable[[str, bool, int], str]:
     """Equations from the cache, typeset (report.render.mathsvg) only when missing."""
-    def typeset(tex, display, occurrence):
-        def compute():
+    def typeset(tex: str, display: bool, occurrence: int) -> str:
+        def compute() -> str:
             from report.render.mathsvg import tex_to_svg
 
             return tex_to_svg(tex, display=display, occurrence=occurrence)
@@ -264,7 +368,7 @@ def _cached_typesetting(cache):
     return typeset
 
 
-def _is_pdf_of(value, html, carried):
+def _is_pdf_of(value: object, html: str, carried: list[Carried]) -> bool:
     """What the PDF stage may cache and take back: a PDF that opens, with at
     least one page, written for ``html`` (the file identifier html_to_pdf
     derives from it), in one revision, with no active content but the
@@ -289,7 +393,7 @@ def _is_pdf_of(value, html, carried):
                 or attached != names)
 
 
-def _pdf(html, created, carried):
+def _pdf(html: str, created: int, carried: list[Carried]) -> bytes:
     from report.render.pdf import html_to_pdf
 
     return html_to_pdf(html, created=created, attachments=carried)
@@ -297,7 +401,7 @@ def _pdf(html, created, carried):
 
 # What a submitted PDF carries, so that it can be verified (labreport verify):
 # (file name, bytes, description, relationship to the PDF, as PDF/A-3 names it).
-def attachments(name, files, prov):
+def attachments(name: str, files: Files, prov: dict[str, Any]) -> list[Carried]:
     """The files a build's PDF carries: the experiment's source set, the
     settings it ran with, the library versions that made it, and its data."""
     from report.experiment.bundle import source_bundle
@@ -322,9 +426,12 @@ def attachments(name, files, prov):
 DEFAULT_ROOT = "outputs"
 
 
-def build(name, *, out=None, assignments=(), user_templates=(), use_cache=True,
-          cache_dir=None, progress=None, limits=limits_.Limits(), date=None,
-          scheduler=None):
+def build(name: str, *, out: str | Path | None = None,
+          assignments: tuple[str, ...] | list[str] = (),
+          user_templates: tuple[str, ...] | list[str] = (), use_cache: bool = True,
+          cache_dir: str | Path | None = None, progress: Progress | None = None,
+          limits: limits_.Limits = limits_.Limits(), date: str | None = None,
+          scheduler: str | None = None) -> Build:
     """Build experiment ``name`` into ``out/name/`` (or ``out`` itself, when
     it is a record folder of the experiment already); without ``out``, into
     its record's folder under ``outputs/``: ``outputs/exp6``, or for
@@ -357,7 +464,7 @@ def build(name, *, out=None, assignments=(), user_templates=(), use_cache=True,
     return made
 
 
-def holds(target, files):
+def holds(target: str | Path, files: Files) -> bool:
     """Whether folder ``target`` holds exactly ``files`` as labreport's
     files already (so writing them would change nothing)."""
     from report.pipeline.outputs import MANIFEST, read_manifest
@@ -379,7 +486,7 @@ def holds(target, files):
     return True
 
 
-def write(target, files):
+def write(target: str | Path, files: Files) -> Any:
     """``write_outputs``, with a folder that cannot be written reported as the
     user's problem, in one line."""
     try:

@@ -29,8 +29,8 @@ import time
 
 import numpy as np
 
-from lab.exp6.study_plan import StudiesConfig, run_studies
-from lab.studies import PER_NETWORK
+from lab.exp6.study_plan import STAGES, StudiesConfig, run_studies
+from lab.mlp_engine.studies import PER_NETWORK
 from report.pipeline import cluster, pool
 
 WORKERS = 2
@@ -79,7 +79,7 @@ def best_of(repeats, **runs):
 def same_numbers(a, b):
     """Every per-network number and loss curve of every study equal, nan where nan."""
     return all(np.array_equal(np.asarray(a[s][key]), np.asarray(b[s][key]), equal_nan=True)
-               for s in a for key in PER_NETWORK + ("loss_curves",))
+               for s in STAGES for key in PER_NETWORK + ("loss_curves",))
 
 
 def row(what, local, dask, unit):
@@ -124,7 +124,8 @@ def main(argv=None):
             wall, studies = best_of(args.repeats, **{name: (lambda w=workers: run_studies(
                 config, epochs=args.epochs, run_all=w.run_all))
                 for name, workers in pools.items()})
-            networks = sum(len(s["seeds"]) * len(s["variants"]) for s in studies["local"].values())
+            networks = sum(len(studies["local"][s]["seeds"]) * len(studies["local"][s]["variants"])
+                           for s in STAGES)
             row(f"studies, seeds {config.seeds}/{config.reliability_seeds}, {args.epochs} "
                 f"epochs ({networks:,} networks)", wall["local"], wall["dask"], "s")
             same &= same_numbers(studies["local"], studies["dask"])

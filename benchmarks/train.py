@@ -1,16 +1,16 @@
 """labreport's benchmark: speed as ratios against baselines run in the same
 invocation, so that the figures mean the same on a faster or a busier machine.
 
-    python benchmarks/train.py            # everything
-    python benchmarks/train.py training   # one section: training, studies, build
+    python benchmarks/train.py                     # every mode, in this order
+    python benchmarks/train.py MODE...             # those modes: training, studies, build
 
 training  in-process: the default exp6 run (2000 rows, 5000 epochs) with lab/
           beside the notebook-style baseline (benchmarks/notebook_style.py);
           per-epoch times and their ratio, and whether the logs agree.
-studies   in-process: network-epochs per second of lab/'s batched trainer at
-          K = 1, 8, 64, 256 and on the studies' shapes, and the wall time of
-          the default studies, against the engine as it was (frozen in
-          benchmarks/engine_before/); see benchmarks/studies.py.
+studies   in-process: network-epochs per second of the batched trainer
+          (lab/mlp_engine/) at K = 1, 8, 64, 256 and on the studies' shapes,
+          and the wall time of the default studies, against the engine before
+          its rewrite (taken from git); see benchmarks/studies.py.
 build     whole-process: `labreport build exp6` cold (no cache) and warm,
           `labreport --help` and `labreport list`, against a bare
           `python -c "import numpy"`; and the in-process split of a cold build.
@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE))
 
 import notebook_style  # noqa: E402
 
-from lab.data import xor  # noqa: E402
+from lab.exp6.data import xor  # noqa: E402
 from lab.exp6 import program  # noqa: E402
 from lab.memory import keep_freed_memory  # noqa: E402
 
@@ -129,7 +129,23 @@ def build():
 
 
 SECTIONS = {"training": training, "studies": studies, "build": build}
+USAGE = f"usage: python benchmarks/train.py [{'|'.join(SECTIONS)}]..."
+
+
+def main(argv):
+    if any(arg in ("-h", "--help") for arg in argv):
+        print(USAGE + "  (no mode: every one)\n")
+        print(__doc__[__doc__.index("training  "):].rstrip())  # what each mode measures
+        return 0
+    unknown = [arg for arg in argv if arg not in SECTIONS]
+    if unknown:
+        print(f"benchmarks/train.py: unknown mode {unknown[0]!r}; the modes are "
+              f"{', '.join(SECTIONS)}", file=sys.stderr)
+        return 2
+    for name in argv or SECTIONS:
+        SECTIONS[name]()
+    return 0
+
 
 if __name__ == "__main__":
-    for name in sys.argv[1:] or SECTIONS:
-        SECTIONS[name]()
+    sys.exit(main(sys.argv[1:]))

@@ -1,9 +1,12 @@
-"""Analytical gradients checked against central finite differences."""
+"""Analytical gradients checked against central finite differences: the
+numerical half of a gradient check, for any loss of any array.
+
+``lab.mlp_engine.network.gradient_check`` checks the engine's
+back-propagation with it; exp6 checks its program's.
+"""
 from __future__ import annotations
 
 import numpy as np
-
-from lab.mlp import backward, cross_entropy, forward
 
 
 def numerical_gradient(f, x, h=1e-6):
@@ -33,22 +36,3 @@ def relative_error(a, b):
     """
     scale = max(np.max(np.abs(a)), np.max(np.abs(b)), np.finfo(float).tiny)
     return float(np.max(np.abs(a - b)) / scale)
-
-
-def gradient_check(X, Y, params, activation="relu", h=1e-6):
-    """Compare back-propagation with central differences for one network.
-
-    Returns {name: (analytical, numerical, relative error)} per parameter
-    array, in the order of ``params``.
-    """
-    yhat, _, cache = forward(X, params, activation)
-    grads = backward(yhat, Y, cache, params, activation)
-
-    def loss():
-        return cross_entropy(forward(X, params, activation)[1], Y)
-
-    return {
-        key: (grads["d" + key], numerical := numerical_gradient(loss, value, h),
-              relative_error(grads["d" + key], numerical))
-        for key, value in params.items()
-    }

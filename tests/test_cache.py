@@ -59,8 +59,8 @@ def test_the_source_digest_changes_when_the_lab_code_changes_and_only_then(tmp_p
     assert caching.source_digest(package) == before
     (root / "notes.txt").write_text("not code")
     assert caching.source_digest(package) == before
-    mlp = root / "mlp.py"
-    mlp.write_text(mlp.read_text().replace("np.maximum(z, 0.0)", "np.maximum(z, 0.01 * z)"))
+    network = root / "mlp_engine" / "network.py"
+    network.write_text(network.read_text().replace("np.maximum(z, 0.0)", "np.maximum(z, 0.01 * z)"))
     assert caching.source_digest(package) != before
 
 
@@ -79,7 +79,8 @@ def test_the_run_key_follows_the_experiments_own_source_set(tmp_path, monkeypatc
         other.mkdir()
         (other / "__init__.py").write_text("TITLE = 'another experiment'\n")
         assert run_key("exp6", Config(), "run") == key  # not exp6's source
-        (root / "train.py").write_text((root / "train.py").read_text() + "\n# edited\n")
+        engine = root / "mlp_engine" / "train.py"
+        engine.write_text(engine.read_text() + "\n# edited\n")
         assert run_key("exp6", Config(), "run") != key  # a shared module exp6 imports
     finally:
         sources.lab_files.cache_clear()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import lab.gradcheck
-from lab import mlp
-from lab.gradcheck import gradient_check, numerical_gradient, relative_error
+from lab.gradcheck import numerical_gradient, relative_error
+from lab.mlp_engine import network
+from lab.mlp_engine.network import gradient_check
 
 LAYERS_BY_DEPTH = {
     0: [2, 2],  # no hidden layer: softmax regression
@@ -29,14 +29,14 @@ def random_problem(layers, seed=0, n=7):
     rng = np.random.RandomState(seed)
     X = rng.randn(n, layers[0])
     y = rng.randint(0, layers[-1], size=n)
-    params = mlp.init_params(layers, "he", rng)
+    params = network.init_params(layers, "he", rng)
     for l in range(1, len(layers)):
         params[f"b{l}"] = 0.1 * rng.randn(1, layers[l])
     return X, np.eye(layers[-1])[y], params
 
 
 @pytest.mark.parametrize("hidden_layers", sorted(LAYERS_BY_DEPTH))
-@pytest.mark.parametrize("activation", sorted(mlp.ACTIVATIONS))
+@pytest.mark.parametrize("activation", sorted(network.ACTIVATIONS))
 def test_backprop_agrees_with_central_differences(activation, hidden_layers):
     layers = LAYERS_BY_DEPTH[hidden_layers]
     X, Y, params = random_problem(layers)
@@ -58,7 +58,7 @@ def test_gradient_check_leaves_the_parameters_as_it_found_them():
 
 def test_the_check_catches_a_backward_pass_that_drops_the_one_over_n(monkeypatch):
     # dz[L] = ŷ − Y instead of (ŷ − Y)/N: every gradient N times too large.
-    monkeypatch.setattr(mlp, "cross_entropy_grad", lambda yhat, Y: yhat - Y)
+    monkeypatch.setattr(network, "cross_entropy_grad", lambda yhat, Y: yhat - Y)
     X, Y, params = random_problem([2, 5, 4, 2], n=7)
     checked = gradient_check(X, Y, params, "tanh")
     for name, (_, _, error) in checked.items():
@@ -66,14 +66,14 @@ def test_the_check_catches_a_backward_pass_that_drops_the_one_over_n(monkeypatch
 
 
 def test_the_check_pinpoints_one_wrong_analytical_gradient(monkeypatch):
-    real_backward = lab.gradcheck.backward
+    real_backward = network.backward
 
     def backward_with_one_slip(*args, **kwargs):
         grads = real_backward(*args, **kwargs)
         grads["dW2"][1, 0] += 1e-3
         return grads
 
-    monkeypatch.setattr(lab.gradcheck, "backward", backward_with_one_slip)
+    monkeypatch.setattr(network, "backward", backward_with_one_slip)
     X, Y, params = random_problem([2, 5, 4, 2])
     errors = {name: e for name, (_, _, e) in gradient_check(X, Y, params, "relu").items()}
     assert errors["W2"] > 1e-4
@@ -82,7 +82,7 @@ def test_the_check_pinpoints_one_wrong_analytical_gradient(monkeypatch):
 
 def test_the_check_catches_a_wrong_activation_derivative(monkeypatch):
     # tanh' taken as 1 − tanh (a slip of the square).
-    monkeypatch.setitem(mlp.ACTIVATIONS, "tanh", (mlp.tanh, lambda z: 1 - np.tanh(z)))
+    monkeypatch.setitem(network.ACTIVATIONS, "tanh", (network.tanh, lambda z: 1 - np.tanh(z)))
     X, Y, params = random_problem([2, 5, 2])
     errors = {name: e for name, (_, _, e) in gradient_check(X, Y, params, "tanh").items()}
     assert errors["W1"] > 1e-2 and errors["b1"] > 1e-2

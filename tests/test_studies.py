@@ -8,14 +8,14 @@ import math
 import numpy as np
 import pytest
 
-from lab import mlp, studies
+from lab.mlp_engine import network, studies
 from lab.config import ConfigError
-from lab.data import xor
 from lab.exp6 import study_plan as exp6_studies
+from lab.exp6.data import xor
 from lab.exp6.claims import claims
 from lab.exp6.study_plan import LEARNING_RATES, StudiesConfig, run_studies
-from lab.studies import train_batch
-from lab.train import first_epoch_reaching, train
+from lab.mlp_engine.studies import train_batch
+from lab.mlp_engine.train import first_epoch_reaching, train
 
 X, Y, y = xor(1)
 SMALL = StudiesConfig(seeds=3, reliability_seeds=4, workers=1)
@@ -46,9 +46,9 @@ def test_a_network_in_a_batch_ends_where_it_would_trained_alone(activation):
                  full_curves=True)
     out = train_batch(batch)
     for k, (init, lr, seed) in enumerate(zip(batch["inits"], batch["lrs"], batch["seeds"])):
-        alone = mlp.init_params([2, 8, 8, 2], init, np.random.RandomState(seed))
+        alone = network.init_params([2, 8, 8, 2], init, np.random.RandomState(seed))
         history = train(X, Y, y, alone, lr=lr, epochs=300, activation=activation)
-        for key, value in mlp.unstack_params(out["params"], k).items():
+        for key, value in network.unstack_params(out["params"], k).items():
             np.testing.assert_allclose(value, alone[key], rtol=0, atol=1e-12)
         np.testing.assert_allclose(out["loss"][:, k], history.loss, rtol=0, atol=1e-12)
         assert out["epochs_to_full"][k] == first_epoch_reaching(history.accuracy)
@@ -170,7 +170,7 @@ def test_a_failed_seed_is_kept_in_full_as_the_example_failure():
                                         reliability["final_accuracy"][0]) if a < 1]
     example = reliability["example_failure"]
     assert example["seed"] == failed[0] and example["loss"].shape == (3,)
-    alone = mlp.init_params([2, 8, 8, 2], "he", np.random.RandomState(example["seed"]))
+    alone = network.init_params([2, 8, 8, 2], "he", np.random.RandomState(example["seed"]))
     np.testing.assert_allclose(example["loss"], train(X, Y, y, alone, lr=0.1, epochs=3).loss,
                                rtol=0, atol=1e-12)
     assert example["plateau"] is None  # three epochs in, no loss sits on a plateau yet

@@ -6,9 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from lab import mlp
-from lab.data import XOR_X, XOR_y, xor
-from lab.train import first_epoch_reaching, train
+from lab.exp6.data import xor
+from lab.mlp_engine import network
+from lab.mlp_engine.train import first_epoch_reaching, train
 
 # The loss is a mean over samples, so the 4 XOR points once train exactly like
 # the sheet's 500 tiled copies, in a fraction of the time.
@@ -16,7 +16,7 @@ X, Y, y = xor(1)
 
 
 def sheet_params(layers=(2, 8, 8, 2), init="he", seed=42):
-    return mlp.init_params(list(layers), init, np.random.RandomState(seed))
+    return network.init_params(list(layers), init, np.random.RandomState(seed))
 
 
 # --- what gradient descent learns --------------------------------------------------
@@ -38,11 +38,11 @@ def test_a_network_without_a_hidden_layer_stays_at_ln_2_on_xor():
     assert np.all(history.accuracy <= 0.75)
 
 
-ONE_SIDED = (XOR_X[:3], np.eye(2)[XOR_y[:3]], XOR_y[:3])  # 1 × class 0, 2 × class 1
+ONE_SIDED = (X[:3], Y[:3], y[:3])  # 1 × class 0, 2 × class 1
 
 
 @pytest.mark.parametrize("data", [(X, Y, y), ONE_SIDED], ids=["xor", "three-corners"])
-@pytest.mark.parametrize("activation", sorted(mlp.ACTIVATIONS))
+@pytest.mark.parametrize("activation", sorted(network.ACTIVATIONS))
 def test_zeros_initialisation_never_breaks_the_symmetry_between_hidden_units(
         activation, data):
     # On the three corners with sigmoid the weights do move, and still every
@@ -76,19 +76,19 @@ def test_a_stack_of_networks_trains_exactly_like_each_network_alone():
         params = sheet_params(seed=seed)
         alone.append((train(Xr, Yr, yr, params, lr=lr, epochs=300), params))
 
-    stacked = mlp.stack_params([sheet_params(seed=s) for s in SEEDS])
+    stacked = network.stack_params([sheet_params(seed=s) for s in SEEDS])
     together = train(Xr, Yr, yr, stacked, lr=np.array(LRS).reshape(-1, 1, 1), epochs=300)
 
     assert together.loss.shape == (300, len(SEEDS))
     for k, (history, params) in enumerate(alone):
         np.testing.assert_allclose(together.loss[:, k], history.loss, rtol=0, atol=1e-12)
         np.testing.assert_array_equal(together.accuracy[:, k], history.accuracy)
-        for key, value in mlp.unstack_params(stacked, k).items():
+        for key, value in network.unstack_params(stacked, k).items():
             np.testing.assert_allclose(value, params[key], rtol=0, atol=1e-12)
 
 
 def test_in_a_stack_one_network_diverging_does_not_stop_the_others():
-    stacked = mlp.stack_params([sheet_params(), sheet_params()])
+    stacked = network.stack_params([sheet_params(), sheet_params()])
     history = train(X, Y, y, stacked, lr=np.array([0.1, 50.0]).reshape(-1, 1, 1),
                     epochs=200)
     assert history.stopped_at == 200
@@ -180,9 +180,9 @@ def test_progress_is_reported_every_250_epochs():
 
 def test_the_log_records_the_loss_before_each_epochs_update():
     params = sheet_params()
-    _, log_yhat, _ = mlp.forward(X, params)
+    _, log_yhat, _ = network.forward(X, params)
     history = train(X, Y, y, params, lr=0.1, epochs=3)
-    assert history.loss[0] == mlp.cross_entropy(log_yhat, Y)
+    assert history.loss[0] == network.cross_entropy(log_yhat, Y)
 
 
 def test_first_epoch_reaching_full_accuracy_per_network():
@@ -208,7 +208,7 @@ def test_the_batched_engine_reproduces_the_programs_loss_history(layers, init, a
     with np.errstate(all="ignore"):
         loss, accuracy = program.train(Xp, Yp, yp, alone, lr, 2000, activation, 500,
                                        log=lambda line: None)
-    stacked = mlp.stack_params([mlp.init_params(list(layers), init,
+    stacked = network.stack_params([network.init_params(list(layers), init,
                                                 np.random.RandomState(42))] * 3)
     history = train(X, Y, y, stacked, lr=np.full((3, 1, 1), lr), epochs=2000,
                     activation=activation)
@@ -218,18 +218,18 @@ def test_the_batched_engine_reproduces_the_programs_loss_history(layers, init, a
     np.testing.assert_array_equal(history.accuracy[:, 0], accuracy)
 
 
-# --- the engine takes lab.mlp's steps -------------------------------------------------
+# --- the engine takes the network module's steps ------------------------------------
 
 
-def steps_of_lab_mlp(X, Y, y, params, lr, epochs, activation):
-    """Gradient descent written with lab.mlp's functions, one per step: the
-    maths that train's engine lays out for speed.  (loss, accuracy) per epoch."""
+def network_steps(X, Y, y, params, lr, epochs, activation):
+    """Gradient descent written with the network module's functions, one per
+    step: the maths that train's engine lays out for speed.  (loss, accuracy) per epoch."""
     losses, accuracies = [], []
     for _ in range(epochs):
-        yhat, log_yhat, cache = mlp.forward(X, params, activation)
-        losses.append(mlp.cross_entropy(log_yhat, Y))
-        accuracies.append(mlp.accuracy(yhat, y))
-        mlp.update(params, mlp.backward(yhat, Y, cache, params, activation), lr)
+        yhat, log_yhat, cache = network.forward(X, params, activation)
+        losses.append(network.cross_entropy(log_yhat, Y))
+        accuracies.append(network.accuracy(yhat, y))
+        network.update(params, network.backward(yhat, Y, cache, params, activation), lr)
     return np.array(losses), np.array(accuracies)
 
 
@@ -237,11 +237,11 @@ def assert_same_training(X, Y, y, many, lrs, epochs, activation):
     # Only the order of the terms of some sums differs: rounding.  Learning
     # rates near the edge of stability amplify it (1e-15 to 1e-8 in a hundred
     # epochs, for either trainer and a nudge of 1e-15), so these are moderate.
-    stacked = mlp.stack_params(many)
+    stacked = network.stack_params(many)
     reference = {key: value.copy() for key, value in stacked.items()}
     lr = np.array(lrs).reshape(-1, 1, 1)
     with np.errstate(all="ignore"):
-        loss, accuracy = steps_of_lab_mlp(X, Y, y, reference, lr, epochs, activation)
+        loss, accuracy = network_steps(X, Y, y, reference, lr, epochs, activation)
     history = train(X, Y, y, stacked, lr=lr, epochs=epochs, activation=activation)
     np.testing.assert_allclose(history.loss, loss, rtol=1e-12, atol=1e-15)
     np.testing.assert_array_equal(history.accuracy, accuracy)
@@ -250,20 +250,20 @@ def assert_same_training(X, Y, y, many, lrs, epochs, activation):
 
 
 @pytest.mark.parametrize("hidden_layers", [0, 1, 2, 3, 5])
-@pytest.mark.parametrize("activation", sorted(mlp.ACTIVATIONS))
-def test_the_engine_takes_the_steps_of_lab_mlp(activation, hidden_layers):
+@pytest.mark.parametrize("activation", sorted(network.ACTIVATIONS))
+def test_the_engine_takes_the_network_modules_steps(activation, hidden_layers):
     layers = [2] + [8] * hidden_layers + [2]
     inits = ["he", "xavier", "normal", "zeros", "he"]
-    many = [mlp.init_params(layers, init, np.random.RandomState(seed))
+    many = [network.init_params(layers, init, np.random.RandomState(seed))
             for seed, init in enumerate(inits)]
     assert_same_training(X, Y, y, many, [0.05, 0.1, 0.2, 0.3, 0.5], 300, activation)
 
 
-def test_the_engine_takes_the_steps_of_lab_mlp_with_three_classes():
+def test_the_engine_takes_the_network_modules_steps_with_three_classes():
     # Argmax over three classes, ties (zero initialisation) going to the first.
     rng = np.random.RandomState(0)
     X3, y3 = rng.randn(12, 2), np.tile([0, 1, 2], 4)
-    many = [mlp.init_params([2, 6, 5, 3], init, np.random.RandomState(seed))
+    many = [network.init_params([2, 6, 5, 3], init, np.random.RandomState(seed))
             for seed, init in enumerate(["he", "zeros", "xavier"])]
     assert_same_training(X3, np.eye(3)[y3], y3, many, [0.1, 0.2, 0.3], 200, "tanh")
 
@@ -271,8 +271,8 @@ def test_the_engine_takes_the_steps_of_lab_mlp_with_three_classes():
 def test_a_grid_of_networks_trains_like_a_stack():
     many = [sheet_params(seed=s) for s in range(6)]
     grid = {key: value.reshape((2, 3) + value.shape[1:])
-            for key, value in mlp.stack_params(many).items()}
-    stacked = mlp.stack_params(many)
+            for key, value in network.stack_params(many).items()}
+    stacked = network.stack_params(many)
     lrs = np.linspace(0.05, 0.5, 6)
     in_grid = train(X, Y, y, grid, lr=lrs.reshape(2, 3, 1, 1), epochs=100)
     in_stack = train(X, Y, y, stacked, lr=lrs.reshape(6, 1, 1), epochs=100)
@@ -288,13 +288,13 @@ def test_a_diverged_network_in_a_stack_keeps_the_parameters_it_diverged_with():
     # network is frozen there and its loss, from then on, is that of those parameters.
     alone = sheet_params()
     stopped = train(X, Y, y, alone, lr=50.0, epochs=200).stopped_at
-    stacked = mlp.stack_params([sheet_params(), sheet_params()])
+    stacked = network.stack_params([sheet_params(), sheet_params()])
     history = train(X, Y, y, stacked, lr=np.array([0.1, 50.0]).reshape(-1, 1, 1), epochs=200)
     assert history.diverged_at[1] == stopped
-    for key, value in mlp.unstack_params(stacked, 1).items():
+    for key, value in network.unstack_params(stacked, 1).items():
         np.testing.assert_allclose(value, alone[key], rtol=0, atol=1e-12)
-    _, log_yhat, _ = mlp.forward(X, alone)
-    np.testing.assert_allclose(history.loss[stopped:, 1], mlp.cross_entropy(log_yhat, Y),
+    _, log_yhat, _ = network.forward(X, alone)
+    np.testing.assert_allclose(history.loss[stopped:, 1], network.cross_entropy(log_yhat, Y),
                                rtol=1e-12)
 
 
@@ -304,7 +304,7 @@ def test_minus_infinity_on_a_class_the_label_does_not_name_makes_the_loss_nan():
     X2, y2 = np.array([[1.0, 1.0], [0.0, 0.0]]), np.array([0, 1])
     params = {"W1": np.array([[1e308, -1e308], [0.0, 0.0]]), "b1": np.zeros((1, 2))}
     with np.errstate(all="ignore"):
-        _, log_yhat, _ = mlp.forward(X2, params)
-        assert np.isnan(mlp.cross_entropy(log_yhat, np.eye(2)[y2]))
+        _, log_yhat, _ = network.forward(X2, params)
+        assert np.isnan(network.cross_entropy(log_yhat, np.eye(2)[y2]))
     history = train(X2, np.eye(2)[y2], y2, params, lr=0.1, epochs=10)
     assert np.isnan(history.loss[0]) and history.diverged_at == 1

@@ -2,7 +2,7 @@
 
 The main run is the sheet's notebook, rewritten as ``program.py``: seed 42,
 layers 2-8-8-2, He initialisation, ReLU, lr 0.1, 5000 epochs on the 4 XOR
-points tiled 500 times.  Beside it, the studies (``studies.py``) train
+points tiled 500 times.  Beside it, the studies (``study_plan.py``) train
 hundreds of networks to measure the sheet's reflections, ``claims.py`` states
 what the report says about them, and ``writeup.py`` builds the report's
 context for ``templates/exp6.html.j2``.
@@ -21,7 +21,7 @@ QUICK = ("epochs=60", "print_every=20", "repeats=1", "studies.seeds=2",
 
 def studies(config, progress=None, run_all=None):
     """The studies behind the report's reflections, or None; ``run_all`` maps
-    their batches onto processes (lab.studies.run_batches)."""
+    their batches onto processes (lab.mlp_engine.studies.run_batches)."""
     if config.studies is None:
         return None
     return run_studies(config.studies, epochs=config.epochs, centre=centre_of(config),

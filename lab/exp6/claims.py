@@ -24,7 +24,7 @@ import numpy as np
 from lab.exp6.experiment import GRADIENT_TOLERANCE
 from lab.exp6.study_plan import SHEET, hidden_width
 from lab.kit.claims import claim
-from lab.studies import median_epoch, variant_index
+from lab.mlp_engine.studies import median_epoch, variant_index
 
 RELIABLE = 0.9          # "learns XOR reliably": at least this fraction of seeds
 SHEET_FINAL_LOSS = 1.58e-4  # the sheet's printed final loss (epoch 5000: 0.000158)

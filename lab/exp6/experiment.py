@@ -108,7 +108,7 @@ def estimate(config):
               "settings": ("epochs", "repeats", "layers")}]
     if config.studies is not None:
         from lab.exp6.study_plan import centre_of, study_seeds, study_settings
-        from lab.studies import MAX_BATCH
+        from lab.mlp_engine.studies import MAX_BATCH
 
         # Counted, not planned: planning is linear in the seeds, and a refusal
         # must come at once.  Networks the studies share count once each time.

@@ -21,8 +21,9 @@ right; it *leaves the plateau* at the first epoch its loss is below
 LEAVES_PLATEAU, 10 % under ln 2; a hidden unit is *dead* when its input z is
 never positive (z <= 0) on any point.
 
-The training and the summaries are lab.studies'; this module says which
-networks, and finds the reliability study's failures.  ``lab.exp6.claims``
+The training and the summaries are the batched engine's (lab.mlp_engine);
+this module says which networks, on which data, and finds the reliability
+study's failures.  ``lab.exp6.claims``
 turns the measurements into the statements the report makes.
 """
 from __future__ import annotations
@@ -32,10 +33,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lab import studies as engine
 from lab.config import is_int, require, setting
-from lab.data import XOR_X, XOR_y
+from lab.exp6.data import xor
 from lab.exp6.program import DIVERGES  # the studies' networks diverge by the program's rule
+from lab.mlp_engine import studies as engine
 
 SHEET = {"layers": (2, 8, 8, 2), "init": "he", "activation": "relu", "lr": 0.1}
 SOLVED_LOSS = math.log(2) / 4   # below it, every point is classified right
@@ -129,10 +130,12 @@ def study_seeds(config, counts=False):
 
 
 def plan(config, epochs, centre=SHEET):
-    """(specs, placement) of lab.studies.plan for exp6's studies."""
+    """(specs, placement) of lab.mlp_engine.studies.plan for exp6's studies,
+    on the four XOR points."""
     settings, seeds = study_settings(centre), study_seeds(config)
+    X, _, y = xor(1)
     return engine.plan({name: (settings[name], seeds[name]) for name in STAGES},
-                       epochs=epochs, X=XOR_X, y=XOR_y, full_curves=("reliability",),
+                       epochs=epochs, X=X, y=y, full_curves=("reliability",),
                        below={"solve": SOLVED_LOSS, "plateau": LEAVES_PLATEAU},
                        diverges=DIVERGES)
 
@@ -141,9 +144,9 @@ def run_studies(config, *, epochs, centre=SHEET, progress=None, run_all=None):
     """Train every study's networks for ``epochs`` epochs and summarise them.
 
     ``progress(stage, done, total, detail)`` counts networks per study;
-    ``run_all`` maps the batches (see lab.studies.run_batches).  Returns
+    ``run_all`` maps the batches (see lab.mlp_engine.studies.run_batches).  Returns
     {"reliability", "learning_rate", "initialisation", "depth", "activation"},
-    each as lab.studies.assemble describes, and "centre", the network they
+    each as lab.mlp_engine.studies.assemble describes, and "centre", the network they
     vary (``centre_of``).  "reliability" also has
     "failures" (a dict per seed that does not solve XOR: "seed",
     "final_loss", "final_accuracy", "dead_units", "diverged_at" or None,

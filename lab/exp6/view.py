@@ -14,7 +14,7 @@ from lab.exp6.study_plan import hidden_width
 from lab.kit.boundary import boundary_panel, has_boundary, where_without_boundary
 from lab.kit.curves import epoch_curves, loss_scale
 from lab.kit.figures import figure
-from lab.studies import variant
+from lab.mlp_engine.studies import variant
 
 CURVE_RATES = (0.001, 0.01, 0.1, 1.0, 10.0)  # the rates whose loss curves are drawn
 NBSP = "\u00a0"  # a label's words that must stay on one line are joined by it

@@ -22,7 +22,7 @@ from lab.exp6.study_plan import (LEAVES_PLATEAU, PLATEAU_MEANINGS, PLATEAUS, SOL
 from lab.kit.tables import epoch_log
 from lab.exp6.view import (INIT_NAMES, centre_label, main_figure, studies_metrics,
                            study_figures, summary_table)
-from lab.studies import variant
+from lab.mlp_engine.studies import variant
 
 LN2 = math.log(2)
 ACTIVATION_NAMES = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid"}

@@ -1,8 +1,8 @@
-"""Full-batch gradient descent with an epoch log and the sheet's stopping rule.
+"""Full-batch gradient descent with an epoch log and an optional stopping rule.
 
-``train`` runs one network or a stack of K networks (parameters with a leading
-axis, see ``lab.mlp``): the loop is the same, and every per-epoch record has
-the batch shape in front of it.  Training stops early when every network has
+``train`` runs one network or a stack of K networks (parameters with a
+leading axis, see ``lab.mlp_engine.network``): the loop is the same, and every
+per-epoch record has the batch shape in front of it.  Training stops early when every network has
 diverged or met the optional stopping rule.
 
 A network has diverged when its loss is not finite, or has grown past
@@ -11,12 +11,14 @@ enough step never raises the loss, so a tenfold rise means the step is too
 large; the softmax here is stabilised, so a run that blows up usually kills its
 ReLU units and settles at a large finite loss rather than reaching inf or nan.
 
-The epochs run in ``_Stack``, lab.mlp's maths laid out for speed: the studies
-train hundreds of networks of a few units on 4 points, where numpy's time goes
-to the number of calls and allocations, not to arithmetic.  It makes the
-program's operations in the program's order, except that a bias is one more
-term of its matmul's sum and the loss's terms are divided by N before they are
-summed; tests hold its loss history to the program's and to lab.mlp's steps.
+The epochs run in ``_Stack``, the network module's maths laid out for speed:
+studies train hundreds of networks of a few units on a few points, where
+numpy's time goes to the number of calls and allocations, not to arithmetic.
+It makes the operations of a plain one-network program (exp6's
+``lab/exp6/program.py`` is the one tested) in that program's order, except
+that a bias is one more term of its matmul's sum and the loss's terms are
+divided by N before they are summed; tests hold its loss history to that
+program's, to 1e-12, and to the network module's steps.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lab.mlp import depth, lookup
+from lab.mlp_engine.network import depth, lookup
 
 DIVERGENCE_FACTOR = 10.0
 
@@ -34,7 +36,7 @@ class History:
     """What a training run records.
 
     loss, accuracy: (epochs_run, *batch), from the forward pass of each epoch
-        before that epoch's update (what the sheet prints).
+        before that epoch's update (what an epoch log prints).
     diverged_at: (*batch,) int, the first epoch whose loss was not finite or
         above DIVERGENCE_FACTOR × the first epoch's, 0 if none.
     stopped_at: the last epoch run; ``stop_reason`` says why training ended.
@@ -53,10 +55,10 @@ def train(X, Y, y, params, *, lr, epochs, activation="relu",
     loss stops being finite or exceeds ``diverges`` × its first has diverged.
 
     X (N, d), Y one-hot (N, C), y labels (N,).  ``lr`` is a number or a
-    (K, 1, 1) array for K stacked networks.  Stopping rule (sheet, step 7):
-    stop after the epoch whose loss (before its update) is below ``loss_tol``
-    or whose accuracy reaches ``acc_target``; either may be None (off).  ``progress(epoch, loss)``
-    is called now and then for long runs.
+    (K, 1, 1) array for K stacked networks.  Stopping rule: stop after the
+    epoch whose loss (before its update) is below ``loss_tol`` or whose
+    accuracy reaches ``acc_target``; either may be None (off).
+    ``progress(epoch, loss)`` is called now and then for long runs.
     """
     batch = np.shape(params["b1"])[:-2]
     stack = _Stack(X, Y, y, params, lr, activation)
@@ -70,8 +72,8 @@ def train(X, Y, y, params, *, lr, epochs, activation="relu",
         for epoch in range(1, epochs + 1):
             loss = losses[epoch - 1]
             stack.epoch(loss, counts[epoch - 1], frozen)
-            # As the program does (lab/exp6/program.py): the epoch's update
-            # is made, then training ends if the loss diverged or the rule is met.
+            # As a plain program does (exp6's, say): the epoch's update is
+            # made, then training ends if the loss diverged or the rule is met.
             if epoch == 1:
                 limit, within = diverges * loss, np.empty(stack.K, dtype=bool)
             np.less_equal(loss, limit, out=within)  # nan compares False
@@ -119,7 +121,8 @@ def first_epoch_reaching(accuracy_log, target=1.0):
 
 
 class _Stack:
-    """K networks of one shape, trained by lab.mlp's maths with few numpy calls.
+    """K networks of one shape, trained by the network module's maths with few
+    numpy calls.
 
     Every array is allocated once, and every view an epoch uses made once, here.
     Layout:
@@ -257,7 +260,7 @@ class _Stack:
             self.g(layer)
         out = self.layers[-1]
         np.matmul(out.a, out.Wb, out=out.z)
-        # softmax and log-softmax, as lab.mlp.softmax: ŷ = exp(z − m)/s and
+        # softmax and log-softmax, as network.softmax: ŷ = exp(z − m)/s and
         # log ŷ = (z − m) − log s, with m = max and s = Σ over classes.
         zC, yC, m = self.zC, self.yC, self.m
         _over_classes(np.maximum, zC, out=m)
@@ -330,8 +333,8 @@ def _over_classes(ufunc, a, out):
 
 
 # g on a hidden layer's A in place (its column of ones kept), and g'(z) into
-# gprime from the view g_of of A: the operations of lab.mlp's g and g' (the
-# program's), so the same numbers.
+# gprime from the view g_of of A: the operations of the network module's g
+# and g' (a plain program's), so the same numbers.
 
 
 def _relu(layer):
@@ -358,4 +361,4 @@ def _sigmoid(layer):
     layer.ones[...] = 1.0
 
 
-_G_IN_PLACE = {"relu": _relu, "tanh": _tanh, "sigmoid": _sigmoid}  # lab.mlp.ACTIVATIONS' names
+_G_IN_PLACE = {"relu": _relu, "tanh": _tanh, "sigmoid": _sigmoid}  # network.ACTIVATIONS' names

@@ -1,6 +1,6 @@
-"""A multi-layer perceptron as pure functions over arrays: the maths of exp6.
+"""A multi-layer perceptron as pure functions over arrays.
 
-Notation follows the lab sheet: layer l computes ``z[l] = a[l-1] @ W[l] + b[l]``
+Notation follows the lab sheets: layer l computes ``z[l] = a[l-1] @ W[l] + b[l]``
 and ``a[l] = g(z[l])``; the last layer L applies softmax instead of g.
 Parameters live in a dict ``{"W1": ..., "b1": ..., "W2": ...}`` and gradients
 in a dict with matching keys ``{"dW1": ..., "db1": ...}``.
@@ -11,18 +11,21 @@ any axes before them as a batch of independent networks.  One network has
 fan_out) and goes through the same code, one matmul per layer for all K.  The
 data X (N, d) is shared and broadcasts against every network.
 
-``lab.train`` trains with these maths laid out for speed (its ``_Stack``);
-these functions are its reference, which tests hold it to, and serve the
-gradient check and the studies' summaries.
+``lab.mlp_engine.train`` trains with these maths laid out for speed (its
+``_Stack``); these functions are its reference, which tests hold it to, and
+serve the studies' summaries and ``gradient_check``, back-propagation checked
+against central differences.
 
-Left out on purpose: mini-batches, momentum, regularisation.  The sheet asks for
-vanilla full-batch gradient descent and nothing else.
+Left out on purpose: mini-batches, momentum, regularisation.  The lab sheets
+ask for vanilla full-batch gradient descent and nothing else.
 """
 from __future__ import annotations
 
 from functools import lru_cache, reduce
 
 import numpy as np
+
+from lab.gradcheck import numerical_gradient, relative_error
 
 # --- sums and maxima over the sample and class axes ---------------------------
 # numpy's reductions over an axis as short as the 2 classes, or over the samples
@@ -279,3 +282,25 @@ def update(params, grads, lr):
     """
     for key, value in params.items():
         value -= lr * grads["d" + key]
+
+
+# --- the gradient check ----------------------------------------------------------
+
+
+def gradient_check(X, Y, params, activation="relu", h=1e-6):
+    """Compare back-propagation with central differences for one network.
+
+    Returns {name: (analytical, numerical, relative error)} per parameter
+    array, in the order of ``params``.
+    """
+    yhat, _, cache = forward(X, params, activation)
+    grads = backward(yhat, Y, cache, params, activation)
+
+    def loss():
+        return cross_entropy(forward(X, params, activation)[1], Y)
+
+    return {
+        key: (grads["d" + key], numerical := numerical_gradient(loss, value, h),
+              relative_error(grads["d" + key], numerical))
+        for key, value in params.items()
+    }

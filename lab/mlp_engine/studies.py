@@ -5,23 +5,24 @@ claims about many networks, which one run cannot show.  A study compares a
 few *settings* (a learning rate, an initialiser, a depth ...), each trained
 from many seeds, on one small data set given as plain arrays.
 
-There is one trainer, ``lab.train.train``: networks of one shape and
-activation are stacked along a leading axis and trained together, each with
+There is one trainer, ``lab.mlp_engine.train.train``: networks of one shape
+and activation are stacked along a leading axis and trained together, each with
 its own seed, initialiser and learning rate.  The unit of work is
 ``train_batch(spec) -> dict``, plain data in and out, so that any pool of
 processes can map it (the caller passes one in as ``run_all``; this module
 starts no processes); batches are cut from the studies' settings alone, so
 the numbers do not depend on how many processes run them.
 
-This module knows no experiment: ``plan`` takes {study: (settings, seeds)},
-and ``run`` returns per study the numbers ``assemble`` describes.
+This module knows no experiment: ``plan`` takes {study: (settings, seeds)}
+and the data, ``run_batches`` trains the batches, and ``assemble`` returns per
+study the numbers it describes.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from lab import mlp
-from lab.train import first_epoch_reaching, train
+from lab.mlp_engine import network
+from lab.mlp_engine.train import first_epoch_reaching, train
 
 # Networks per batch.  The trainer's throughput grows little beyond 256
 # networks (about 10 % more at 1024); a fixed cap (never the core count) keeps
@@ -50,7 +51,7 @@ def train_batch(spec):
     single run would.
 
     Returns, over the K networks: "params", the trained parameters stacked
-    (see ``lab.mlp.stack_params``); (K,) arrays "final_loss" and
+    (see ``lab.mlp_engine.network.stack_params``); (K,) arrays "final_loss" and
     "final_accuracy" (a forward pass after training), "epochs_to_full" (first
     epoch at 100 % accuracy, 0 = never), "diverged_at" (0 = never),
     "rising_epochs" and "falling_epochs" (epochs whose loss rose, or fell, by
@@ -69,15 +70,16 @@ def train_batch(spec):
     y = np.asarray(spec["y"], dtype=np.int64)
     layers, activation = list(spec["layers"]), spec["activation"]
     Y = np.eye(layers[-1])[y]
-    params = mlp.stack_params([mlp.init_params(layers, init, np.random.RandomState(seed))
-                               for init, seed in zip(spec["inits"], spec["seeds"])])
+    params = network.stack_params([
+        network.init_params(layers, init, np.random.RandomState(seed))
+        for init, seed in zip(spec["inits"], spec["seeds"])])
     start = {key: value.copy() for key, value in params.items()}
     lr = np.asarray(spec["lrs"], dtype=np.float64)[:, None, None]
     history = train(X, Y, y, params, lr=lr, epochs=spec["epochs"], activation=activation,
                     **({"diverges": spec["diverges"]} if "diverges" in spec else {}))
     with np.errstate(all="ignore"):
-        yhat, log_yhat, cache = mlp.forward(X, params, activation)
-        final_loss = mlp.cross_entropy(log_yhat, Y)
+        yhat, log_yhat, cache = network.forward(X, params, activation)
+        final_loss = network.cross_entropy(log_yhat, Y)
         # A rise beyond rounding: more than RISE_TOLERANCE of the loss before it.
         steps = np.diff(history.loss, axis=0)
         rising = np.sum(steps > RISE_TOLERANCE * np.abs(history.loss[:-1]), axis=0)
@@ -89,7 +91,7 @@ def train_batch(spec):
     out = {
         "params": params,
         "final_loss": final_loss,
-        "final_accuracy": mlp.accuracy(yhat, y),
+        "final_accuracy": network.accuracy(yhat, y),
         "epochs_to_full": first_epoch_reaching(history.accuracy),
         "diverged_at": history.diverged_at,
         "rising_epochs": rising,
@@ -115,7 +117,7 @@ def _first_epoch_below(loss, threshold):
 
 def _hidden_units(params, start, cache):
     """Dead units, symmetry and movement of the hidden layers l = 1 .. L-1."""
-    hidden = range(1, mlp.depth(params))
+    hidden = range(1, network.depth(params))
     K = params["W1"].shape[0]
     dead = np.zeros(K, dtype=np.int64)
     gap = np.full(K, np.nan) if not hidden else np.zeros(K)
@@ -151,7 +153,7 @@ def plan(studies, *, epochs, X, y, full_curves=(), below=None, diverges=None):
     setting-major.  The batches of the studies named in ``full_curves`` keep
     every epoch's loss and accuracy; ``below``, {name: loss}, has each batch
     record when each network first goes below each loss; ``diverges``, the
-    experiment's divergence rule (see lab.train.train).
+    experiment's divergence rule (see lab.mlp_engine.train.train).
     """
     data = {"X": np.asarray(X, dtype=np.float64).tolist(),
             "y": np.asarray(y, dtype=np.int64).tolist()}

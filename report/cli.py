@@ -6,6 +6,9 @@ import logging
 import math
 import os
 import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, overload
 
 import click
 
@@ -17,17 +20,23 @@ from report.pipeline import limits
 from report.pipeline import serialize
 from report.experiment import settings
 from report.compare import tolerance
-from report.pipeline.build import build, configure
+from report.pipeline.build import Build, build, configure
 from report.render.html import measured
 from report.errors import UserError
 from report.pipeline.progress import Progress
+
+if TYPE_CHECKING:
+    from report.pipeline.check import CheckOptions
+
+# A command's function, as the options below decorate it.
+CommandFunction = TypeVar("CommandFunction", bound=Callable[..., Any])
 
 
 class Stopped(Exception):
     """Ctrl-C or SIGTERM, carried past click (which would print a blank line
     for a KeyboardInterrupt) to ``Group.main``."""
 
-    def __init__(self, signum):
+    def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
 
@@ -35,14 +44,25 @@ class Stopped(Exception):
 class Group(click.Group):
     """Every error a user can cause ends in one line on stderr, no traceback."""
 
-    def invoke(self, ctx):
+    def invoke(self, ctx: click.Context) -> Any:  # what the command returned
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt as e:
             raise Stopped(getattr(e, "signum", 2)) from None
 
-    def main(self, args=None, prog_name=None, complete_var=None,
-             standalone_mode=True, **extra):
+    @overload
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: Literal[True] = True,
+             **extra: Any) -> NoReturn: ...
+
+    @overload
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = ...,
+             **extra: Any) -> int: ...
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> int:
         # pypdf warns about each flaw of a PDF it reads (a bad header, a
         # missing %%EOF); check and verify say what is wrong in their own words.
         logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -78,7 +98,7 @@ class Group(click.Group):
         return code
 
 
-def leave_now(code):
+def leave_now(code: int) -> NoReturn:
     """Exit with ``code`` at once after an interrupt, skipping the
     interpreter's exit handlers: a pool's management thread still reading
     from a worker killed under it would otherwise hold the exit (for a
@@ -96,7 +116,7 @@ def leave_now(code):
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="labreport")
-def cli():
+def cli() -> None:
     """Lab write-ups generated from the experiments that produce them.
 
     \b
@@ -116,7 +136,8 @@ set_option = click.option("--set", "assignments", multiple=True, metavar="KEY=VA
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 
 
-def _finite(_context, parameter, value):
+def _finite(_context: click.Context, parameter: click.Parameter,
+            value: float | None) -> float | None:
     """A limit that is a number: nan and inf would switch the limit off."""
     if value is not None and not math.isfinite(value):
         raise click.BadParameter(f"{value}: expected a finite number > 0",
@@ -124,7 +145,7 @@ def _finite(_context, parameter, value):
     return value
 
 
-def limits_options(command):
+def limits_options(command: CommandFunction) -> CommandFunction:
     """--max-gib and --max-minutes: the bounds a configuration's estimated
     memory and time must stay within (report.pipeline.limits)."""
     command = click.option(
@@ -138,7 +159,7 @@ def limits_options(command):
 
 
 @cli.command("list")
-def list_command():
+def list_command() -> None:
     """List the experiments with their titles."""
     for name in experiments.names():
         click.echo(f"{name}  {experiments.load(name).TITLE}")
@@ -147,7 +168,7 @@ def list_command():
 class SettingsHelp(click.Command):
     """Appends every experiment's settings, with defaults, to --help."""
 
-    def format_epilog(self, ctx, formatter):
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         for name in experiments.names():
             rows = settings.describe(experiments.load(name).Config())
             with formatter.section(f"Settings of {name} (KEY, default)"):
@@ -160,12 +181,13 @@ class SettingsHelp(click.Command):
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @quiet_option
 @limits_options
-def run_command(experiment, assignments, as_json, quiet, max_gib, max_minutes):
+def run_command(experiment: str, assignments: tuple[str, ...], as_json: bool, quiet: bool,
+                max_gib: float, max_minutes: float) -> None:
     """Run EXPERIMENT and print its log, final metrics and sample predictions."""
     module, config = configure(experiment, assignments,
                                limits=limits.Limits(max_gib, max_minutes), stages={"run"})
     progress = Progress(quiet=quiet)
-    result = module.run(config, progress)
+    result: dict[str, Any] = module.run(config, progress)  # the experiment's own data
     progress.finish()
     if as_json:
         click.echo(serialize.json_bytes(module.summary(result)).decode("utf-8"), nl=False)
@@ -173,11 +195,12 @@ def run_command(experiment, assignments, as_json, quiet, max_gib, max_minutes):
         click.echo("\n".join(contract.printed_log(module, result)))
 
 
-def scheduler_option(work):
+def scheduler_option(work: str) -> Callable[[CommandFunction], CommandFunction]:
     """--scheduler ADDRESS: run ``work`` (the build's main run and studies'
     batches, or verify's submissions) on a Dask cluster
     (report.pipeline.cluster); Dask is imported only when it is given."""
-    def checked(_context, _parameter, address):
+    def checked(_context: click.Context, _parameter: click.Parameter,
+                address: str | None) -> str | None:
         if address is not None:
             from report.pipeline.cluster import check_address
 
@@ -197,12 +220,12 @@ templates_option = click.option(
     help="A folder of templates searched before the packaged ones (repeatable).")
 
 
-def _cache_notes(made, progress):
+def _cache_notes(made: Build, progress: Progress) -> None:
     for stage, hit in made.cached.items():
         progress.note(f"{stage}: {'from the cache' if hit else 'computed'}")
 
 
-def _names(experiment, every):
+def _names(experiment: str | None, every: bool) -> list[str]:
     """The experiments a command was asked for: EXPERIMENT, or --all."""
     if experiment and every:
         raise click.UsageError("give an EXPERIMENT or --all, not both")
@@ -214,7 +237,7 @@ def _names(experiment, every):
     return [experiment]
 
 
-def _settings_for(names, assignments):
+def _settings_for(names: Sequence[str], assignments: Sequence[str]) -> dict[str, list[str]]:
     """{experiment: its KEY=VALUE settings of ``assignments``}: with several
     experiments each takes those it has; a key that none of them has is an
     error before any work starts."""
@@ -250,8 +273,10 @@ def _settings_for(names, assignments):
 @quiet_option
 @limits_options
 @scheduler_option("the main run and the studies")
-def build_command(experiment, every, out, assignments, user_templates, date, no_cache,
-                  quick, strict, quiet, max_gib, max_minutes, scheduler):
+def build_command(experiment: str | None, every: bool, out: str | None,
+                  assignments: tuple[str, ...], user_templates: tuple[str, ...],
+                  date: str | None, no_cache: bool, quick: bool, strict: bool, quiet: bool,
+                  max_gib: float, max_minutes: float, scheduler: str | None) -> int:
     """Run EXPERIMENT (or --all of them) and write its record (HTML, PDF)
     and data to outputs/EXPERIMENT/.
 
@@ -268,7 +293,7 @@ def build_command(experiment, every, out, assignments, user_templates, date, no_
     for name in names:
         interrupt.check()  # Ctrl-C after one experiment was written: no more
         progress = Progress(quiet=quiet)
-        first = getattr(experiments.load(name), "QUICK", ()) if quick else ()
+        first: tuple[str, ...] = getattr(experiments.load(name), "QUICK", ()) if quick else ()
         made = build(name, out=out, assignments=(*first, *chosen[name]), date=date,
                      user_templates=user_templates, use_cache=not no_cache,
                      progress=progress, limits=limits.Limits(max_gib, max_minutes),
@@ -280,6 +305,7 @@ def build_command(experiment, every, out, assignments, user_templates, date, no_
             click.echo(f"Warning: claim {claim['id']!r} of {name} does not hold: "
                        f"{claim['statement']} (measured: {measured(claim['measured'])})",
                        err=True)
+        assert made.target is not None  # build() says where it wrote
         folder = os.path.join(made.target, "")
         if made.unchanged:
             click.echo(f"{folder} is up to date: the same {len(made.files)} files, "
@@ -290,7 +316,7 @@ def build_command(experiment, every, out, assignments, user_templates, date, no_
     return 1 if strict and failed else 0
 
 
-def tolerance_options(command):
+def tolerance_options(command: CommandFunction) -> CommandFunction:
     """--rtol and --rendering-rms: what check and verify may forgive."""
     command = click.option(
         "--rendering-rms", type=float, metavar="RMS",
@@ -326,8 +352,10 @@ def tolerance_options(command):
 @quiet_option
 @limits_options
 @scheduler_option("the main run and the studies")
-def check_command(targets, against, rtol, rendering_rms, write, assignments,
-                  user_templates, quiet, max_gib, max_minutes, scheduler):
+def check_command(targets: tuple[str, ...], against: str, rtol: float,
+                  rendering_rms: float | None, write: bool, assignments: tuple[str, ...],
+                  user_templates: tuple[str, ...], quiet: bool, max_gib: float,
+                  max_minutes: float, scheduler: str | None) -> int:
     """Rebuild committed records from scratch, with the settings and date
     each carries, and compare: every record of each EXPERIMENT given, or of
     every experiment, variants included, one line each.  A PATH (a source
@@ -365,15 +393,16 @@ def check_command(targets, against, rtol, rendering_rms, write, assignments,
     if write and paths:
         raise click.UsageError("--write takes EXPERIMENTs, not PATHs")
     progress = Progress(quiet=quiet)
-    options = dict(tolerance=tolerance.Tolerance(rtol, rendering_rms), write=write,
-                   user_templates=user_templates, progress=progress,
-                   limits=limits.Limits(max_gib, max_minutes), scheduler=scheduler)
+    options: CheckOptions = dict(tolerance=tolerance.Tolerance(rtol, rendering_rms), write=write,
+                                 user_templates=user_templates, progress=progress,
+                                 limits=limits.Limits(max_gib, max_minutes),
+                                 scheduler=scheduler)
     own = experiment_of(os.path.basename(os.path.normpath(against)))
     if own is not None and os.path.isfile(os.path.join(against, ".labreport-files")):
         # --against names a record's folder itself
         if names and names != [own]:
             raise UserError(f"{against} is a record of {own}, not of {', '.join(names)}")
-        pairs = [(own, against)]
+        pairs: Sequence[tuple[str, str | Path]] = [(own, against)]
         options["assignments"] = per_experiment(own, assignments) if assignments else None
     elif paths:
         pairs = records_for_paths(paths, against)
@@ -392,7 +421,7 @@ def check_command(targets, against, rtol, rendering_rms, write, assignments,
 @cli.command("new", short_help="Write a new experiment that builds as it is.")
 @click.argument("experiment")
 @click.argument("title")
-def new_command(experiment, title):
+def new_command(experiment: str, title: str) -> int:
     """Write a new EXPERIMENT (e.g. exp7) titled TITLE: its package in lab/,
     its template in templates/ and its tests in tests/, an example that
     builds, checks and passes its tests as it is, to make one's own.
@@ -419,8 +448,9 @@ def new_command(experiment, title):
 @tolerance_options
 @quiet_option
 @scheduler_option("the submissions, one per task,")
-def verify_command(submissions, as_json, handout, run_submitted_code, rtol, rendering_rms,
-                   quiet, scheduler):
+def verify_command(submissions: tuple[str, ...], as_json: bool, handout: str | None,
+                   run_submitted_code: bool, rtol: float, rendering_rms: float | None,
+                   quiet: bool, scheduler: str | None) -> int:
     """Remake each SUBMISSION.pdf from the settings and source it carries and
     say whether it is what that code makes: verified, differs (with what
     differs, and the diff of its code against the installed or handout
@@ -436,7 +466,7 @@ def verify_command(submissions, as_json, handout, run_submitted_code, rtol, rend
     progress = Progress(quiet=quiet)
     done = [0]
 
-    def on_done(_):
+    def on_done(_: object) -> None:
         done[0] += 1
         progress("verifying", done[0], len(submissions))
 
@@ -451,10 +481,10 @@ def verify_command(submissions, as_json, handout, run_submitted_code, rtol, rend
     return 0 if all(v["verdict"] == "verified" for v in verdicts) else 1
 
 
-_PROCESS = []  # set when this process is the labreport command, not a test's runner
+_PROCESS: list[bool] = []  # set when this process is the labreport command, not a test's runner
 
 
-def main():
+def main() -> None:
     _PROCESS.append(True)
     cli(prog_name="labreport")
 

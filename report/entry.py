@@ -8,14 +8,16 @@ report.pipeline.interrupt takes the signals over.
 """
 import os
 import signal
+from types import FrameType
+from typing import NoReturn
 
 
-def _leave(signum, _frame):
+def _leave(signum: int, _frame: FrameType | None) -> NoReturn:
     os.write(2, b"Aborted.\n")
     os._exit(128 + signum)
 
 
-def main():
+def main() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _leave)
     from report.cli import main as run

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import report
@@ -23,13 +24,13 @@ FILE_MODE = 0o644
 SOURCE_SUFFIXES = (".py", ".j2", ".css")
 
 
-def source_folders():
+def source_folders() -> tuple[str, str, str]:
     """The folders a source set's files sit in: the experiments package's
     (``lab``), ``report`` and ``templates``."""
     return (package.root().name, "report", "templates")
 
 
-def logical_path(path):
+def logical_path(path: str | Path) -> str:
     """Where ``path`` sits in a checkout of the project: lab/..., report/...,
     templates/... (an installed wheel keeps the templates in report/templates)."""
     from report.render.html import templates_dir
@@ -44,10 +45,10 @@ def logical_path(path):
     raise ValueError(f"{path} is not a source of the project")
 
 
-def source_files(name):
+def source_files(name: str) -> dict[str, bytes]:
     """{logical path: bytes} of experiment ``name``'s source set (without
     pyproject.toml, which an installed copy does not have)."""
-    files = {}
+    files: dict[str, bytes] = {}
     for path in sources.files(name):
         if path.name == "pyproject.toml":
             continue
@@ -55,12 +56,12 @@ def source_files(name):
     return dict(sorted(files.items()))
 
 
-def source_bundle(name):
+def source_bundle(name: str) -> bytes:
     """The zip of experiment ``name``'s source set (see the module docstring)."""
     return zip_bytes(source_files(name))
 
 
-def zip_bytes(files):
+def zip_bytes(files: Mapping[str, bytes]) -> bytes:
     """{path: bytes} as a deterministic zip archive."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
@@ -76,7 +77,7 @@ class BundleError(ValueError):
     """An archive that is not a source bundle labreport wrote."""
 
 
-def read_bundle(data, *, limit=64 * 2**20):
+def read_bundle(data: bytes, *, limit: int = 64 * 2**20) -> dict[str, bytes]:
     """{path: bytes} of a source bundle, refusing what no bundle holds:
     absolute or escaping paths, links, and more than ``limit`` bytes in all."""
     try:
@@ -84,7 +85,8 @@ def read_bundle(data, *, limit=64 * 2**20):
         entries = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as e:
         raise BundleError(f"not a zip archive ({e})") from None
-    files, total = {}, 0
+    files: dict[str, bytes] = {}
+    total = 0
     for entry in entries:
         name = entry.filename
         if entry.is_dir():
@@ -110,11 +112,11 @@ def read_bundle(data, *, limit=64 * 2**20):
     return files
 
 
-def checkout_sources(root):
+def checkout_sources(root: str | Path) -> dict[str, bytes]:
     """{path: bytes} of the source files (.py, .j2, .css) in a checkout of
     the project at ``root`` (a course's handout, say), under the folders a
     source set draws from, as a bundle names them."""
-    found = {}
+    found: dict[str, bytes] = {}
     for folder in source_folders():
         for path in sorted((Path(root) / folder).rglob("*")):
             if path.suffix in SOURCE_SUFFIXES and path.is_file() \

@@ -11,15 +11,28 @@ import importlib
 import os
 import re
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Protocol
 
 from report.errors import UserError
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 DEFAULT = "lab"
 VARIABLE = "LABREPORT_EXPERIMENTS"
 DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
-def name():
+class ConfigRefusal(Protocol):
+    """What ``is_config_error`` finds on a ValueError: the attributes of the
+    experiments' ``config.ConfigError(key, value, accepted)``."""
+    key: str
+    value: object
+    accepted: str
+
+
+def name() -> str:
     """The experiments package's import name."""
     given = os.environ.get(VARIABLE, "").strip() or DEFAULT
     if not DOTTED.fullmatch(given):
@@ -28,7 +41,7 @@ def name():
     return given
 
 
-def module():
+def module() -> ModuleType:
     """The experiments package, imported."""
     wanted = name()
     try:
@@ -40,12 +53,16 @@ def module():
     return found
 
 
-def root():
+def root() -> Path:
     """The experiments package's folder."""
-    return Path(module().__file__).resolve().parent
+    found = module()
+    if found.__file__ is None:  # a namespace package: a folder without __init__.py
+        raise UserError(f"{VARIABLE}={found.__name__}: a package of experiments needs "
+                        "an __init__.py")
+    return Path(found.__file__).resolve().parent
 
 
-def is_config_error(error):
+def is_config_error(error: object) -> TypeIs[ConfigRefusal]:
     """Whether ``error`` is an experiment's configuration refusing a value: a
     ValueError that names the ``key`` and what is ``accepted`` (as the
     experiments' own ``config.ConfigError`` does), which the generator

@@ -31,10 +31,15 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import report
 from report.errors import UserError
+
+if TYPE_CHECKING:
+    from _hashlib import HASH
 
 LATEST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: the last date a PDF can write
 RECORD_FILE = "metrics.json"  # where a record carries its identity and date
@@ -47,7 +52,22 @@ PACKAGES = ("numpy", "matplotlib", "weasyprint", "pydyf", "fonttools", "jinja2",
 IDENTITY = ("labreport", "source", "settings", "environment")
 
 
-def source_digest(name, user_templates=()):
+class Identity(TypedDict):
+    """What made a record (IDENTITY's keys), as ``identity`` finds it here."""
+    labreport: str
+    source: str
+    settings: list[str]
+    environment: dict[str, str | None]
+
+
+class Provenance(Identity):
+    """A record's provenance: its identity, date and configuration's hash."""
+    date: int
+    seed: object  # the configuration's seed, if it has one: the experiment's own value
+    config_hash: str
+
+
+def source_digest(name: str, user_templates: Iterable[str | Path] = ()) -> str:
     """The SHA-256 (hex) of experiment ``name``'s source set, by the paths
     its files have in a checkout (the same however labreport is installed),
     and of the files in ``user_templates``, folders searched before the
@@ -57,8 +77,8 @@ def source_digest(name, user_templates=()):
     from report.render.pdf import FONT_FOLDER
 
     h = hashlib.sha256()
-    for path, data in source_files(name).items():
-        _add(h, path, data)
+    for logical, data in source_files(name).items():
+        _add(h, logical, data)
     for font in sorted(FONT_FOLDER.glob("*.ttf")):  # data the text is set in, not code
         _add(h, f"report/fonts/{font.name}", font.read_bytes())
     for number, folder in enumerate(user_templates):
@@ -69,13 +89,13 @@ def source_digest(name, user_templates=()):
     return h.hexdigest()
 
 
-def _add(h, path, data):
+def _add(h: HASH, path: str, data: bytes) -> None:
     name = path.encode("utf-8")
     h.update(b"%d:%s%d:" % (len(name), name, len(data)))
     h.update(data)
 
 
-def environment():
+def environment() -> dict[str, str | None]:
     """{package: version} of what a record's bytes depend on beyond its
     source: the Python packages of PACKAGES (None for one not installed)."""
     from report.environment import versions
@@ -83,7 +103,7 @@ def environment():
     return dict(versions(*PACKAGES))
 
 
-def machine():
+def machine() -> dict[str, str]:
     """What this machine has that a record does not name: the Python
     interpreter and the text libraries WeasyPrint lays out with.  ``check``
     names them when a rebuild differs."""
@@ -96,14 +116,16 @@ def machine():
     return found
 
 
-def identity(name, settings, user_templates=()):
+def identity(name: str, settings: Iterable[str],
+             user_templates: Iterable[str | Path] = ()) -> Identity:
     """What a record of experiment ``name`` with ``settings`` (its ``KEY=VALUE``
     list) is made from here: see the module docstring."""
     return {"labreport": report.__version__, "source": source_digest(name, user_templates),
             "settings": list(settings), "environment": environment()}
 
 
-def stale_reasons(carried, current):
+# ``carried``: an identity read back from a record (JSON from outside, unchecked).
+def stale_reasons(carried: Mapping[str, Any], current: Identity) -> list[str]:
     """Why a record carrying identity ``carried`` is not what this machine
     would make (``current``), one short phrase each; empty if the same."""
     reasons = []
@@ -123,7 +145,8 @@ def stale_reasons(carried, current):
     return reasons
 
 
-def provenance(current, *, seed=None, config_dict=None, date):
+def provenance(current: Identity, *, seed: object = None,
+               config_dict: Mapping[str, object] | None = None, date: int) -> Provenance:
     """The record's provenance, for its footer and metrics.json: its
     identity, its date and a short hash of the configuration."""
     return {**current, "date": date, "seed": seed,
@@ -133,7 +156,7 @@ def provenance(current, *, seed=None, config_dict=None, date):
 # --- the date ----------------------------------------------------------------------------
 
 
-def explicit_date(date_option=None):
+def explicit_date(date_option: str | None = None) -> int | None:
     """Seconds since 1970 that ``--date YYYY-MM-DD`` or ``SOURCE_DATE_EPOCH``
     give (the option first), or None when neither is given."""
     if date_option:
@@ -153,18 +176,18 @@ def explicit_date(date_option=None):
     return int(given)
 
 
-def day_epoch(day):
+def day_epoch(day: dt.date) -> int:
     """Midnight UTC of calendar day ``day``, in seconds since 1970."""
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
 
 
-def today():
+def today() -> int:
     """Today, as the builder's clock and time zone see it, at midnight UTC:
     a day, never a time of day."""
     return day_epoch(dt.date.today())
 
 
-def record_date(explicit, carried, current):
+def record_date(explicit: int | None, carried: Carried | None, current: Identity) -> int:
     """The date of a record about to be made: ``explicit`` if given, else
     the date the ``carried`` record has if it was made from the same
     identity as ``current``, else today."""
@@ -176,13 +199,13 @@ def record_date(explicit, carried, current):
     return today()
 
 
-def format_date(epoch):
+def format_date(epoch: int) -> str:
     """"2 December 2026": the day, as a record prints it."""
     day = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
     return f"{day.day} {day:%B %Y}"
 
 
-def config_hash(config_dict):
+def config_hash(config_dict: Mapping[str, object]) -> str:
     """A short hash of a resolved configuration."""
     canonical = json.dumps(config_dict, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
@@ -196,16 +219,21 @@ class Carried:
     with the keys of IDENTITY, some perhaps missing), ``date`` (seconds, or
     None) and ``problem`` (why it could not be read, or None)."""
 
-    def __init__(self, identity=None, date=None, problem=None):
+    # ``identity``: read from a record's metrics.json (JSON from outside), its
+    # values unchecked.
+    def __init__(self, identity: dict[str, Any] | None = None, date: int | None = None,
+                 problem: str | None = None) -> None:
         self.identity, self.date, self.problem = identity or {}, date, problem
 
     @property
-    def settings(self):
+    def settings(self) -> list[str] | None:
         settings = self.identity.get("settings")
-        return settings if isinstance(settings, list) else None
+        if isinstance(settings, list) and all(isinstance(s, str) for s in settings):
+            return settings
+        return None  # none, or not a list of str: not settings a build can take
 
 
-def read_record(folder):
+def read_record(folder: str | Path) -> Carried | None:
     """The Carried record of the outputs in ``folder`` (its metrics.json),
     read as untrusted input: a regular file inside the folder, never a link,
     at most RECORD_LIMIT bytes, strict JSON without repeated keys; None if
@@ -235,7 +263,7 @@ def read_record(folder):
     return Carried(found, date)
 
 
-def _unique_keys(pairs):
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:  # JSON from outside
     keys = [key for key, _ in pairs]
     if len(set(keys)) != len(keys):
         repeated = next(key for key in keys if keys.count(key) > 1)
@@ -243,12 +271,12 @@ def _unique_keys(pairs):
     return dict(pairs)
 
 
-def _short(error):
+def _short(error: BaseException) -> str:
     text = str(error)
     return text if len(text) < 80 else text[:77] + "…"
 
 
-def read_plain_file(path, limit):
+def read_plain_file(path: str | Path, limit: int) -> bytes:
     """The bytes of ``path``, a regular file (not a link, not a device),
     refused with ValueError beyond ``limit`` bytes; FileNotFoundError if
     there is nothing there."""

@@ -15,9 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from report.experiment import settings as settings_
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 SEPARATOR = "+"
 NAME_LIMIT = 120  # characters of a variant's folder name
@@ -27,14 +32,14 @@ PLAIN = re.compile(r"[A-Za-z0-9._,=-]+")
 FOLDER = re.compile(r"(?P<experiment>exp[0-9]{1,6})(?:\+(?P<variant>[A-Za-z0-9._,=+-]+))?")
 
 
-def changed_settings(config):
+def changed_settings(config: DataclassInstance) -> list[str]:
     """The ``KEY=VALUE`` settings of ``config`` that differ from its
     experiment's defaults, in the order the settings are declared."""
     defaults = set(settings_.assignments(type(config)()))
     return [a for a in settings_.assignments(config) if a not in defaults]
 
 
-def record_name(name, config):
+def record_name(name: str, config: DataclassInstance) -> str:
     """The folder name of experiment ``name``'s record with ``config``."""
     changed = changed_settings(config)
     if not changed:
@@ -46,14 +51,14 @@ def record_name(name, config):
     return f"{name}{SEPARATOR}{digest}"
 
 
-def experiment_of(folder_name):
+def experiment_of(folder_name: str) -> str | None:
     """The experiment a record folder called ``folder_name`` belongs to, or
     None if the name is not a record's."""
     match = FOLDER.fullmatch(folder_name)
     return match.group("experiment") if match else None
 
 
-def settings_in_name(folder_name):
+def settings_in_name(folder_name: str) -> list[str] | None:
     """The ``KEY=VALUE`` settings a variant's folder name spells ([] for a
     default record's), or None when the name does not spell them (a hash)."""
     match = FOLDER.fullmatch(folder_name)
@@ -66,12 +71,12 @@ def settings_in_name(folder_name):
     return parts if all("=" in part for part in parts) else None
 
 
-def records_in(root, names):
+def records_in(root: str | Path, names: Iterable[str]) -> dict[str, list[Path]]:
     """The record folders under ``root`` of the experiments in ``names``:
     {experiment: [folder, ...]}, the default record first, then variants by
     name."""
     root = Path(root)
-    found = {name: [] for name in names}
+    found: dict[str, list[Path]] = {name: [] for name in names}
     if not root.is_dir():
         return found
     for entry in sorted(root.iterdir(), key=lambda p: p.name):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+from types import ModuleType
 
 from report.experiment import package
 from report.experiment.contract import check_experiment
@@ -20,20 +21,20 @@ NAME = re.compile(r"exp[0-9]{1,6}")  # ASCII digits: \d would take "exp７"
 
 
 class UnknownExperiment(UserError, LookupError):
-    def __init__(self, name):
+    def __init__(self, name: str) -> None:
         available = ", ".join(names()) or "none"
         shown = name if len(name) <= 40 else name[:39] + "…"
         super().__init__(f"unknown experiment {shown!r}; available: {available}")
 
 
-def names():
+def names() -> list[str]:
     """The experiments of the experiments package, in numeric order."""
     found = [m.name for m in pkgutil.iter_modules(package.module().__path__)
              if NAME.fullmatch(m.name)]
     return sorted(found, key=lambda n: int(n[3:]))
 
 
-def load(name):
+def load(name: str) -> ModuleType:
     """The experiment module called ``name``; only names ``names()`` lists are
     imported, so a name cannot reach outside the experiments package."""
     if name not in names():

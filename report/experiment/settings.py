@@ -9,9 +9,21 @@ from __future__ import annotations
 import dataclasses
 import re
 import typing
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from report.errors import UserError
 from report.experiment.package import is_config_error
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+# An experiment's Config (a frozen dataclass), or one of its nested settings.
+ConfigT = TypeVar("ConfigT", bound="DataclassInstance")
+# ``kind`` below is a field's type hint as typing.get_type_hints gives it: Any,
+# as it may be a class or a form such as ``int | None``.  is_dataclass() is
+# true of a dataclass and of its instances alike: a setting's value that
+# passes it is an instance, a type hint a class (typing.cast says which).
 
 NONE_WORDS = ("none", "off")
 # Numbers as a person types them, in ASCII digits only: int() alone would take
@@ -26,7 +38,7 @@ class SettingError(UserError, ValueError):
     """A --set argument that cannot be applied; the message says why."""
 
 
-def apply(config, assignments):
+def apply(config: ConfigT, assignments: Iterable[str]) -> ConfigT:
     """A copy of ``config`` with each ``KEY=VALUE`` of ``assignments`` applied
     in order.  Raises SettingError, also for a value the configuration
     itself refuses (its ConfigError, see report.experiment.package)."""
@@ -49,19 +61,20 @@ def apply(config, assignments):
     return config
 
 
-def keys(config):
+def keys(config: DataclassInstance) -> list[str]:
     """Every key ``--set`` takes for ``config``, nested ones dotted."""
     return _keys_of(type(config))
 
 
-def applicable(config, assignments):
+def applicable(config: DataclassInstance, assignments: Iterable[str]) -> list[str]:
     """The ``KEY=VALUE`` items of ``assignments`` whose key ``config`` has
     (by its first part: ``studies.seeds`` applies where ``studies`` does)."""
     top = {f.name for f in dataclasses.fields(config)}
     return [a for a in assignments if a.partition("=")[0].strip().split(".")[0] in top]
 
 
-def _set(config, path, text, full_key, prefix):
+def _set(config: ConfigT, path: list[str], text: str, full_key: str,
+         prefix: str) -> ConfigT:
     fields = {f.name: f for f in dataclasses.fields(config)}
     name = path[0]
     if name not in fields:
@@ -74,7 +87,8 @@ def _set(config, path, text, full_key, prefix):
             inner = _nested_type(kind)()
         if not dataclasses.is_dataclass(inner):
             raise SettingError(f"unknown key {full_key!r}: {name} has no sub-keys")
-        inner = _set(inner, path[1:], text, full_key, f"{prefix}{name}.")
+        inner = _set(typing.cast("DataclassInstance", inner), path[1:], text, full_key,
+                     f"{prefix}{name}.")
         return dataclasses.replace(config, **{name: inner})
     value = parse(kind, text, full_key)
     try:
@@ -85,11 +99,12 @@ def _set(config, path, text, full_key, prefix):
         raise type(e)(prefix + e.key, e.value, e.accepted) from None
 
 
-def _nested_type(kind):
-    return next(t for t in typing.get_args(kind) or (kind,) if dataclasses.is_dataclass(t))
+def _nested_type(kind: Any) -> type[DataclassInstance]:
+    return typing.cast("type[DataclassInstance]", next(
+        t for t in typing.get_args(kind) or (kind,) if dataclasses.is_dataclass(t)))
 
 
-def parse(kind, text, key):
+def parse(kind: Any, text: str, key: str) -> object:
     """``text`` as a value of type ``kind``."""
     args = typing.get_args(kind)
     optional = type(None) in args
@@ -119,19 +134,20 @@ def parse(kind, text, key):
                            f"{_describe(kind, optional)}") from None
 
 
-def _integer(text):
+def _integer(text: str) -> int:
     if not INTEGER.fullmatch(text):
         raise ValueError(text)
     return int(text)
 
 
-def _shown(text):
+def _shown(text: str) -> str:
     return text if len(text) <= SHOWN else text[:SHOWN - 1] + "…"
 
 
-def _describe(kind, optional):
+def _describe(kind: Any, optional: bool) -> str:
     if dataclasses.is_dataclass(kind):
-        words = "'none' (or set its sub-keys, e.g. " + f"{_keys_of(kind)[0]}=…)"
+        first = _keys_of(typing.cast("type[DataclassInstance]", kind))[0]
+        words = "'none' (or set its sub-keys, e.g. " + f"{first}=…)"
         return words
     words = {int: "an integer (ASCII digits, at most 18)", float: "a number, e.g. 0.1 or 1e-3",
              bool: "true or false", str: "a word"}.get(
@@ -139,7 +155,7 @@ def _describe(kind, optional):
     return words + (", or none" if optional else "")
 
 
-def _keys_of(cls, prefix=""):
+def _keys_of(cls: type[DataclassInstance], prefix: str = "") -> list[str]:
     keys = []
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
@@ -147,11 +163,12 @@ def _keys_of(cls, prefix=""):
         inner = [t for t in (typing.get_args(hints[f.name]) or (hints[f.name],))
                  if dataclasses.is_dataclass(t)]
         if inner:
-            keys += _keys_of(inner[0], prefix + f.name + ".")
+            keys += _keys_of(typing.cast("type[DataclassInstance]", inner[0]),
+                             prefix + f.name + ".")
     return keys
 
 
-def describe(config):
+def describe(config: DataclassInstance) -> list[tuple[str, str, str]]:
     """``(key, current value, description)`` for every setting, nested ones
     with dotted keys: the table ``labreport run --help`` shows."""
     rows = []
@@ -159,26 +176,28 @@ def describe(config):
         value = getattr(config, f.name)
         if dataclasses.is_dataclass(value):
             rows.append((f.name, "on", f.metadata.get("doc", "")))
-            rows += [(f"{f.name}.{k}", v, d) for k, v, d in describe(value)]
+            rows += [(f"{f.name}.{k}", v, d)
+                     for k, v, d in describe(typing.cast("DataclassInstance", value))]
         else:
             rows.append((f.name, format_value(value), f.metadata.get("doc", "")))
     return rows
 
 
-def assignments(config):
+def assignments(config: DataclassInstance) -> list[str]:
     """``KEY=VALUE`` settings that give ``config`` when applied to its
     defaults: how a build records what it ran, so that it can be remade."""
     found = []
     for f in dataclasses.fields(config):
         value = getattr(config, f.name)
         if dataclasses.is_dataclass(value):
-            found += [f"{f.name}.{setting}" for setting in assignments(value)]
+            found += [f"{f.name}.{setting}"
+                      for setting in assignments(typing.cast("DataclassInstance", value))]
         else:
             found.append(f"{f.name}={format_value(value)}")
     return found
 
 
-def format_value(value):
+def format_value(value: object) -> str:
     if value is None:
         return "none"
     if isinstance(value, tuple):

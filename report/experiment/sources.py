@@ -23,11 +23,11 @@ from report.experiment import package
 EXPERIMENT = "exp"
 
 
-def _lab_root():
+def _lab_root() -> Path:
     return package.root()
 
 
-def _inside(module):
+def _inside(module: str) -> list[str] | None:
     """The parts of dotted ``module`` below the experiments package, or None
     when it is not one of the package's modules."""
     top = package.name().split(".")
@@ -35,7 +35,7 @@ def _inside(module):
     return parts[len(top):] if parts[:len(top)] == top else None
 
 
-def _module_file(dotted):
+def _module_file(dotted: str) -> Path | None:
     """The file of a module ``lab.x.y`` (a package's __init__), or None."""
     parts = _inside(dotted) or []
     base = _lab_root().joinpath(*parts)
@@ -50,7 +50,7 @@ FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]
 PLAIN_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n]*)", re.M)
 
 
-def _imports(path, owner):
+def _imports(path: Path, owner: str) -> set[str]:
     """The experiments package's modules that a file (of dotted package
     ``owner``) imports, absolute or relative.  Read with patterns rather
     than ``ast``: Python 3.11's parser can refuse to run again in a process
@@ -79,14 +79,14 @@ def _imports(path, owner):
     return found
 
 
-def _is_other_experiment(module, name):
+def _is_other_experiment(module: str, name: str) -> bool:
     parts = _inside(module) or []
     top = parts[0] if parts else ""
     return top.startswith(EXPERIMENT) and top != name
 
 
 @lru_cache(maxsize=None)
-def lab_files(name):
+def lab_files(name: str) -> tuple[Path, ...]:
     """The files of ``lab/`` that experiment ``name`` is made of, sorted."""
     root = _lab_root()
     own = root / name
@@ -110,13 +110,13 @@ def lab_files(name):
     return tuple(sorted(seen))
 
 
-def report_files():
+def report_files() -> tuple[Path, ...]:
     """The generator's source files, sorted."""
     return tuple(sorted(Path(report.__file__).resolve().parent.rglob("*.py")))
 
 
 @lru_cache(maxsize=None)
-def template_files(name):
+def template_files(name: str) -> tuple[Path, ...]:
     """The templates experiment ``name`` renders with: its own, its partials,
     and all they extend, import or include, found in the package's templates."""
     import jinja2
@@ -127,7 +127,8 @@ def template_files(name):
     folder = templates_dir()
     start = [folder / f"{name}.html.j2", *sorted((folder / name).rglob("*"))]
     env = jinja2.Environment()
-    seen, queue = set(), [p for p in start if p.is_file()]
+    seen: set[Path] = set()
+    queue = [p for p in start if p.is_file()]
     while queue:
         path = queue.pop()
         if path in seen:
@@ -145,7 +146,7 @@ def template_files(name):
     return tuple(sorted(seen))
 
 
-def files(name):
+def files(name: str) -> tuple[Path, ...]:
     """Every file of experiment ``name``'s source set, absolute, sorted."""
     project = Path(report.__file__).resolve().parent.parent / "pyproject.toml"
     extra = (project,) if project.is_file() else ()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 import platform
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -60,7 +60,7 @@ class Build:
     failed_claims: list[dict[str, Any]] = field(default_factory=list)
     target: Path | None = None  # the folder written, as the user named it
     warnings: list[str] = field(default_factory=list)  # one line each, for stderr
-    identity: dict[str, Any] = field(default_factory=dict)  # what made it (report.experiment.provenance)
+    identity: Mapping[str, Any] = field(default_factory=dict)  # what made it (report.experiment.provenance)
     date: int | None = None  # its date, in seconds since 1970
     unchanged: bool = False  # the folder held these bytes already: nothing was written
 
@@ -165,11 +165,12 @@ class Record:
     metrics: dict[str, Any]
     tables: dict[str, Table]
     date: int
-    provenance: dict[str, Any]
+    provenance: provenance.Provenance
 
 
 def assemble(name: str, experiment: ModuleType, config: Config, result: dict[str, Any],
-             studies: dict[str, Any] | None, *, date: int, prov: dict[str, Any]) -> Record:
+             studies: dict[str, Any] | None, *, date: int,
+             prov: provenance.Provenance) -> Record:
     """The Record of ``experiment``'s ``result`` and ``studies``: its
     context (``record_context``) dated and signed with ``prov`` (see
     report.experiment.provenance.provenance), and its metrics with the whole
@@ -401,7 +402,7 @@ def _pdf(html: str, created: int, carried: list[Carried]) -> bytes:
 
 # What a submitted PDF carries, so that it can be verified (labreport verify):
 # (file name, bytes, description, relationship to the PDF, as PDF/A-3 names it).
-def attachments(name: str, files: Files, prov: dict[str, Any]) -> list[Carried]:
+def attachments(name: str, files: Files, prov: provenance.Provenance) -> list[Carried]:
     """The files a build's PDF carries: the experiment's source set, the
     settings it ran with, the library versions that made it, and its data."""
     from report.experiment.bundle import source_bundle

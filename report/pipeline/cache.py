@@ -27,8 +27,11 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
@@ -39,14 +42,22 @@ FORMAT = "labreport-cache/1"
 NAME = re.compile(r"[A-Za-z0-9_-]+")
 _MISS = object()  # not None: None is a value a stage may return (no studies)
 
+T = TypeVar("T")
+# ``validate(value) -> bool``: whether a value may be cached, or taken back.
+Validate = Callable[[object], bool]
 
-def default_dir():
+
+def default_dir() -> Path:
     base = os.environ.get("LABREPORT_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "labreport")
     return Path(base)
 
 
-def fingerprint(obj, h=None):
+@overload
+def fingerprint(obj: object, h: None = None) -> str: ...
+@overload
+def fingerprint(obj: object, h: hashlib._Hash) -> hashlib._Hash: ...
+def fingerprint(obj: object, h: hashlib._Hash | None = None) -> str | hashlib._Hash:
     """A sha256 of a nested structure of dicts, lists, arrays and scalars,
     equal for equal values whatever the dict order."""
     top = h is None
@@ -72,11 +83,13 @@ def fingerprint(obj, h=None):
     return h.hexdigest() if top else h
 
 
-def source_digest(*packages):
+def source_digest(*packages: ModuleType) -> str:
     """A hash of the Python source of the given packages (every .py file
     below them), so that a change in the code changes the key."""
     files = []
     for package in packages:
+        if package.__file__ is None:  # a namespace package: no folder to start from
+            raise TypeError(f"{package.__name__} is not a package with an __init__.py")
         root = Path(package.__file__).parent
         for path in sorted(root.rglob("*.py")):
             stat = path.stat()
@@ -85,7 +98,7 @@ def source_digest(*packages):
     return _digest_files(tuple(files))
 
 
-def files_digest(root, paths):
+def files_digest(root: Path, paths: Iterable[Path]) -> str:
     """A hash of the contents of ``paths`` and of their names relative to
     ``root`` (so the same files hash alike wherever the project sits), each
     re-read only when its size or modification time changes."""
@@ -98,7 +111,7 @@ def files_digest(root, paths):
 
 
 @lru_cache(maxsize=64)
-def _digest_files(files):
+def _digest_files(files: tuple[tuple[str, str, int, int], ...]) -> str:
     """Keyed on paths, sizes and modification times: files are read again
     only when one of those changes."""
     h = hashlib.sha256()
@@ -115,14 +128,14 @@ class InvalidValue(ValueError):
     computation cut short.  It is never stored."""
 
 
-def of_type(*types):
+def of_type(*types: type) -> Validate:
     """A ``validate`` for ``Cache.memo``: the value is an instance of ``types``."""
-    def validate(value):
+    def validate(value: object) -> bool:
         return isinstance(value, types)
     return validate
 
 
-def inert_svg(value):
+def inert_svg(value: object) -> bool:
     """A ``validate`` for markup that goes into a page as it is (a figure,
     an equation): an SVG element with no script, event attribute or
     external reference (report.compare.markupscan), so that an entry
@@ -138,24 +151,26 @@ class Cache:
     ``enabled=False`` turns every lookup into a miss (``--no-cache``) but
     still stores."""
 
-    def __init__(self, root=None, *, enabled=True):
+    def __init__(self, root: str | os.PathLike[str] | None = None, *,
+                 enabled: bool = True) -> None:
         self.root = Path(root) if root else default_dir()
         self.enabled = enabled
 
-    def path(self, stage, key):
+    def path(self, stage: str, key: str) -> Path:
         """The file of ``key``'s entry in ``stage``."""
         for name in (stage, key):
             if not NAME.fullmatch(name):  # a file name, never a path out of root
                 raise ValueError(f"not a cache stage or key: {name!r}")
         return self.root / stage / f"{key}.entry"
 
-    def get(self, stage, key, validate=None):
+    def get(self, stage: str, key: str, validate: Validate | None = None) -> Any:
         """The stored value, or None if absent, damaged, answering another
         key, rejected by ``validate`` (see ``memo``), or the cache is disabled."""
         value = self._load(stage, key, validate)
         return None if value is _MISS else value
 
-    def put(self, stage, key, value, validate=None):
+    def put(self, stage: str, key: str, value: object,
+            validate: Validate | None = None) -> None:
         """Store ``value`` under ``key``, replacing any entry there.
 
         Raises InvalidValue if ``validate`` rejects the value, TypeError if
@@ -170,7 +185,8 @@ class Cache:
         except OSError:
             pass
 
-    def memo(self, stage, key, compute, validate=None):
+    def memo(self, stage: str, key: str, compute: Callable[[], T],
+             validate: Validate | None = None) -> tuple[T, bool]:
         """(value, hit): the cached value for ``key``, or ``compute()`` stored.
 
         ``validate(value) -> bool`` checks both ways.  A cached value it
@@ -185,7 +201,9 @@ class Cache:
         self.put(stage, key, value, validate)
         return value, False
 
-    def _load(self, stage, key, validate):
+    # Any: an entry decoded from the folder (plain data of any shape, which
+    # ``validate`` checks), or _MISS.
+    def _load(self, stage: str, key: str, validate: Validate | None) -> Any:
         if not self.enabled:
             return _MISS
         try:
@@ -203,42 +221,46 @@ class Deferred:
     half-made (a PDF WeasyPrint finished after swallowing Ctrl-C, say) is
     ever served later.  Reads go to the pending entries, then to ``cache``."""
 
-    def __init__(self, cache):
-        self.cache, self.pending = cache, {}
-        self.unread = set()  # stages whose stored entries are not to be used
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+        # Any: the values of every stage, each of its own type.
+        self.pending: dict[tuple[str, str], Any] = {}
+        self.unread: set[str] = set()  # stages whose stored entries are not to be used
 
-    def ignore_stored(self, *stages):
+    def ignore_stored(self, *stages: str) -> None:
         """From now on, recompute ``stages`` rather than read their stored
         entries (one that passed its checks but could not be used); the
         recomputed values replace them on ``commit``."""
         self.unread.update(stages)
 
-    def get(self, stage, key, validate=None):
+    def get(self, stage: str, key: str, validate: Validate | None = None) -> Any:
         if (stage, key) in self.pending:
             return self.pending[stage, key]
         if stage in self.unread:
             return None
         return self.cache.get(stage, key, validate)
 
-    def put(self, stage, key, value, validate=None):
+    def put(self, stage: str, key: str, value: object,
+            validate: Validate | None = None) -> None:
         """As ``Cache.put``, but stored only on ``commit``."""
         if validate is not None and not validate(value):
             raise InvalidValue(f"a computed {stage} value failed its validation; "
                                "not cached")
         self.pending[stage, key] = value
 
-    def memo(self, stage, key, compute, validate=None):
+    def memo(self, stage: str, key: str, compute: Callable[[], T],
+             validate: Validate | None = None) -> tuple[T, bool]:
         """(value, hit), as ``Cache.memo``, storing only on ``commit``."""
         if (stage, key) in self.pending:
             return self.pending[stage, key], True
-        value = _MISS if stage in self.unread else self.cache._load(stage, key, validate)
+        value: Any = _MISS if stage in self.unread else self.cache._load(stage, key, validate)
         if value is not _MISS:
             return value, True
         value = compute()
         self.put(stage, key, value, validate)
         return value, False
 
-    def commit(self, stop=lambda: False):
+    def commit(self, stop: Callable[[], bool] = lambda: False) -> None:
         """Store the pending entries, until ``stop()`` says to stop (a
         signal after the outputs were written: each entry is whole or
         absent, and a missing one only costs time)."""
@@ -249,7 +271,7 @@ class Deferred:
         self.pending.clear()
 
 
-def entry_bytes(stage, key, value):
+def entry_bytes(stage: str, key: str, value: object) -> bytes:
     """An entry: one JSON line naming the format, the stage and key it
     answers and the sha256 of the rest, then ``value`` as ``report.pipeline.safedata``
     encodes it."""
@@ -258,7 +280,7 @@ def entry_bytes(stage, key, value):
     return json.dumps(header, separators=(",", ":")).encode("ascii") + b"\n" + payload
 
 
-def entry_value(stage, key, data):
+def entry_value(stage: str, key: str, data: bytes) -> Any:  # as safedata.decode
     """The value of entry ``data`` if it answers ``key`` of ``stage`` and its
     content matches its digest; DecodeError otherwise."""
     line, _, payload = data.partition(b"\n")
@@ -272,12 +294,12 @@ def entry_value(stage, key, data):
     return safedata.decode(payload)
 
 
-def _header(stage, key, payload):
+def _header(stage: str, key: str, payload: bytes) -> dict[str, str]:
     return {"format": FORMAT, "stage": stage, "key": key,
             "sha256": hashlib.sha256(payload).hexdigest()}
 
 
-def _accepts(validate, value):
+def _accepts(validate: Validate, value: object) -> bool:
     # A value from the cache is untrusted: a validator that trips over it (a
     # PDF that does not parse, say) has rejected it.
     try:
@@ -286,7 +308,7 @@ def _accepts(validate, value):
         return False
 
 
-def _read_regular_file(path):
+def _read_regular_file(path: Path) -> bytes:
     """The bytes of ``path``; OSError unless it is a regular file.  A symlink
     to /dev/zero or a FIFO in a restored cache would otherwise hang the build."""
     flags = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -297,7 +319,7 @@ def _read_regular_file(path):
         return f.read()
 
 
-def _write_atomically(path, data):
+def _write_atomically(path: Path, data: bytes) -> None:
     """Readers see the old entry or the new one, never part of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import shlex
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from report.compare import explain
-from report.compare.tolerance import EXACT
+from report.compare.comparison import Comparison
+from report.compare.tolerance import EXACT, Tolerance
 from report.errors import UserError
 from report.experiment import provenance
 from report.experiment import records
@@ -31,13 +34,22 @@ from report.experiment import settings as settings_
 from report.pipeline import build
 from report.pipeline import cache as caching
 from report.pipeline import interrupt
+from report.pipeline import limits as limits_
 from report.pipeline.outputs import MANIFEST, write_outputs
+from report.pipeline.progress import Reporter
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 FRESH = "a fresh build"
+# ``--set KEY=VALUE`` arguments, as build.configure takes them.
+Assignments = tuple[str, ...] | list[str]
 
 
-def check(name, target, *, tolerance=EXACT, write=False, user_templates=(), progress=None,
-          limits=None, scheduler=None, assignments=None):
+def check(name: str, target: str | Path, *, tolerance: Tolerance = EXACT, write: bool = False,
+          user_templates: Sequence[str] = (), progress: Reporter | None = None,
+          limits: limits_.Limits | None = None, scheduler: str | None = None,
+          assignments: Iterable[str] | None = None) -> tuple[bool, str]:
     """(passes, text): the record of experiment ``name`` in folder
     ``target`` against a fresh build (never from the cache) with the
     settings and date the record carries.  It passes when no file changed,
@@ -59,7 +71,7 @@ def check(name, target, *, tolerance=EXACT, write=False, user_templates=(), prog
     chosen = _settings(carried, target, assignments)
     try:
         experiment, config = build.configure(name, chosen,
-                                             limits=limits or build.limits_.Limits())
+                                             limits=limits or limits_.Limits())
     except UserError as e:
         if carried is None or carried.settings is None:
             raise
@@ -94,7 +106,8 @@ def check(name, target, *, tolerance=EXACT, write=False, user_templates=(), prog
     return comparison.passes, text
 
 
-def _settings(carried, target, assignments):
+def _settings(carried: provenance.Carried | None, target: Path,
+              assignments: Iterable[str] | None) -> list[str]:
     """The settings to rebuild the record in ``target`` with: those it
     carries, else those given, else those its folder's name spells."""
     if carried is not None and carried.settings is not None:
@@ -104,7 +117,7 @@ def _settings(carried, target, assignments):
     return records.settings_in_name(target.name) or []
 
 
-def _stale(carried, current):
+def _stale(carried: provenance.Carried | None, current: provenance.Identity) -> list[str]:
     """Why the record is stale, one phrase each (empty if it is not)."""
     if carried is None:
         return ["it has no metrics.json to say what made it"]
@@ -113,7 +126,7 @@ def _stale(carried, current):
     return provenance.stale_reasons(carried.identity, current)
 
 
-def _verdict(target, name, config, stale):
+def _verdict(target: Path, name: str, config: DataclassInstance, stale: list[str]) -> str:
     """The first line of a record that does not match its fresh build."""
     if stale:
         command = " ".join(["labreport build", name] + [
@@ -127,7 +140,8 @@ def _verdict(target, name, config, stale):
             f"{here})")
 
 
-def find_records(root, names=None, assignments=None):
+def find_records(root: str | Path, names: Iterable[str] | None = None,
+                 assignments: Assignments | None = None) -> list[tuple[str, Path]]:
     """[(experiment, folder)] of every record under ``root`` of the
     experiments in ``names`` (default: all), variants included; with
     ``assignments`` (``--set``) only the record with those settings."""
@@ -148,7 +162,7 @@ def find_records(root, names=None, assignments=None):
     return pairs
 
 
-def _settings_of(name, folder):
+def _settings_of(name: str, folder: Path) -> list[str] | None:
     """The full ``KEY=VALUE`` settings of the record in ``folder``: those it
     carries, else those its name spells; None if neither can say."""
     carried = provenance.read_record(folder)
@@ -162,7 +176,7 @@ def _settings_of(name, folder):
         return None
 
 
-def records_for_paths(paths, root):
+def records_for_paths(paths: Iterable[str | Path], root: str | Path) -> list[tuple[str, Path]]:
     """[(experiment, folder)] of the records under ``root`` that the files
     at ``paths`` make or are part of: a file of a record's folder, or a
     source of its experiment (a file of its package, a shared module it
@@ -172,7 +186,7 @@ def records_for_paths(paths, root):
 
     top = Path(root).absolute()
     here = Path.cwd()  # source paths are the project's, from its top folder
-    wanted = {}
+    wanted: dict[tuple[str, Path], None] = {}  # in order found, once each
     names = experiments.names()
     for given in paths:
         path = Path(given).absolute()
@@ -193,11 +207,25 @@ def records_for_paths(paths, root):
     return list(wanted)
 
 
-def check_many(pairs, **options):
+class CheckOptions(TypedDict, total=False):
+    """The keyword arguments of ``check``."""
+    tolerance: Tolerance
+    write: bool
+    user_templates: Sequence[str]
+    progress: Reporter | None
+    limits: limits_.Limits | None
+    scheduler: str | None
+    assignments: Iterable[str] | None
+
+
+def check_many(pairs: Sequence[tuple[str, str | Path]],
+               **options: Unpack[CheckOptions]) -> tuple[bool, str]:
     """(passes, text): ``check`` of each (experiment, folder) of ``pairs``,
     one line each, then what differs (one record: its report alone)."""
     if len(pairs) == 1:
         return check(*pairs[0], **options)
+    lines: list[str]
+    details: list[str]
     lines, details, passes = [], [], True
     for name, folder in pairs:
         ok, text = check(name, folder, **options)
@@ -209,13 +237,13 @@ def check_many(pairs, **options):
     return passes, "\n".join(lines + ([""] + details if details else []))
 
 
-def per_experiment(name, assignments):
+def per_experiment(name: str, assignments: Iterable[str]) -> list[str]:
     """The ``KEY=VALUE`` settings of ``assignments`` that experiment ``name``
     has (``--set`` with several experiments applies each where it fits)."""
     return settings_.applicable(experiments.load(name).Config(), assignments)
 
 
-def _check_target(target, name, write):
+def _check_target(target: Path, name: str, write: bool) -> None:
     """A one-line error now, before the build, for a target that cannot be
     compared with (or written, with ``write``)."""
     if target.exists() and not target.is_dir():
@@ -225,7 +253,7 @@ def _check_target(target, name, write):
                         f"(build them with labreport build {name})")
 
 
-def _write(target, files, comparison, text):
+def _write(target: Path, files: dict[str, bytes], comparison: Comparison, text: str) -> str:
     """Replace ``target``'s outputs with ``files`` unless they are identical;
     ``text`` followed by what was done."""
     if not target.exists():
@@ -247,7 +275,7 @@ def _write(target, files, comparison, text):
     return f"{text}\n\nupdated {target}: {done}"
 
 
-def _read(path):
+def _read(path: Path) -> bytes | None:
     try:
         return provenance.read_plain_file(path, provenance.RECORD_LIMIT)
     except (OSError, ValueError):

@@ -27,32 +27,46 @@ import logging
 import platform
 import signal
 import uuid
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from report.errors import UserError
 from report.pipeline import pool
+
+if TYPE_CHECKING:
+    from distributed import Client, Future, LocalCluster
 
 LOCAL = "local"  # --scheduler local: a LocalCluster for the build
 CONNECT_TIMEOUT = 10  # seconds to reach the scheduler, and for it to have a worker
 CLOSE_TIMEOUT = 5  # seconds a client or a local cluster may take to close
 NEEDS_DASK = "the --scheduler option needs Dask: pip install 'labreport[dask]'"
 
+A = TypeVar("A")  # a unit of work's argument
+R = TypeVar("R")  # and its result
+
 
 class DaskWorkers(pool.Pool):
     """``pool.Workers`` on the Dask cluster at ``address`` (or ``"local"``);
     use it as a context manager."""
 
-    def __init__(self, address):
+    _client: Client | None
+    _cluster: LocalCluster | None
+    _identity: dict[str, str] | None  # code_identity() as of the first task
+
+    def __init__(self, address: str) -> None:
         try:
             import distributed  # noqa: F401 - say now, before any work, if it is missing
         except ImportError:
             raise UserError(NEEDS_DASK) from None
         self.address = address
         self._client = self._cluster = self._identity = None
-        self._pending = set()  # futures submitted and not yet collected
+        # Futures submitted and not yet collected (Any: each task's own result).
+        self._pending: set[Future[Any]] = set()
         self._submitted = 0
 
-    def submit(self, function, argument, *, name=None):
+    def submit(self, function: Callable[[A], R], argument: A, *,
+               name: str | None = None) -> Future[R]:
         """``function(argument)`` on the cluster: a future with ``.result()``.
         Tasks start in the order submitted, as in a process pool (the main run
         first, then the batches longest first): Dask runs the higher
@@ -65,7 +79,9 @@ class DaskWorkers(pool.Pool):
         self._pending.add(future)
         return future
 
-    def run_all(self, function, items, *, workers=1, on_done=None, order=None):
+    def run_all(self, function: Callable[[A], R], items: Sequence[A], *, workers: int = 1,
+                on_done: Callable[[int], object] | None = None,
+                order: Iterable[int] | None = None) -> list[R]:
         """``[function(item) for item in items]`` as ``pool.run_all`` computes
         it.  ``workers`` 1 runs them in this process, as there; any more sends
         them all to the cluster, which runs as many at once as it has worker
@@ -77,50 +93,63 @@ class DaskWorkers(pool.Pool):
         order = range(len(items)) if order is None else order
         futures = {self.submit(function, items[i], name=f"{function.__name__}-{i}"): i
                    for i in order}
-        results = [None] * len(items)
+        # None until its item is done; ``order`` holds every index, so none is left.
+        results: list[R | None] = [None] * len(items)
+        assert self._client is not None  # connected by the first submit
         # with_results: fetched as they finish, not in one round trip each.
-        for future, result in as_completed(futures, loop=self._client.loop,
-                                           with_results=True):
+        # The ignore: distributed leaves as_completed unannotated.
+        for future, result in as_completed(  # type: ignore[no-untyped-call]
+                futures, loop=self._client.loop, with_results=True):
             results[futures[future]] = result
             self._pending.discard(future)
             future.release()
             if on_done is not None:
                 on_done(futures[future])
-        return results
+        return cast("list[R]", results)
 
-    def close(self):
+    def close(self) -> None:
         """Let the cluster go (and stop it, if this pool started it)."""
         self._pending.clear()
         self._disconnect()
 
-    def kill(self):
+    def kill(self) -> None:
         """Stop now: cancel every task and close without waiting for them."""
         if self._client is not None and self._pending:
             try:
-                self._client.cancel(list(self._pending), force=True)
+                # The ignore: distributed leaves Client.cancel unannotated.
+                self._client.cancel(  # type: ignore[no-untyped-call]
+                    list(self._pending), force=True)
             except Exception:  # noqa: BLE001 - a client already gone cancels nothing
                 pass
         self._pending.clear()
         self._disconnect()
 
-    def _connected(self):
+    def _connected(self) -> Client:
         if self._client is None:
             if self.address == LOCAL:
                 from distributed import Client
 
                 self._cluster = start_local_cluster()
-                self._client = Client(self._cluster, set_as_default=False)
+                # The ignore: distributed leaves Client.__init__ unannotated.
+                self._client = Client(  # type: ignore[no-untyped-call]
+                    self._cluster, set_as_default=False)
             else:
                 self._client = connect(self.address)
             self._identity = code_identity()  # as of this build, not of an earlier one
         return self._client
 
-    def _disconnect(self):
+    def _disconnect(self) -> None:
         client, cluster, self._client, self._cluster = self._client, self._cluster, None, None
         _close_quietly(client, cluster)
 
 
-def _close_quietly(*parts):
+class _Closable(Protocol):
+    """A Dask client or cluster, as ``_close_quietly`` uses it."""
+
+    def close(self, timeout: float) -> object: ...
+
+
+def _close_quietly(*parts: _Closable | None) -> None:
     """Close each client or cluster, whatever state it is in."""
     # A local scheduler closed mid-task logs each message it can no longer
     # send, at CRITICAL: the point of closing, not news.
@@ -138,7 +167,7 @@ def _close_quietly(*parts):
         logger.setLevel(level)
 
 
-def start_local_cluster():
+def start_local_cluster() -> LocalCluster:
     """A LocalCluster for one build: processes of one thread, as the local
     pool's, as many as the CPUs this process may use."""
     from distributed import LocalCluster
@@ -147,11 +176,12 @@ def start_local_cluster():
         """Known before it has started, so that it can be closed if Ctrl-C
         comes while its workers start."""
 
-        def __init__(self, **options):
+        def __init__(self, **options: object) -> None:
             starting.append(self)
-            super().__init__(**options)
+            # The ignore: distributed leaves LocalCluster.__init__ unannotated.
+            super().__init__(**options)  # type: ignore[no-untyped-call]
 
-    starting = []
+    starting: list[Starting] = []
     try:
         # No dashboard, and the scheduler's HTTP server (health, metrics) on
         # a free port of the loopback: Dask's default, 8787, may be taken,
@@ -170,26 +200,29 @@ def start_local_cluster():
         raise
 
 
-def connect(address):
+def connect(address: str) -> Client:
     """A client of the Dask scheduler at ``address`` that has a worker; an
     address that cannot be used is one line naming it."""
     from distributed import Client
 
     _require_scheduler(address)
     try:
-        client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        # The ignore: distributed leaves Client.__init__ unannotated.
+        client = Client(  # type: ignore[no-untyped-call]
+            address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except OSError:  # gone since it answered
         raise UserError(_unreachable(address)) from None
     try:
         client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
     except (TimeoutError, OSError):
-        client.close(timeout=CLOSE_TIMEOUT)
+        # The ignore: distributed leaves Client.close unannotated.
+        client.close(timeout=CLOSE_TIMEOUT)  # type: ignore[no-untyped-call]
         raise UserError(f"the Dask scheduler at {address} has no workers (waited "
                         f"{CONNECT_TIMEOUT} s): start one with dask worker {address}") from None
     return client
 
 
-def check_address(address):
+def check_address(address: str) -> None:
     """One line unless Dask is installed and, for an address other than
     ``"local"``, a scheduler with a worker answers there.  Asked when the
     command starts, not at its first task: a build served from the cache,
@@ -199,20 +232,25 @@ def check_address(address):
     except ImportError:
         raise UserError(NEEDS_DASK) from None
     if address != LOCAL:
-        connect(address).close(timeout=CLOSE_TIMEOUT)
+        # The ignore: distributed leaves Client.close unannotated.
+        connect(address).close(timeout=CLOSE_TIMEOUT)  # type: ignore[no-untyped-call]
 
 
-def _require_scheduler(address):
+def _require_scheduler(address: str) -> None:
     """A one-line error unless a Dask scheduler answers at ``address``.
     Asked before a Client is made: a Client that fails to connect is left
     half-made, and hangs the interpreter's exit for twice its timeout."""
     from distributed.core import rpc
 
-    async def identity():
-        async with rpc(address, timeout=CONNECT_TIMEOUT) as scheduler:
+    # Any: what the server at ``address`` answered, as it came (a dict, from a
+    # Dask scheduler).
+    async def identity() -> Any:
+        # The ignore: distributed leaves rpc.__init__ unannotated.
+        async with rpc(  # type: ignore[no-untyped-call]
+                address, timeout=CONNECT_TIMEOUT) as scheduler:
             return await scheduler.identity()
 
-    async def answer():  # a server that accepts and then says nothing (HTTP, say)
+    async def answer() -> Any:  # a server that accepts and then says nothing (HTTP, say)
         return await asyncio.wait_for(identity(), CONNECT_TIMEOUT)
 
     try:
@@ -232,14 +270,14 @@ def _require_scheduler(address):
         raise UserError(f"{address} is a Dask {found.get('type')}, not a scheduler")
 
 
-def _unreachable(address):
+def _unreachable(address: str) -> str:
     return f"cannot reach the Dask scheduler at {address} (no answer within {CONNECT_TIMEOUT} s)"
 
 
 # --- on the worker ---------------------------------------------------------------------
 
 
-def dask_setup(worker):
+def dask_setup(worker: object) -> None:
     """Run in each worker of a LocalCluster as it starts (Dask's preload).
     Ctrl-C at a terminal signals every process of the build; as the local
     pool's workers do (pool._die_with), these leave it to the build, which
@@ -247,7 +285,7 @@ def dask_setup(worker):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def code_identity():
+def code_identity() -> dict[str, str]:
     """What a unit's numbers depend on beside its argument: the versions of
     Python, numpy and labreport and a hash of lab/'s source (what the cache
     keys of results hold, see report.pipeline.build.run_key)."""
@@ -267,7 +305,7 @@ def code_identity():
 _worker_identity = functools.lru_cache(maxsize=None)(code_identity)
 
 
-def _checked_call(function, argument, expected):
+def _checked_call(function: Callable[[A], R], argument: A, expected: dict[str, str]) -> R:
     """``function(argument)`` on a worker that runs the code the build runs."""
     here = _worker_identity()
     if here != expected:
@@ -280,7 +318,7 @@ def _checked_call(function, argument, expected):
     return function(argument)
 
 
-def _worker_address():
+def _worker_address() -> str:
     from distributed import get_worker
 
     try:

@@ -13,28 +13,33 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+from collections.abc import Callable, Iterator
+from types import FrameType
+from typing import TypeVar
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _received: list[int] = []
 _deferring: list[bool] = []  # non-empty inside ``deferred``
 
+T = TypeVar("T")
+
 
 class Interrupted(KeyboardInterrupt):
     """A signal arrived; ``signum`` says which (exit status 128 + signum)."""
 
-    def __init__(self, signum=signal.SIGINT):
+    def __init__(self, signum: int = signal.SIGINT) -> None:
         super().__init__(signal.Signals(signum).name)
         self.signum = int(signum)
 
 
-def _handler(signum, frame):
+def _handler(signum: int, frame: FrameType | None) -> None:
     _received.append(signum)
     if not _deferring:
         raise Interrupted(signum)
 
 
 @contextlib.contextmanager
-def watching():
+def watching() -> Iterator[None]:
     """Record SIGINT and SIGTERM while the block runs (main thread only; a
     no-op elsewhere), raising Interrupted where the signal lands."""
     if threading.current_thread() is not threading.main_thread():
@@ -51,7 +56,7 @@ def watching():
 
 
 @contextlib.contextmanager
-def deferred():
+def deferred() -> Iterator[None]:
     """A block no signal breaks into: one that arrives is recorded (see
     ``received``) and the block runs to its end.  For the few steps that
     must happen whole once begun, such as swapping a build's outputs in."""
@@ -62,21 +67,21 @@ def deferred():
         _deferring.pop()
 
 
-def received():
+def received() -> int | None:
     """The first signal recorded since ``watching`` began, or None."""
     return _received[0] if _received else None
 
 
-def check():
+def check() -> None:
     """Raise Interrupted if a signal has arrived, even one a library swallowed."""
     if _received:
         raise Interrupted(_received[0])
 
 
-def checked(compute):
+def checked(compute: Callable[[], T]) -> Callable[[], T]:
     """``compute`` followed by ``check``: a value computed while a signal
     arrived never leaves the function, so it is never cached or written."""
-    def run():
+    def run() -> T:
         value = compute()
         check()
         return value

@@ -9,7 +9,9 @@ the estimate and the limit, and how to raise the limit: a typo such as
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 from report.errors import UserError
 from report.experiment.settings import format_value
@@ -24,14 +26,26 @@ class Limits:
     minutes: float = DEFAULT_MINUTES
 
 
+class Part(TypedDict):
+    """A part of the work, as ``estimate(config)`` lists it: its name, the
+    stage it belongs to, its bytes and seconds, and the settings behind it
+    (dotted keys of the configuration)."""
+    part: str
+    stage: str
+    bytes: float
+    seconds: float
+    settings: Sequence[str]
+
+
 class TooBig(UserError, ValueError):
     """A configuration whose estimated memory or time is beyond the limits."""
 
 
-def enforce(experiment, config, limits=Limits(), stages=None):
+def enforce(experiment: object, config: object, limits: Limits = Limits(),
+            stages: Container[str] | None = None) -> None:
     """Raise TooBig if a part of the configured work (of ``stages``, or all)
     is estimated beyond ``limits``."""
-    estimate = getattr(experiment, "estimate", None)
+    estimate: Callable[[object], Iterable[Part]] | None = getattr(experiment, "estimate", None)
     if estimate is None:
         return
     for part in estimate(config):
@@ -52,7 +66,7 @@ def enforce(experiment, config, limits=Limits(), stages=None):
                          f"{' and '.join(caps)}; raise the limit{plural} if you mean it")
 
 
-def _named(config, keys):
+def _named(config: object, keys: Iterable[str]) -> str:
     """``key=value`` for the keys that differ from the defaults (all of them
     if none do)."""
     default = type(config)()
@@ -61,7 +75,7 @@ def _named(config, keys):
     return ", ".join(f"{k}={format_value(v)}" for k, v in (changed or shown))
 
 
-def _get(config, dotted):
+def _get(config: object, dotted: str) -> object:
     value = config
     for name in dotted.split("."):
         if value is None or not dataclasses.is_dataclass(value):
@@ -70,11 +84,11 @@ def _get(config, dotted):
     return value
 
 
-def _amount(value, unit):
+def _amount(value: float, unit: str) -> str:
     return f"{value:.3g} {unit}"
 
 
-def _duration(seconds):
+def _duration(seconds: float) -> str:
     for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
         if seconds >= 2 * size or (unit == "minutes" and seconds >= size):
             return f"{seconds / size:.3g} {unit}"

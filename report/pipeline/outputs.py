@@ -23,7 +23,9 @@ import secrets
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Literal
 
 from report.pipeline import interrupt
 from report.errors import UserError
@@ -32,7 +34,7 @@ MANIFEST = ".labreport-files"  # the files the last build wrote, one per line
 _TEMP_MARK = ".labreport-tmp-"
 
 
-def experiment_folder(root, folder_name):
+def experiment_folder(root: str | os.PathLike[str], folder_name: str) -> Path:
     """The folder of a record called ``folder_name`` (``exp6``, or a
     variant's ``exp6+lr=1.0``, see report.experiment.records) given
     ``root``, the folder that holds records' folders (``outputs``):
@@ -50,7 +52,7 @@ def experiment_folder(root, folder_name):
     return root / folder_name
 
 
-def read_manifest(directory):
+def read_manifest(directory: str | os.PathLike[str]) -> set[str]:
     """The names labreport wrote into ``directory`` last time (empty if none)."""
     try:
         text = (Path(directory) / MANIFEST).read_text(encoding="utf-8")
@@ -63,7 +65,7 @@ class OutputFolderError(UserError, OSError):
     """An output folder that cannot be used as it is; the message says why."""
 
 
-def usable_target(target):
+def usable_target(target: str | os.PathLike[str]) -> Path:
     """The folder to swap for ``target``: ``target`` itself, or the folder a
     link at ``target`` points to.  Raises OutputFolderError, before any work
     is done, for a folder that a swap would break or could not clean up."""
@@ -92,7 +94,7 @@ NAME_MAX = 255     # bytes of one part of a path, on the file systems we know
 PATH_MAX = 4096    # bytes of a whole path
 
 
-def _plain_path(target):
+def _plain_path(target: Path) -> None:
     """A path a folder can have: no control characters (a newline would
     split every line that names it), no part longer than NAME_MAX bytes, the
     whole shorter than PATH_MAX."""
@@ -110,7 +112,7 @@ def _plain_path(target):
                                     f"{NAME_MAX} bytes")
 
 
-def _can_make_folders_in(target):
+def _can_make_folders_in(target: Path) -> None:
     """Make and remove a folder where the build's would go, so that a place
     no folder can be made (/dev/null, /proc, a read-only mount, a path
     through a file) is refused now, not after the work."""
@@ -130,12 +132,12 @@ def _can_make_folders_in(target):
     probe.rmdir()
 
 
-def _writable(directory):
+def _writable(directory: Path) -> bool:
     mode = directory.stat().st_mode
     return os.access(directory, os.W_OK | os.X_OK) and bool(mode & stat.S_IWUSR)
 
 
-def write_outputs(target, files):
+def write_outputs(target: str | os.PathLike[str], files: Mapping[str, bytes]) -> Path:
     """Make ``target`` hold ``files`` ({name: bytes}) plus whatever it held
     that labreport did not write.  Returns the folder written (the one a
     link at ``target`` points to, if it is one)."""
@@ -170,7 +172,7 @@ def write_outputs(target, files):
     return target
 
 
-def _make_staging(target):
+def _make_staging(target: Path) -> Path:
     """A new directory beside ``target``, with the target's permissions if it
     exists, else those ``mkdir`` gives under the umask (mkdtemp's 0700 would
     end up on the swapped-in folder)."""
@@ -185,7 +187,7 @@ def _make_staging(target):
         return staging
 
 
-def _keep_user_files(source, destination):
+def _keep_user_files(source: Path, destination: Path) -> None:
     """Hard-link (or copy) into ``destination`` the entries of ``source`` that
     labreport did not write, unless ``destination`` has them already."""
     if not source.is_dir():
@@ -204,7 +206,7 @@ def _keep_user_files(source, destination):
                 shutil.copy2(entry, there, follow_symlinks=False)
 
 
-def _remove_leftovers(target):
+def _remove_leftovers(target: Path) -> None:
     """Staging directories of builds killed before they could clean up; any
     user file in them was linked into the target before the swap.  A staging
     directory still claimed by a live build (see ``_claim``) is left alone."""
@@ -220,7 +222,7 @@ def _remove_leftovers(target):
                 os.close(guard)
 
 
-def _claim(directory, wait=True):
+def _claim(directory: Path, wait: bool = True) -> int | Literal[False] | None:
     """Lock ``directory`` for as long as the returned descriptor stays open:
     a build claims its staging directory so that another build's clean-up can
     tell it from the leftovers of a killed one (whose locks died with it).
@@ -243,7 +245,7 @@ def _claim(directory, wait=True):
 _RENAME_EXCHANGE = 2
 
 
-def _swap(staging, target):
+def _swap(staging: Path, target: Path) -> None:
     """Atomically put ``staging`` at ``target``; the old target ends up at
     ``staging``.  Linux renameat2(RENAME_EXCHANGE) does both in one step;
     elsewhere two renames leave a moment with no target."""
@@ -259,7 +261,7 @@ def _swap(staging, target):
     os.rename(aside, staging)
 
 
-def _exchange(a, b):
+def _exchange(a: Path, b: Path) -> bool:
     libc_name = ctypes.util.find_library("c")
     if os.name != "posix" or not libc_name:
         return False
@@ -268,12 +270,12 @@ def _exchange(a, b):
     if renameat2 is None:
         return False
     at_fdcwd = -100
-    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    done: int = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
     return done == 0
 
 
 @contextlib.contextmanager
-def _lock(target):
+def _lock(target: Path) -> Iterator[None]:
     """An exclusive lock on ``.<target>.lock`` beside the target, where the
     platform has flock; without it concurrent swaps still each land whole."""
     try:

@@ -27,6 +27,7 @@ import json
 import math
 import re
 import struct
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -40,15 +41,17 @@ class DecodeError(ValueError):
     """Bytes that ``encode`` did not make: damaged, truncated or forged."""
 
 
-def encode(value) -> bytes:
+def encode(value: object) -> bytes:
     """``value`` as bytes; TypeError for anything but the data listed above."""
-    blobs = []
+    blobs: list[bytes] = []
     tree = _tree(value, blobs)
     text = json.dumps(tree, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
     return b"".join([text.encode("ascii"), b"\n", *blobs])
 
 
-def _tree(value, blobs):
+# Any: the value is told apart by its exact type, ``kind``, which mypy does
+# not follow back to ``value``.
+def _tree(value: Any, blobs: list[bytes]) -> object:
     # Exact types: a subclass (an IntEnum, an OrderedDict) would come back as
     # its base class, which is not the value that was stored.
     kind = type(value)
@@ -77,7 +80,7 @@ def _tree(value, blobs):
     raise TypeError(f"cannot encode a {kind.__module__}.{kind.__qualname__}{detail}")
 
 
-def decode(data: bytes):
+def decode(data: bytes) -> Any:  # plain data of whatever shape ``data`` says
     """The value ``encode`` made ``data`` from; DecodeError if it made none."""
     text, newline, blobs = bytes(data).partition(b"\n")
     if not newline:
@@ -96,18 +99,18 @@ def decode(data: bytes):
     return value
 
 
-def _refuse(constant):
+def _refuse(constant: str) -> NoReturn:
     raise DecodeError(f"{constant} is written as a tagged float")
 
 
-def _finite(text):
+def _finite(text: str) -> float:
     number = float(text)
     if not math.isfinite(number):
         raise DecodeError(f"{text} is written as a tagged float")
     return number
 
 
-def _unique(pairs):
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     value = dict(pairs)
     if len(value) != len(pairs):
         raise DecodeError("a dict with a repeated key")
@@ -117,21 +120,21 @@ def _unique(pairs):
 class _Blobs:
     """The raw bytes after the JSON line, handed out in order."""
 
-    def __init__(self, data):
+    def __init__(self, data: bytes) -> None:
         self.data, self.at = memoryview(data), 0
 
     @property
-    def left(self):
+    def left(self) -> int:
         return len(self.data) - self.at
 
-    def take(self, n):
+    def take(self, n: int) -> memoryview:
         if not 0 <= n <= self.left:  # checked before anything is allocated
             raise DecodeError(f"{n} bytes wanted, {self.left} left")
         self.at += n
         return self.data[self.at - n:self.at]
 
 
-def _value(node, blobs):
+def _value(node: Any, blobs: _Blobs) -> Any:  # JSON from the input, of any shape
     if node is None or type(node) in (bool, int, float, str):
         return node
     if type(node) is dict:
@@ -158,11 +161,11 @@ def _value(node, blobs):
     raise DecodeError(f"not a node: {node!r:.60}")
 
 
-def _is_count(n):
+def _is_count(n: object) -> bool:
     return type(n) is int and n >= 0
 
 
-def _dtype(name):
+def _dtype(name: object) -> np.dtype[Any]:
     """A bool or numeric dtype from its ``dtype.str``, nothing else."""
     if type(name) is not str or not DTYPE.fullmatch(name):
         raise DecodeError(f"not a numeric dtype: {name!r:.20}")

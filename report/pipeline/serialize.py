@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 
 import numpy as np
 
 
-def to_jsonable(obj):
+def to_jsonable(obj: object) -> object:
     """Plain JSON types for nested dicts, lists, tuples, arrays and numpy scalars;
     NaN and infinities become the strings "nan", "inf", "-inf"."""
     if isinstance(obj, dict):
@@ -28,12 +29,12 @@ def to_jsonable(obj):
     return obj
 
 
-def json_bytes(obj):
+def json_bytes(obj: object) -> bytes:
     return (json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False,
                        allow_nan=False) + "\n").encode("utf-8")
 
 
-def _cell(value):
+def _cell(value: object) -> str:
     if isinstance(value, (float, np.floating)):
         return repr(float(value))
     if isinstance(value, (np.integer, np.bool_)):
@@ -41,7 +42,7 @@ def _cell(value):
     return str(value)
 
 
-def csv_bytes(columns, rows_by_column):
+def csv_bytes(columns: Iterable[str], rows_by_column: Iterable[Iterable[object]]) -> bytes:
     """A CSV with a header of ``columns`` and one column of values per entry of
     ``rows_by_column`` (equal lengths)."""
     lines = [",".join(columns)]

@@ -33,25 +33,58 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict, cast
 
 from report.errors import UserError
 
-VERDICTS = ("verified", "differs", "not verifiable")
+if TYPE_CHECKING:
+    from report.compare.pdfsyntax import PdfValue
+
+VerdictName = Literal["verified", "differs", "not verifiable"]
+VERDICTS: tuple[VerdictName, ...] = ("verified", "differs", "not verifiable")
 LAST_DATE = 253402300799  # 9999-12-31 23:59:59 UTC: the last date a PDF can hold
 REQUIRED = ("build.json", "source.zip")
 SOURCE_DIFF_LINES = 200
 
 
-def verify_one(task):
+class Options(TypedDict):
+    """How to verify a submission (see ``verify_one``)."""
+    tolerance: tuple[float, float | None]  # (rtol, rendering_rms)
+    handout: dict[str, bytes] | None  # {path: bytes}, or None
+    run_submitted_code: bool
+    data: NotRequired[bytes]  # the file's bytes, if not read from its path
+
+
+class Verdict(TypedDict):
+    """What ``verify_one`` says of a submission."""
+    file: str
+    verdict: VerdictName | None  # None only while it is being decided
+    reason: str
+    experiment: str | None
+    details: str
+    source_diff: list[str]
+
+
+class BuildRecord(TypedDict):
+    """A submission's build.json, as ``_build_record`` checks it."""
+    experiment: str
+    settings: list[str]
+    date: int
+    labreport: NotRequired[str]
+    source: NotRequired[str]
+
+
+def verify_one(task: tuple[str, Options]) -> Verdict:
     """{"file", "verdict", "reason", "experiment", "details", "source_diff"}
     for one submission; task is (path, options) with options {"tolerance":
     (rtol, rendering_rms), "handout": its source files ({path: bytes}, see
     report.experiment.bundle.checkout_sources) or None, "run_submitted_code":
     bool} and, optionally, "data": the file's bytes (read from path if not)."""
     path, options = task
-    verdict = {"file": str(path), "verdict": None, "reason": "", "experiment": None,
-               "details": "", "source_diff": []}
+    verdict: Verdict = {"file": str(path), "verdict": None, "reason": "", "experiment": None,
+                        "details": "", "source_diff": []}
     try:
         data = options["data"] if "data" in options else Path(path).read_bytes()
         carried = _attachments(data)
@@ -87,7 +120,7 @@ class NotVerifiable(Exception):
 ATTACHMENTS_BYTES = 32 * 2**20   # a submission's attachments together, inflated
 
 
-def _attachments(data):
+def _attachments(data: bytes) -> dict[str, bytes]:
     """{name: bytes} of the PDF's embedded files, each checked against the
     checksum the PDF records for it; NotVerifiable if the PDF was edited after
     it was built, is no PDF at all, or is beyond what is read of one (the
@@ -99,13 +132,14 @@ def _attachments(data):
     facts = pdfscan.scan(data)
     if facts.too_large:
         raise NotVerifiable(f"too large to verify: {facts.error}")
-    if facts.error:
+    if facts.error or facts.document is None:  # scan gives one or the other
         raise NotVerifiable(f"not a PDF that can be read ({facts.error})")
     if facts.revisions > 1:
         raise NotVerifiable("edited after it was built: an incremental update was added")
     if facts.trailing:
         raise NotVerifiable(f"edited after it was built: {facts.trailing} "
                             f"{'byte' if facts.trailing == 1 else 'bytes'} after its end")
+    found: dict[str, bytes]
     document, found, total = facts.document, {}, 0
     try:
         pdfread.page_limits(document)
@@ -141,7 +175,7 @@ SETTINGS = 200          # settings in a record, at most
 SETTING_CHARS = 200     # characters of one KEY=VALUE
 
 
-def _build_record(data):
+def _build_record(data: bytes) -> BuildRecord:
     """The build record of a submission, checked field by field (ValueError
     naming the first that is not what labreport writes)."""
     from report.experiment.registry import NAME
@@ -165,10 +199,10 @@ def _build_record(data):
     for key in ("labreport", "source"):
         if key in record and not (isinstance(record[key], str) and len(record[key]) <= 64):
             raise ValueError(f"a {key} that is not what labreport writes")
-    return record
+    return cast("BuildRecord", record)  # each field checked above
 
 
-def _bytes(value):
+def _bytes(value: PdfValue) -> bytes | None:
     """A PDF string's bytes (report.compare.pdfread reads strings as bytes;
     one read as text is encoded back)."""
     if value is None:
@@ -178,7 +212,7 @@ def _bytes(value):
     return getattr(value, "original_bytes", None) or str(value).encode("latin-1")
 
 
-def _record(carried):
+def _record(carried: Mapping[str, bytes]) -> tuple[BuildRecord, dict[str, bytes]]:
     """The build record and the source bundle a submission carries."""
     from report.experiment.bundle import BundleError, read_bundle
 
@@ -202,7 +236,7 @@ def _record(carried):
 # --- remaking it ----------------------------------------------------------------------------
 
 
-def _remake_here(record):
+def _remake_here(record: BuildRecord) -> dict[str, bytes]:
     """The record's files, remade in this process by the installed code."""
     from report.pipeline import build
     from report.pipeline import cache as caching
@@ -214,7 +248,7 @@ def _remake_here(record):
     return made.files
 
 
-def _remake_with_its_code(record, bundle):
+def _remake_with_its_code(record: BuildRecord, bundle: Mapping[str, bytes]) -> dict[str, bytes]:
     """The record's files, remade by the submission's own code in a separate
     process whose import path holds the extracted bundle (and the installed
     libraries): this runs a student's code."""
@@ -241,7 +275,7 @@ def _remake_with_its_code(record, bundle):
         return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
 
 
-def _add_fonts(source):
+def _add_fonts(source: Path) -> None:
     """The installed fonts, beside the extracted code: a bundle carries the
     source set's code and templates, not the font files it sets text in
     (data cut once and shipped with labreport, see report.render.pdf)."""
@@ -257,7 +291,8 @@ def _add_fonts(source):
 # --- saying how it differs ------------------------------------------------------------------
 
 
-def _compare(data, carried, made, tolerance):
+def _compare(data: bytes, carried: Mapping[str, bytes], made: Mapping[str, bytes],
+             tolerance: tuple[float, float | None]) -> tuple[bool, str]:
     """(passes, text): the submitted PDF and what it carries, against the
     remake, as ``check`` compares files."""
     from report.compare.dirs import compare_dirs, format_comparison
@@ -282,7 +317,8 @@ def _compare(data, carried, made, tolerance):
     return comparison.passes, text
 
 
-def _source_diff(name, bundle, handout):
+def _source_diff(name: str, bundle: Mapping[str, bytes],
+                 handout: Mapping[str, bytes] | None) -> tuple[list[str], int]:
     """(a unified diff from the reference source (the handout's, or the
     installed one) to the source the submission carries, cut to
     SOURCE_DIFF_LINES; the number of files that differ)."""
@@ -294,6 +330,7 @@ def _source_diff(name, bundle, handout):
     else:
         reference = source_files(name)
         label = "installed"
+    lines: list[str]
     lines, changed = [], 0
     for path in sorted(set(reference) | set(bundle)):
         before, after = reference.get(path), bundle.get(path)
@@ -309,7 +346,7 @@ def _source_diff(name, bundle, handout):
     return lines, changed
 
 
-def _handout_files(handout, bundle):
+def _handout_files(handout: Mapping[str, bytes], bundle: Mapping[str, bytes]) -> dict[str, bytes]:
     """The handout's copies of the bundle's files, and of what the handout
     has beside them in the same folders (a file the student deleted)."""
     folders = {Path(p).parent for p in bundle} - {Path("templates")}
@@ -318,21 +355,24 @@ def _handout_files(handout, bundle):
             if Path(path).parent in folders or path in bundle}
 
 
-def _lines(data):
+def _lines(data: bytes | None) -> list[str]:
     if data is None:
         return []
     return data.decode("utf-8", errors="replace").splitlines()
 
 
-def _files(n):
+def _files(n: int) -> str:
     return f"{n} file" if n == 1 else f"{n} files"
 
 
 # --- many submissions -----------------------------------------------------------------------
 
 
-def verify_all(paths, *, tolerance=(0.0, None), handout=None, run_submitted_code=False,
-               scheduler=None, on_done=None):
+def verify_all(paths: Sequence[str | Path], *,
+               tolerance: tuple[float, float | None] = (0.0, None),
+               handout: str | Path | None = None, run_submitted_code: bool = False,
+               scheduler: str | None = None,
+               on_done: Callable[[int], object] | None = None) -> list[Verdict]:
     """The verdicts of ``paths``, in order, verified side by side: on this
     machine's cores, or one submission per task on the Dask cluster at
     ``scheduler`` (an address or ``"local"``, see report.pipeline.build.workers_for)."""
@@ -351,25 +391,27 @@ def verify_all(paths, *, tolerance=(0.0, None), handout=None, run_submitted_code
     if handout is not None and not any((Path(handout) / f).is_dir() for f in folders):
         raise UserError(f"--handout {handout}: not a checkout of the course (no "
                         f"{', '.join(f + '/' for f in folders)} folder)")
-    options = {"tolerance": tuple(tolerance),
-               "handout": checkout_sources(handout) if handout is not None else None,
-               "run_submitted_code": run_submitted_code}
+    options: Options = {"tolerance": (*tolerance,),
+                        "handout": checkout_sources(handout) if handout is not None else None,
+                        "run_submitted_code": run_submitted_code}
     # The task carries the submission's bytes, not its path: a cluster's
     # workers need not see this machine's files.
     tasks = [(str(path), options) for path in paths]
     if scheduler is None:
         return pool.run_all(verify_one, tasks, workers=pool.cpu_count(), on_done=on_done)
     with build.workers_for(scheduler) as workers:
-        return workers.run_all(verify_one, [_with_bytes(task) for task in tasks],
-                               workers=max(2, len(tasks)), on_done=on_done)
+        verdicts: list[Verdict] = workers.run_all(
+            verify_one, [_with_bytes(task) for task in tasks], workers=max(2, len(tasks)),
+            on_done=on_done)
+        return verdicts
 
 
-def _with_bytes(task):
+def _with_bytes(task: tuple[str, Options]) -> tuple[str, Options]:
     path, options = task
     return path, {**options, "data": Path(path).read_bytes()}
 
 
-def summary(verdicts):
+def summary(verdicts: Sequence[Verdict]) -> str:
     """"38 verified, 2 differ, 1 not verifiable"."""
     counts = {v: sum(r["verdict"] == v for r in verdicts) for v in VERDICTS}
     return (f"{counts['verified']} verified, {counts['differs']} "
@@ -377,7 +419,7 @@ def summary(verdicts):
             f"{counts['not verifiable']} not verifiable")
 
 
-def as_text(verdicts):
+def as_text(verdicts: Sequence[Verdict]) -> str:
     """One line per submission, the summary, then what differs."""
     lines = [f"{r['file']}: {r['verdict']}" + (f" ({r['reason']})" if r["reason"] else "")
              for r in verdicts]

@@ -32,7 +32,7 @@ FILES = {  # template -> where it goes, relative to the project
 }
 
 
-def project_root():
+def project_root() -> Path:
     """The project that holds report/ beside lab/ and templates/: a checkout
     (or an editable install), never an installed wheel."""
     root = Path(report.__file__).resolve().parent.parent
@@ -42,7 +42,7 @@ def project_root():
     return root
 
 
-def plan(name, title, root):
+def plan(name: str, title: str, root: Path) -> dict[Path, str]:
     """{path: text} of the new experiment; a one-line error for a bad or taken
     name or a bad title, before anything is written."""
     if not NAME.fullmatch(name):
@@ -70,7 +70,7 @@ def plan(name, title, root):
     return files
 
 
-def new_experiment(name, title, root=None):
+def new_experiment(name: str, title: str, root: str | Path | None = None) -> list[Path]:
     """Write the new experiment ``name``; returns the paths written.  Nothing
     is left half-written: on an error, the files written so far go."""
     root = Path(root) if root else project_root()

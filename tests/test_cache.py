@@ -82,6 +82,10 @@ def test_the_run_key_follows_the_experiments_own_source_set(tmp_path, monkeypatc
         engine = root / "mlp_engine" / "train.py"
         engine.write_text(engine.read_text() + "\n# edited\n")
         assert run_key("exp6", Config(), "run") != key  # a shared module exp6 imports
+        edited = run_key("exp6", Config(), "run")
+        kit = root / "kit" / "__init__.py"  # run before any module of the kit exp6 imports
+        kit.write_text(kit.read_text() + "\n# edited\n")
+        assert run_key("exp6", Config(), "run") != edited
     finally:
         sources.lab_files.cache_clear()
 

@@ -100,7 +100,11 @@ def lab_files(name: str) -> tuple[Path, ...]:
         dotted = package.name() + "." + ".".join(path.relative_to(root).with_suffix("").parts)
         if path.name == "__init__.py":
             dotted = dotted.rsplit(".", 1)[0]
-        for module in _imports(path, dotted):
+        imported = _imports(path, dotted)
+        # Importing lab.kit.claims runs lab/kit/__init__.py first.
+        packages = {module.rsplit(".", i)[0] for module in imported
+                    for i in range(1, module.count(".") + 1)}
+        for module in sorted(imported | packages):
             if _is_other_experiment(module, name):
                 continue
             found = _module_file(module)

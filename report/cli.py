@@ -5,6 +5,7 @@ import json
 import logging
 import math
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -70,7 +71,9 @@ class Group(click.Group):
         # signal, its lines say nothing the user needs.
         logging.getLogger("weasyprint").addFilter(lambda _: interrupt.received() is None)
         try:
-            with interrupt.watching():
+            # The command's process only exits after the block: a signal then
+            # is ignored, not let kill it with a status that says it failed.
+            with interrupt.watching(afterwards=signal.SIG_IGN if _PROCESS else None):
                 rv = super().main(args, prog_name, complete_var,
                                   standalone_mode=False, **extra)
         except Stopped as e:

@@ -174,3 +174,50 @@ def test_a_signal_after_the_outputs_are_swapped_in_does_not_undo_the_build(tmp_p
     assert result.exit_code == 0, result.stderr
     assert "wrote" in result.stdout
     assert "report.pdf" in files_under(tmp_path / "out" / "exp6")
+
+
+def test_a_signal_in_a_finaliser_is_not_printed_but_still_stops_the_work():
+    class Finalised:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)  # the handler raises inside __del__
+
+    printed = []
+    hook, sys.unraisablehook = sys.unraisablehook, printed.append
+    try:
+        with interrupt.watching():
+            Finalised()  # collected at once: "Exception ignored in" would be printed
+            with pytest.raises(interrupt.Interrupted):
+                interrupt.check()
+    finally:
+        sys.unraisablehook = hook
+    assert printed == []
+
+
+def test_a_signal_once_the_outputs_are_whole_waits_for_the_next_piece_of_work():
+    with interrupt.watching():
+        interrupt.settle()
+        os.kill(os.getpid(), signal.SIGTERM)  # recorded, not raised: the build is whole
+        time.sleep(0.05)
+        assert interrupt.received() == signal.SIGTERM
+        with pytest.raises(interrupt.Interrupted):
+            interrupt.check()  # ... and an --all build goes no further
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("delay", [0.0, 0.02, 0.1])
+def test_a_signal_once_the_outputs_appear_still_exits_as_built(tmp_path, signum, delay):
+    """The outputs are swapped in, the command is printing and exiting: a
+    signal now lands in a finaliser or in the interpreter's shutdown, and the
+    status must still say that the build succeeded."""
+    env = dict(os.environ, LABREPORT_CACHE=str(tmp_path / "cache"))
+    out = tmp_path / "out"
+    build = subprocess.Popen([*LABREPORT, "build", "exp6", "--out", str(out), "-q", *QUICK],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                             cwd=ROOT)
+    while not (out / "exp6").is_dir() and build.poll() is None:
+        time.sleep(0.001)
+    time.sleep(delay)
+    build.send_signal(signum)
+    _, stderr = build.communicate(timeout=60)
+    assert (build.returncode, stderr.decode()) == (0, "")

@@ -458,7 +458,8 @@ def build(name: str, *, out: str | Path | None = None,
         made.unchanged = holds(target, made.files)
         if not made.unchanged:
             write(target, made.files)
-    # Written whole: a signal from now on no longer undoes the build.
+    # Written whole (or held already): a signal from now on no longer undoes the build.
+    interrupt.settle()
     with interrupt.deferred():
         cache.commit(stop=lambda: interrupt.received() is not None)
     made.target = target

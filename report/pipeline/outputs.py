@@ -163,6 +163,7 @@ def write_outputs(target: str | os.PathLike[str], files: Mapping[str, bytes]) ->
             # From here on a signal waits: the outputs are swapped in whole, and
             # the build that did so says it succeeded.
             _swap(staging, target)
+            interrupt.settle()
             _keep_user_files(staging, target)  # any the user added meanwhile
             _remove_leftovers(target)
     finally:

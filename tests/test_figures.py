@@ -68,8 +68,10 @@ def test_a_figure_carries_no_date_creator_or_machine_path(loss_svg):
         assert path not in loss_svg
 
 
-def test_text_is_drawn_as_paths_so_fonts_do_not_matter(loss_svg):
-    assert "<text" not in loss_svg
+def test_a_figures_words_are_text_in_the_face_the_pdf_embeds(loss_svg):
+    families = re.findall(r"font-family: ([^;\"]+)", loss_svg)
+    assert "<text" in loss_svg and families
+    assert set(families) == {"'labreport sans', 'DejaVu Sans', sans-serif"}
     assert "<style" not in loss_svg  # matplotlib's *{...} would style the whole page
 
 
@@ -111,7 +113,10 @@ def test_a_line_that_stops_can_end_in_a_marker_of_its_colour():
     plain = render_figure(spec)
     spec["series"][0]["end"] = "x"
     ended = render_figure(spec)
-    assert ended.count("<use") > plain.count("<use")  # one more marker drawn
+    drawn = set(re.findall(r"<path [^>]*>", ended)) - set(re.findall(r"<path [^>]*>", plain))
+    assert len(drawn) == 1  # one more marker drawn...
+    colour = re.search(r'stroke="(#[0-9a-f]{6})"', drawn.pop()).group(1)
+    assert f'stroke="{colour}"' in plain  # ...in the colour of the line it ends
     spec["series"][0]["end"] = "star"
     with pytest.raises(ValueError, match="end marker 'star'"):
         render_figure(spec)

@@ -159,11 +159,13 @@ def test_a_character_outside_the_fonts_is_refused_in_one_line(tmp_path):
         "U+4E2D 中, U+6587 文, U+1F600 😀 are outside the fonts' repertoire")
 
 
-def test_the_repertoire_check_reads_text_not_figures():
+def test_the_repertoire_check_reads_the_text_drawn_and_only_that():
     from report.render.pdf import OutsideRepertoire, require_repertoire
 
-    require_repertoire('<p>ŷ ≈ ½ ✓ ✗ &amp; &times;</p><svg class="figure"><desc>中</desc></svg>')
-    for page in ("<p>&#x4E2D;</p>", "<p>&#20013;</p>", '<span data-text="中"></span>'):
+    require_repertoire('<p>ŷ ≈ ½ ✓ ✗ &amp; &times;</p><svg class="figure"><desc>中</desc>'
+                       '<text x="1"><tspan>η = 0.1</tspan></text></svg>')
+    for page in ("<p>&#x4E2D;</p>", "<p>&#20013;</p>", '<span data-text="中"></span>',
+                 '<svg class="figure"><g><text x="1">loss 中</text></g></svg>'):
         with pytest.raises(OutsideRepertoire, match="U\\+4E2D"):
             require_repertoire(page)
 

@@ -37,6 +37,13 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
 CM = 1 / 2.54  # inches per centimetre
+# A figure's words are text (svg.fonttype "none"): selectable and searchable
+# in the PDF, and laid out once by the PDF's text engine instead of drawn as
+# a path per glyph.  Matplotlib places them measuring its own DejaVu Sans;
+# the PDF sets them in the cut of that font it embeds ("labreport sans",
+# report/fonts), so they land where matplotlib put them on every machine;
+# a browser without it falls back to DejaVu Sans.
+TEXT_FAMILY = "font-family: 'labreport sans', 'DejaVu Sans', sans-serif"
 WIDTH_CM = 16.0
 HEIGHT_CM = 6.5
 
@@ -135,7 +142,7 @@ def _rc(salt: str) -> dict[RcKeyType, Any]:
     from matplotlib.rcsetup import cycler  # matplotlib.cycler, which its stubs do not export
 
     return {
-        "svg.fonttype": "path",
+        "svg.fonttype": "none",
         "svg.hashsalt": salt,
         "font.family": "DejaVu Sans",
         "mathtext.fontset": "dejavusans",
@@ -195,7 +202,8 @@ def render_figure(spec: FigureSpec) -> str:
             if panel.get("title"):
                 ax.set_title(panel["title"])
         svg = save_svg(fig, image_dpi=IMAGE_DPI)
-    return inline_svg(svg, prefix=figure_id, label=spec.get("alt"))
+    svg = paths_for_uses(svg.replace("font-family: 'DejaVu Sans'", TEXT_FAMILY))
+    return simplified(inline_svg(svg, prefix=figure_id, label=spec.get("alt")))
 
 
 @contextlib.contextmanager
@@ -212,8 +220,8 @@ def drawing_rules(rc: dict[RcKeyType, Any]) -> Iterator[None]:
 def save_svg(fig: Figure, image_dpi: float = 72) -> str:
     """``fig`` saved as SVG text, without date, creator or other metadata.
 
-    Call inside drawing_rules() with ``svg.hashsalt`` and ``svg.fonttype =
-    "path"``; those are read while saving.  ``image_dpi`` is the resolution
+    Call inside drawing_rules() with ``svg.hashsalt`` and ``svg.fonttype``;
+    those are read while saving.  ``image_dpi`` is the resolution
     of raster images in the figure (an SVG's own coordinates are always in
     points)."""
     buffer = io.StringIO()
@@ -222,6 +230,156 @@ def save_svg(fig: Figure, image_dpi: float = 72) -> str:
     fig.savefig(buffer, format="svg", transparent=True, dpi=image_dpi,
                 metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     return buffer.getvalue()
+
+
+# --- fewer elements, the same drawing ------------------------------------------
+
+# A PDF renderer draws an SVG element by element, and a record's figures
+# hold thousands: each artist matplotlib draws sits in groups of its own.
+GROUP_TAG = re.compile(r"<g\b[^>]*>|</g>")
+EMPTY_DEFS = re.compile(r"[ \t]*<defs>\s*</defs>\n?")
+
+
+def simplified(svg: str) -> str:
+    """An inlined figure (``inline_svg``, which drops the ids nothing refers
+    to) drawn with fewer elements: no empty ``<defs>``, and no ``<g>`` that
+    has no attributes (it changes nothing it holds)."""
+    return _without_bare_groups(EMPTY_DEFS.sub("", svg))
+
+
+def _without_bare_groups(svg: str) -> str:
+    out: list[str] = []
+    bare: list[bool] = []  # per open group: whether it goes
+    start = 0
+    for match in GROUP_TAG.finditer(svg):
+        tag = match.group(0)
+        if tag.endswith("/>"):  # an empty group: it draws nothing
+            drop = tag.replace(" ", "") == "<g/>"
+        elif tag == "</g>":
+            drop = bare.pop() if bare else False
+        else:
+            drop = tag == "<g>"
+            bare.append(drop)
+        if drop:
+            out.append(svg[start:match.start()].rstrip(" \t"))
+            start = match.end()
+            if svg.startswith("\n", start):
+                start += 1
+    out.append(svg[start:])
+    return "".join(out)
+
+
+# --- markers as plain paths ---------------------------------------------------
+
+# Matplotlib draws each marker, tick and band as a <use> of a shape in
+# <defs>.  A PDF renderer resolves every <use> on its own (a record's
+# figures hold hundreds), so each becomes the shape's own path moved to its
+# place, and a run of copies of one shape with the same paint becomes one
+# path: the same drawing, a fraction of the elements.
+USE = re.compile(r'[ \t]*<use ((?:[\w:-]+="[^"]*"\s*)*)/>\n?')
+DEF_PATH = re.compile(r'[ \t]*<path ((?:[\w:-]+="[^"]*"\s*)*)/>\n?')
+ATTRIBUTE = re.compile(r'([\w:-]+)="([^"]*)"')
+PATH_DATA = re.compile(r"[MLCQZz]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+PATH_PART = re.compile(r"[MLCQZz]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[\s,]+")
+TRANSLUCENT = re.compile(r"opacity")
+
+
+def paths_for_uses(svg: str) -> str:
+    """``svg`` with each ``<use>`` of a ``<path>`` in its ``<defs>`` drawn as
+    that path, translated, and runs of such paths of the same paint (and
+    none translucent, whose overlaps would show) merged into one."""
+    shapes: dict[str, tuple[str, dict[str, str]]] = {}
+    for match in DEF_PATH.finditer(svg):
+        attributes = dict(ATTRIBUTE.findall(match.group(1)))
+        name, data = attributes.pop("id", None), attributes.pop("d", None)
+        if name and data is not None and _plain_path_data(data):
+            shapes[name] = (data, attributes)
+
+    def inline(match: re.Match[str]) -> str:
+        attributes = dict(ATTRIBUTE.findall(match.group(1)))
+        name = attributes.pop("xlink:href", "").removeprefix("#")
+        if name not in shapes or "transform" in attributes:
+            return match.group(0)
+        data, own = shapes[name]
+        dx, dy = float(attributes.pop("x", "0")), float(attributes.pop("y", "0"))
+        painted = _painted(attributes, own)
+        indent = match.group(0)[:len(match.group(0)) - len(match.group(0).lstrip())]
+        return (f'{indent}<path d="{_translated(data, dx, dy)}"'
+                + "".join(f' {k}="{v}"' for k, v in painted.items()) + "/>\n")
+
+    used = set(re.findall(r'xlink:href="#([^"]+)"', svg))
+    svg = USE.sub(inline, svg)
+    still = set(re.findall(r'xlink:href="#([^"]+)"', svg))
+    for name in (used & set(shapes)) - still:  # a shape nothing refers to now
+        svg = re.sub(r'[ \t]*<path id="' + re.escape(name) + r'"[^>]*/>\n?', "", svg)
+    return _merged_runs(svg)
+
+
+def _painted(use: dict[str, str], shape: dict[str, str]) -> dict[str, str]:
+    """The attributes of a shape drawn by a ``<use>``: the use's, under the
+    shape's own, property by property (their ``style`` declarations too)."""
+    painted = {**use, **shape}
+    declarations = {}
+    for style in (use.get("style", ""), shape.get("style", "")):
+        for declaration in style.split(";"):
+            key, _, value = declaration.partition(":")
+            if key.strip():
+                declarations[key.strip()] = value.strip()
+    if declarations:
+        painted["style"] = "; ".join(f"{k}: {v}" for k, v in declarations.items())
+    return painted
+
+
+def _plain_path_data(data: str) -> bool:
+    """Whether path ``data`` is absolute moves, lines and curves only (all
+    matplotlib writes), so that it can be translated number pair by pair."""
+    return "".join(PATH_PART.findall(data)) == data and not any(
+        c in data for c in "HVSTAhvlmcqsta")
+
+
+def _translated(data: str, dx: float, dy: float) -> str:
+    out, index = [], 0
+    for token in PATH_DATA.findall(data):
+        if token in "MLCQZz":
+            out.append(token)
+            index = 0
+            continue
+        value = float(token) + (dx if index % 2 == 0 else dy)
+        index += 1
+        text = f"{value:.6f}".rstrip("0").rstrip(".")
+        out.append("0" if text == "-0" else text)
+    return " ".join(out)
+
+
+PATH_ELEMENT = re.compile(r'([ \t]*)<path d="([^"]*)"((?: [\w:-]+="[^"]*")*)/>\n')
+
+
+def _merged_runs(svg: str) -> str:
+    """Adjacent ``<path d=...>`` elements with the same other attributes
+    (and no opacity) as one path."""
+    out: list[str] = []
+    start = 0
+    run: list[re.Match[str]] = []
+
+    def flush() -> None:
+        if run:
+            first = run[0]
+            data = " ".join(m.group(2) for m in run)
+            out.append(f'{first.group(1)}<path d="{data}"{first.group(3)}/>\n')
+            run.clear()
+
+    for match in PATH_ELEMENT.finditer(svg):
+        adjacent = run and match.start() == run[-1].end()
+        same = adjacent and match.group(3) == run[-1].group(3) \
+            and not TRANSLUCENT.search(match.group(3))
+        if not same:
+            flush()
+            out.append(svg[start:match.start()])
+        run.append(match)
+        start = match.end()
+    flush()
+    out.append(svg[start:])
+    return "".join(out)
 
 
 # --- making an SVG document fit for inlining in HTML -------------------------

@@ -257,11 +257,12 @@ SHOWN = 5  # characters a refusal names
 
 
 def require_repertoire(html: str) -> None:
-    """Raise OutsideRepertoire, in one line, if the text of ``html`` outside
-    its inline SVGs (figures and equations, drawn as paths) has a character
-    that no face of FONT_FILES has: WeasyPrint would take it from a font of
-    this machine, and the PDF would differ from other machines'."""
-    text = COMMENT.sub("", _outside_svgs(html))
+    """Raise OutsideRepertoire, in one line, if the text of ``html`` (outside
+    its inline SVGs, and in their ``<text>``: a figure's words; equations are
+    drawn as paths) has a character that no face of FONT_FILES has:
+    WeasyPrint would take it from a font of this machine, and the PDF would
+    differ from other machines'."""
+    text = COMMENT.sub("", _outside_svgs(html)) + " ".join(_svg_text(html))
     if "&" in text:
         text = html_text.unescape(text)
     outside = sorted(c for c in set(UNCOMMON.findall(text)) if ord(c) not in repertoire())
@@ -287,6 +288,15 @@ def _outside_svgs(html: str) -> str:
         start = len(html) if end == -1 else end + len("</svg>")
     kept.append(html[start:])
     return "".join(kept)
+
+
+SVG_TEXT = re.compile(r"<text\b[^>]*>(.*?)</text>", re.S)
+TAG = re.compile(r"<[^>]*>")
+
+
+def _svg_text(html: str) -> list[str]:
+    """The words drawn by the ``<text>`` elements of ``html``'s SVGs."""
+    return [TAG.sub("", found) for found in SVG_TEXT.findall(html)]
 
 
 @functools.cache

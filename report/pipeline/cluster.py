@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import platform
 import signal
 import uuid
@@ -123,6 +124,7 @@ class DaskWorkers(pool.Pool):
                 pass
         self._pending.clear()
         self._disconnect()
+        _kill_spawned_children()
 
     def _connected(self) -> Client:
         if self._client is None:
@@ -182,6 +184,7 @@ def start_local_cluster() -> LocalCluster:
             super().__init__(**options)  # type: ignore[no-untyped-call]
 
     starting: list[Starting] = []
+    _quiet_resource_tracker()
     try:
         # No dashboard, and the scheduler's HTTP server (health, metrics) on
         # a free port of the loopback: Dask's default, 8787, may be taken,
@@ -197,7 +200,46 @@ def start_local_cluster() -> LocalCluster:
             # that never started, with a traceback; they die with this
             # process anyway.
             cluster.shutdown_on_close = False
+        _kill_spawned_children()
         raise
+
+
+def _kill_spawned_children() -> None:
+    """Kill this process's children that multiprocessing spawned (a local
+    cluster's workers) and that closing the cluster left: one still being
+    started reads what it is to run from this process, and if this process
+    leaves first it prints a traceback (EOFError) on the build's stderr.
+    Linux only (it reads /proc); elsewhere a no-op.  Called only on the
+    way out, after a signal or an error: what the cluster's threads log about
+    workers that failed to start (asyncio's "Task exception was never
+    retrieved") is the stopping itself, and is not printed."""
+    for name in ("asyncio", "distributed"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    me = str(os.getpid())
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if stat.read_text().rsplit(")", 1)[1].split()[1] != me:
+                continue
+            spawned = b"spawn_main" in (stat.parent / "cmdline").read_bytes()
+            if spawned:
+                os.kill(int(stat.parent.name), signal.SIGKILL)
+        except (OSError, IndexError, ValueError):  # gone meanwhile, or not a process
+            continue
+
+
+# Its warnings begin with its name; see _quiet_resource_tracker.
+TRACKER_WARNINGS = "ignore:resource_tracker:UserWarning"
+
+
+def _quiet_resource_tracker() -> None:
+    """Ctrl-C while the workers start leaves locks they made that nobody
+    closed; multiprocessing's resource tracker, which outlives the build by
+    a moment, removes them and warns of each batch on the build's stderr,
+    after its one line "Aborted.".  The removal is all that is needed, so
+    the tracker (started after this, with this environment) does it quietly."""
+    filters = [f for f in os.environ.get("PYTHONWARNINGS", "").split(",") if f]
+    if TRACKER_WARNINGS not in filters:
+        os.environ["PYTHONWARNINGS"] = ",".join([*filters, TRACKER_WARNINGS])
 
 
 def connect(address: str) -> Client:

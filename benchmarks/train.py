@@ -3,6 +3,7 @@ invocation, so that the figures mean the same on a faster or a busier machine.
 
     python benchmarks/train.py                     # every mode, in this order
     python benchmarks/train.py MODE...             # those modes: training, studies, build
+    python benchmarks/train.py build --busy        # ... with every core kept busy meanwhile
 
 training  in-process: the default exp6 run (2000 rows, 5000 epochs) with lab/
           beside the notebook-style baseline (benchmarks/notebook_style.py);
@@ -13,7 +14,11 @@ studies   in-process: network-epochs per second of the batched trainer
           its rewrite (taken from git); see benchmarks/studies.py.
 build     whole-process: `labreport build exp6` cold (no cache) and warm,
           `labreport --help` and `labreport list`, against a bare
-          `python -c "import numpy"`; and the in-process split of a cold build.
+          `python -c "import numpy"`; the in-process split of a cold build;
+          and cold builds paired with `jupyter nbconvert --to html --execute`
+          on the sheet's notebook (benchmarks/sheet_notebook.py), alternating,
+          as ratios.  --busy keeps every core busy with another process
+          while the whole-process figures are taken.
 """
 from __future__ import annotations
 
@@ -85,21 +90,74 @@ def studies():
     studies_bench.main([])
 
 
+def _seconds(cmd, env=None):
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
 def _wall(cmd, env=None, repeat=3):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return min(_seconds(cmd, env) for _ in range(repeat))
 
 
-def build():
+def against_nbconvert(exe, tmp, rounds=3):
+    """Cold builds and the sheet's notebook through nbconvert, alternating,
+    ``rounds`` times: each build's ratio to the nbconvert run beside it."""
+    import sheet_notebook
+
+    folder = Path(tmp) / "notebook"
+    folder.mkdir()
+    notebook = sheet_notebook.command(folder)
+    _seconds(notebook)  # the first run compiles and caches what later runs reuse
+    builds = {"full": [], "studies=none": []}
+    times = {"nbconvert": [], **{k: [] for k in builds}}
+    for r in range(rounds):
+        times["nbconvert"].append(_seconds(notebook))
+        for name in builds:
+            env = dict(os.environ, LABREPORT_CACHE=os.path.join(tmp, f"cold-{name}-{r}"))
+            extra = ["--set", "studies=none"] if name == "studies=none" else []
+            times[name].append(_seconds(exe + ["build", "exp6", "--no-cache", "-q", "--out",
+                                               os.path.join(tmp, f"out-{name}-{r}"), *extra],
+                                        env))
+            builds[name].append(times[name][-1] / times["nbconvert"][-1])
+    print(f"  paired with `jupyter nbconvert --to html --execute` on the sheet's notebook "
+          f"({rounds} alternating rounds; nbconvert best {min(times['nbconvert']):.2f} s):")
+    for name, ratios in builds.items():
+        print(f"    cold build, {name:13s} best {min(times[name]):5.2f} s   "
+              f"{statistics.median(ratios):.2f}× nbconvert (median of the rounds' ratios; "
+              f"{', '.join(f'{x:.2f}' for x in ratios)})")
+
+
+def busy_cores():
+    """One spinning process per core, until the returned processes are killed."""
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            for _ in range(os.cpu_count() or 1)]
+
+
+def build(busy=False):
     from report.pipeline.build import build as build_in_process
     from report.pipeline.progress import Progress
 
-    print("== build: whole process (best of 3) and in-process split")
+    load = busy_cores() if busy else []
+    try:
+        whole_process(busy)
+    finally:
+        for process in load:
+            process.kill()
+            process.wait()
+    with tempfile.TemporaryDirectory() as tmp:
+        made = build_in_process("exp6", out=os.path.join(tmp, "out"), use_cache=False,
+                                cache_dir=os.path.join(tmp, "cache"),
+                                progress=Progress(quiet=True))
+    total = sum(made.timings.values())
+    print("  in-process split of a cold build:")
+    for stage, t in made.timings.items():
+        print(f"    {stage:18s} {t:6.2f} s  {t / total:5.1%}")
+
+
+def whole_process(busy):
+    print(f"== build: whole process (best of 3){', every core busy' if busy else ''}")
     exe = [
         str(Path(sys.executable).with_name("labreport"))]
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,17 +177,11 @@ def build():
                      _wall(exe + ["build", "exp6", "-q", "--out", out], env)))
         for name, t in rows:
             print(f"  {name:52s} {t:6.2f} s   {t / base:6.1f}× baseline")
-        made = build_in_process("exp6", out=out, use_cache=False,
-                                cache_dir=os.path.join(tmp, "cache2"),
-                                progress=Progress(quiet=True))
-        total = sum(made.timings.values())
-        print("  in-process split of a cold build:")
-        for stage, t in made.timings.items():
-            print(f"    {stage:18s} {t:6.2f} s  {t / total:5.1%}")
+        against_nbconvert(exe, tmp)
 
 
 SECTIONS = {"training": training, "studies": studies, "build": build}
-USAGE = f"usage: python benchmarks/train.py [{'|'.join(SECTIONS)}]..."
+USAGE = f"usage: python benchmarks/train.py [{'|'.join(SECTIONS)}]... [--busy]"
 
 
 def main(argv):
@@ -137,13 +189,18 @@ def main(argv):
         print(USAGE + "  (no mode: every one)\n")
         print(__doc__[__doc__.index("training  "):].rstrip())  # what each mode measures
         return 0
+    busy = "--busy" in argv
+    argv = [arg for arg in argv if arg != "--busy"]
     unknown = [arg for arg in argv if arg not in SECTIONS]
     if unknown:
         print(f"benchmarks/train.py: unknown mode {unknown[0]!r}; the modes are "
               f"{', '.join(SECTIONS)}", file=sys.stderr)
         return 2
+    if busy and argv != ["build"]:
+        print("benchmarks/train.py: --busy goes with the build mode alone", file=sys.stderr)
+        return 2
     for name in argv or SECTIONS:
-        SECTIONS[name]()
+        SECTIONS[name](busy=True) if busy else SECTIONS[name]()
     return 0
 
 

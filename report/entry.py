@@ -6,10 +6,15 @@ So the first thing the command does is to make SIGINT and SIGTERM end it at
 once and quietly, with the usual status (130, 143); once the command runs,
 report.pipeline.interrupt takes the signals over.
 """
+from __future__ import annotations
+
 import os
 import signal
-from types import FrameType
-from typing import NoReturn
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # not imported when the command starts: every millisecond counts here
+    from types import FrameType
+    from typing import NoReturn
 
 
 def _leave(signum: int, _frame: FrameType | None) -> NoReturn:

@@ -1,5 +1,6 @@
 """Processes as the tests watch them, through Linux's /proc: a build's
-children, whether one is still alive, and waiting for them to go."""
+children, whether one is still alive, whether it handles a signal yet, and
+waiting for them to go."""
 from __future__ import annotations
 
 import time
@@ -36,3 +37,15 @@ def wait_until_gone(pids, seconds):
     while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     return [p for p in pids if alive(p)]
+
+
+def handles(pid, signum):
+    """Whether process ``pid`` has a handler of its own for ``signum`` (as
+    the labreport command has for SIGTERM from its first statement on);
+    where there is no /proc to tell, assumed."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    caught = next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(caught, 16) >> (signum - 1) & 1)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from processes import STUDIES, children_of, wait_until_gone
+from processes import STUDIES, children_of, handles, wait_until_gone
 from report.pipeline import interrupt
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,18 +128,6 @@ def test_ctrl_c_during_the_studies_stops_everything_at_once(tmp_path):
 LABREPORT = [sys.executable, "-c", "from report.entry import main; main()"]
 
 
-def handles_sigterm(pid):
-    """Whether process ``pid`` has a handler for SIGTERM (Linux: /proc), as
-    the command has from its first statement on; elsewhere, assumed."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return True
-    caught = int(next(line.split()[1] for line in status.splitlines()
-                      if line.startswith("SigCgt:")), 16)
-    return bool(caught >> (signal.SIGTERM - 1) & 1)
-
-
 def run_and_signal(tmp_path, signum, after, *args):
     """A cold build, signalled ``after`` seconds after the command began (its
     first statement takes the signals over; before it, Python is still
@@ -151,7 +139,7 @@ def run_and_signal(tmp_path, signum, after, *args):
     build = subprocess.Popen([*LABREPORT, "build", "exp6", "--out", str(out), "-q", *args],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                              cwd=ROOT)
-    while not handles_sigterm(build.pid) and build.poll() is None:
+    while not handles(build.pid, signal.SIGTERM) and build.poll() is None:
         time.sleep(0.001)
     time.sleep(after)
     build.send_signal(signum)

@@ -11,7 +11,7 @@ import pytest
 import report.cli
 from lab import exp6
 from report import __version__
-from report.experiment import settings
+from report.experiment import registry, settings
 from report.cli import cli
 from report.pipeline.progress import Progress
 
@@ -218,7 +218,8 @@ def test_a_bad_setting_is_a_one_line_error_naming_key_and_value(labreport, assig
 def test_an_unknown_experiment_is_a_one_line_error_naming_it(labreport, name):
     result = labreport("run", name)
     shown = name if len(name) <= 40 else name[:39] + "…"
-    assert_one_line_error(result, f"unknown experiment {shown!r}", "available: exp6")
+    assert_one_line_error(result, f"unknown experiment {shown!r}",
+                          f"available: {', '.join(registry.names())}")
 
 
 @pytest.mark.parametrize("args", [

@@ -2,12 +2,14 @@
 it, and one that does not is a one-line error naming the module and the field."""
 from __future__ import annotations
 
+import subprocess
+import sys
 import types
 from dataclasses import dataclass
 
 import pytest
 
-from report.experiment import contract
+from report.experiment import contract, settings
 from report.experiment import registry as experiments
 from report.experiment.contract import ContractError, check_context, check_experiment
 
@@ -119,6 +121,18 @@ def test_every_experiment_builds_quickly_to_the_same_bytes_twice(name, tmp_path)
     assert files == sorted(p.name for p in built[1].iterdir())
     for file in files:
         assert (built[0] / file).read_bytes() == (built[1] / file).read_bytes(), file
+
+
+@pytest.mark.parametrize("name", experiments.names())
+def test_every_experiments_listing_runs_on_its_own_and_prints_the_runs_log(name, tmp_path):
+    module = experiments.load(name)
+    result = module.run(settings.apply(module.Config(), getattr(module, "QUICK", ())))
+    if "program" not in result:  # an experiment whose record lists no program
+        return
+    (tmp_path / "program.py").write_text(result["program"], encoding="utf-8")
+    printed = subprocess.run([sys.executable, "program.py"], cwd=tmp_path, check=True,
+                             capture_output=True, text=True).stdout.splitlines()
+    assert printed == contract.printed_log(module, result)
 
 
 def test_the_checks_at_build_time_are_the_typed_records():

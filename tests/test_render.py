@@ -160,6 +160,22 @@ def test_a_template_mistake_is_one_line_naming_the_file_and_problem(user_dir, ca
     assert said in message and "page.html.j2" in message
 
 
+def test_a_name_the_record_lacks_is_said_with_the_names_it_has(user_dir):
+    folder = user_dir("page.html.j2", "<p>{{ config.epochs }}</p>")
+    with pytest.raises(UserError) as caught:
+        render_html("page.html.j2", {"settings": {}, "run": {}}, user_dirs=[folder])
+    assert str(caught.value).endswith("page.html.j2:1: 'config' is undefined "
+                                      "(the record has: run, settings)")
+
+
+def test_a_macro_that_does_not_exist_is_said_with_those_that_do(user_dir):
+    folder = user_dir("page.html.j2", '{% import "macros.html.j2" as m with context %}'
+                                      '{{ m.claim("falls") }}')
+    with pytest.raises(UserError) as caught:
+        render_html("page.html.j2", {"claim_by_id": {}}, user_dirs=[folder])
+    assert "no macro 'claim'" in str(caught.value) and "say" in str(caught.value)
+
+
 def test_a_template_that_is_not_utf8_is_named(tmp_path):
     (tmp_path / "page.html.j2").write_bytes("café {{ x }}".encode("latin-1"))
     with pytest.raises(UserError, match=r"page\.html\.j2: not UTF-8"):

@@ -33,13 +33,16 @@ def where_without_boundary(p1):
     return "below ½ everywhere" if np.nanmax(p1) < 0.5 else "above ½ everywhere"
 
 
-def boundary_panel(grid, points, labels, *, xlabel="x₁", ylabel="x₂"):
+def boundary_panel(grid, points, labels, *, title=None, zlabel="P(class 1)",
+                   class_names=("class 0", "class 1"), xlabel="x₁", ylabel="x₂"):
     """The grid's probability as a heatmap, its 0.5 contour where it has a
-    boundary, and the labelled ``points`` (N, 2) on top."""
+    boundary, and the labelled ``points`` (N, 2) on top, marked by
+    ``class_names`` (of labels 0 and 1).  ``title`` defaults to "decision
+    boundary", or to ``zlabel`` when the grid crosses ½ nowhere."""
     crosses = has_boundary(grid["p1"])
-    return heatmap(grid["axis"], grid["axis"], grid["p1"], zlabel="P(class 1)",
+    return heatmap(grid["axis"], grid["axis"], grid["p1"], zlabel=zlabel,
                    xlabel=xlabel, ylabel=ylabel, vmin=0.0, vmax=1.0,
-                   title="decision boundary" if crosses else "P(class 1)",
+                   title=title or ("decision boundary" if crosses else zlabel),
                    contour=0.5 if crosses else None, points=np.asarray(points).tolist(),
                    point_labels=np.asarray(labels).tolist(),
-                   class_names={0: "class 0", 1: "class 1"})
+                   class_names=dict(enumerate(class_names)))

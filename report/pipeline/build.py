@@ -176,7 +176,8 @@ def assemble(name: str, experiment: ModuleType, config: Config, result: dict[str
     report.experiment.provenance.provenance), and its metrics with the whole
     configuration, the provenance and the claims."""
     context = record_context(experiment, result, studies)
-    context.update(date=provenance.format_date(date), provenance=prov, experiment=name)
+    context.update(date=provenance.format_date(date), provenance=prov, experiment=name,
+                   settings=asdict(config))
     metrics = dict(context["metrics"])
     metrics["config"] = asdict(config)  # the whole of it, not what a stage kept
     metrics["provenance"] = prov

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import re
 import signal
 import threading
 import time
@@ -120,7 +121,7 @@ def render_html(template_name: str, context: Mapping[str, Any], *,
         if frame is None and not isinstance(e, (jinja2.TemplateError,)):
             raise  # not the template's doing: a bug, with its traceback
         where = _where(*frame) if frame else template_name
-        raise TemplateError(f"{where}: {_describe(e)}") from None
+        raise TemplateError(f"{where}: {_describe(e, context)}") from None
 
 
 class TemplateError(UserError, LookupError):
@@ -236,9 +237,20 @@ def _where(filename: str | None, line: int | None) -> str:
     return f"{name}:{line}" if line else name
 
 
-def _describe(error: BaseException) -> str:
+UNDEFINED = re.compile(r"^'(\w+)' is undefined$")
+NO_MACRO = re.compile(r"^'jinja2\.environment\.TemplateModule object' has no attribute '(\w+)'$")
+
+
+def _describe(error: BaseException, context: Mapping[str, Any]) -> str:
     if isinstance(error, jinja2.UndefinedError):
-        return _one_line(str(error))
+        text = _one_line(str(error))
+        if UNDEFINED.match(text):  # say what there is
+            return f"{text} (the record has: {', '.join(sorted(context))})"
+        found = NO_MACRO.match(text)
+        if found:
+            return (f"the imported templates have no macro {found[1]!r} (macros.html.j2 "
+                    "has fig, figref, say and claims_table)")
+        return text
     if isinstance(error, jinja2.exceptions.SecurityError):
         return "not allowed in a template: " + _one_line(str(error))
     return f"{type(error).__name__}: {_one_line(str(error))}"

@@ -320,8 +320,13 @@ def compute(name: str, experiment: ModuleType, config: Config, *, cache: caching
 
 def warm_up() -> None:
     """Import what the rendering stages need (WeasyPrint, the math typesetter,
-    the template engine): about a second that this process would otherwise
-    spend after the main run, and can spend while a worker runs it."""
+    the template engine, matplotlib): about a second that this process would
+    otherwise spend after the main run, and can spend while a worker runs it."""
+    # matplotlib (with its font list, read as font_manager is imported) for
+    # the figure workers, which are forked from this process later.
+    import matplotlib.backends.backend_svg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+    import matplotlib.font_manager  # noqa: F401
     import report.render.html  # noqa: F401
     import report.render.mathsvg  # noqa: F401
     import weasyprint  # noqa: F401

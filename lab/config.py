@@ -116,6 +116,11 @@ def config_from_program(program, *, checks, types=(), more=()):
     fields = []
     for constant, value, description in settings_block(program):
         name = constant.lower()
+        if name not in checks:  # --set would take anything, and the program fail on it
+            raise TypeError(f"{program.__name__}: the setting {constant} has no check: say "
+                            f"what it accepts in checks={{{name!r}: ...}} (lab.config has "
+                            "SEED, COUNT, POSITIVE, at_least(n), one_of(...), optional(check) "
+                            "and Check(test, words))")
         value = tuple(value) if isinstance(value, list) else value
         accepted = getattr(checks.get(name), "accepted", None)
         doc = description + (f" ({accepted})" if accepted else "")

@@ -123,6 +123,22 @@ def test_every_experiment_builds_quickly_to_the_same_bytes_twice(name, tmp_path)
         assert (built[0] / file).read_bytes() == (built[1] / file).read_bytes(), file
 
 
+@pytest.mark.parametrize("measured, named", [
+    ({"pattern": "{} of {}", "values": [[1, "count"], [2, "percnt"]]},
+     "unknown number kind 'percnt'"),
+    ({"pattern": "{} of {}", "values": [[1, "count"]]}, "2 {} in '{} of {}' for 1 values"),
+    ({"pattern": "{}", "values": [1]}, "the value 1 is not a [value, kind] pair"),
+])
+def test_a_measurement_the_number_style_cannot_write_is_named(measured, named):
+    bad_claim = {"id": "c", "statement": "S.", "measured": measured, "holds": True}
+    with pytest.raises(ContractError) as caught:
+        check_context(module(), context(claims=[bad_claim]))
+    assert named in str(caught.value) and "['claims'][0] (c) measured" in str(caught.value)
+    figure = {"id": "f", "kind": "lines", "series": [], "alt": measured}
+    with pytest.raises(ContractError, match="figures.*alt"):
+        check_context(module(), context(figures=[figure]))
+
+
 @pytest.mark.parametrize("name", experiments.names())
 def test_every_experiments_listing_runs_on_its_own_and_prints_the_runs_log(name, tmp_path):
     module = experiments.load(name)

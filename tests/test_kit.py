@@ -43,3 +43,34 @@ def test_the_template_has_the_settings_the_run_used():
     record = build.assemble("exp6", exp6, config, exp6.run(config), None, date=0, prov={})
     assert record.context["settings"]["epochs"] == 40
     assert record.context["settings"]["layers"] == config.layers
+
+
+def test_many_points_can_have_small_markers_and_a_few_keep_the_default():
+    points, labels = AND
+    grid = probability_grid(step_unit, points=11)
+    assert "point_area" not in boundary_panel(grid, points, labels)  # exp6's figure as it was
+    assert boundary_panel(grid, points, labels, point_area=10)["point_area"] == 10.0
+
+
+def test_the_run_carries_the_settings_it_ran_with():
+    from lab.kit.program import run_program
+
+    config = settings.apply(exp6.Config(), ("repeats=1", "epochs=30", "print_every=10"))
+    made = run_program(exp6.program, config)
+    assert made["settings"]["epochs"] == 30 and made["settings"]["print_every"] == 10
+
+
+def test_a_setting_without_a_check_is_named_when_the_experiment_is_made(tmp_path):
+    import importlib.util
+
+    import pytest
+
+    from lab.config import COUNT, config_from_program
+
+    path = tmp_path / "program.py"
+    path.write_text("# Settings\nEPOCHS = 10   # epochs\nSPREAD = 1.0  # the blobs' spread\n")
+    spec = importlib.util.spec_from_file_location("blobs_program", path)
+    program = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(program)
+    with pytest.raises(TypeError, match="the setting SPREAD has no check"):
+        config_from_program(program, checks={"epochs": COUNT})

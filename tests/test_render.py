@@ -176,6 +176,19 @@ def test_a_macro_that_does_not_exist_is_said_with_those_that_do(user_dir):
     assert "no macro 'claim'" in str(caught.value) and "say" in str(caught.value)
 
 
+def test_a_claim_id_that_no_claim_has_is_an_error_not_a_sentence_left_out(user_dir):
+    said = ('{% import "macros.html.j2" as m with context %}<p>{{ m.say("ideal") }}'
+            '{{ m.say("sheet_only", optional=True) }}</p>')
+    folder = user_dir("page.html.j2", said.replace('"ideal"', '"idael"'))
+    claims = {"ideal": {"id": "ideal", "statement": "It is ideal.", "holds": True,
+                        "number": 1}}
+    with pytest.raises(UserError, match="m.say\\('idael'\\): no claim has the id"):
+        render_html("page.html.j2", {"claim_by_id": claims}, user_dirs=[folder])
+    folder = user_dir("page.html.j2", said)
+    html = render_html("page.html.j2", {"claim_by_id": claims}, user_dirs=[folder])
+    assert "It is ideal" in html and "[1]" in html  # and the optional one says nothing
+
+
 def test_a_template_that_is_not_utf8_is_named(tmp_path):
     (tmp_path / "page.html.j2").write_bytes("café {{ x }}".encode("latin-1"))
     with pytest.raises(UserError, match=r"page\.html\.j2: not UTF-8"):

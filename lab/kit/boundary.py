@@ -34,15 +34,17 @@ def where_without_boundary(p1):
 
 
 def boundary_panel(grid, points, labels, *, title=None, zlabel="P(class 1)",
-                   class_names=("class 0", "class 1"), xlabel="x₁", ylabel="x₂"):
+                   class_names=("class 0", "class 1"), xlabel="x₁", ylabel="x₂",
+                   point_area=None):
     """The grid's probability as a heatmap, its 0.5 contour where it has a
     boundary, and the labelled ``points`` (N, 2) on top, marked by
-    ``class_names`` (of labels 0 and 1).  ``title`` defaults to "decision
-    boundary", or to ``zlabel`` when the grid crosses ½ nowhere."""
+    ``class_names`` (of labels 0 and 1), ``point_area`` points² each (see
+    lab.kit.figures.heatmap).  ``title`` defaults to "decision boundary",
+    or to ``zlabel`` when the grid crosses ½ nowhere."""
     crosses = has_boundary(grid["p1"])
     return heatmap(grid["axis"], grid["axis"], grid["p1"], zlabel=zlabel,
                    xlabel=xlabel, ylabel=ylabel, vmin=0.0, vmax=1.0,
                    title=title or ("decision boundary" if crosses else zlabel),
                    contour=0.5 if crosses else None, points=np.asarray(points).tolist(),
                    point_labels=np.asarray(labels).tolist(),
-                   class_names=dict(enumerate(class_names)))
+                   class_names=dict(enumerate(class_names)), point_area=point_area)

@@ -49,12 +49,16 @@ def series(x, y, label="", style="line", **more):
 
 
 def heatmap(x, y, z, *, zlabel, xlabel, ylabel, title="", vmin=None, vmax=None,
-            contour=None, points=(), point_labels=(), class_names=None):
+            contour=None, points=(), point_labels=(), class_names=None, point_area=None):
     """A field ``z`` (len(y), len(x)) over the grid ``x`` × ``y``, with
-    ``points`` drawn by class (``point_labels``) and, if given, the
-    ``contour`` at that level of z."""
-    return {"kind": "heatmap", "title": title, "x": x, "y": y, "z": z, "zlabel": zlabel,
+    ``points`` drawn by class (``point_labels``), markers of ``point_area``
+    points² (default 64: for a handful of points; a few hundred want about
+    10) and, if given, the ``contour`` at that level of z."""
+    spec = {"kind": "heatmap", "title": title, "x": x, "y": y, "z": z, "zlabel": zlabel,
             "xlabel": xlabel, "ylabel": ylabel, "vmin": vmin, "vmax": vmax,
             "contour": contour, "points": [list(map(float, p)) for p in points],
             "point_labels": [int(c) for c in point_labels],
             "class_names": class_names or {}}
+    if point_area is not None:
+        spec["point_area"] = float(point_area)
+    return spec

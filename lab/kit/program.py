@@ -18,7 +18,8 @@ from lab.config import program_settings
 def run_program(program, config, progress=None, *, every=None, of=None):
     """``program.run`` with ``config``'s settings, as plain data: what it
     returned, and "log" (every line it printed), "program" (its source with
-    this run's settings, which run on their own print that log).
+    this run's settings, which run on their own print that log) and
+    "settings" (those settings by their names in lower case: ``epochs``).
 
     ``progress(stage, done, total, detail)`` hears of each printed line that
     starts with "Epoch": ``every`` epochs a line, ``of`` in all."""
@@ -34,4 +35,5 @@ def run_program(program, config, progress=None, *, every=None, of=None):
     with np.errstate(all="ignore"):  # a diverging network's numbers overflow
         made = program.run(**{name.lower(): value for name, value in values.items()},
                            log=log)
-    return {**made, "log": lines, "program": listing.program_source(program, values)}
+    return {**made, "log": lines, "program": listing.program_source(program, values),
+            "settings": {name.lower(): value for name, value in values.items()}}

@@ -179,15 +179,37 @@ def check_context(module: ModuleType, context: object) -> Context:
             raise ContractError(f"{where}['figures'][{i}] ({figure['id']}): no 'alt', the "
                                 "text that says what the figure shows (a str, or "
                                 "{pattern, values})")
+        if isinstance(alt, dict):
+            _check_measured(f"{where}['figures'][{i}] ({figure['id']}) alt", alt)
     for i, claim in enumerate(context["claims"]):
         for key, kinds in CLAIM.items():
             if not isinstance(claim, dict) or not isinstance(claim.get(key, ...), kinds):
                 raise ContractError(f"{where}['claims'][{i}]: expected {key!r} "
                                     "(claims are {id, statement, measured, holds})")
+        _check_measured(f"{where}['claims'][{i}] ({claim['id']}) measured", claim["measured"])
     for name, table in context["files"].items():
         if not (isinstance(table, dict) and {"columns", "rows"} <= set(table)):
             raise ContractError(f"{where}['files'][{name!r}]: expected {{columns, rows}}")
     return context  # type: ignore[return-value]  # its shape checked above, key by key
+
+
+def _check_measured(where: str, measured: dict[str, Any]) -> None:
+    """A {pattern, values} text: a str with a ``{}`` for each of the values,
+    each a [value, kind] pair of a kind the number style knows."""
+    from report.render.numbers import KINDS
+
+    pattern, values = measured.get("pattern"), measured.get("values")
+    if not (isinstance(pattern, str) and isinstance(values, (list, tuple))):
+        raise ContractError(f"{where}: expected {{pattern: str, values: [[value, kind], ...]}}")
+    for value in values:
+        if not (isinstance(value, (list, tuple)) and len(value) == 2):
+            raise ContractError(f"{where}: the value {value!r} is not a [value, kind] pair")
+        if value[1] not in KINDS:
+            raise ContractError(f"{where}: unknown number kind {value[1]!r} (the kinds are "
+                                f"{', '.join(KINDS)})")
+    if pattern.count("{}") != len(values):
+        raise ContractError(f"{where}: {pattern.count('{}')} {{}} in {pattern!r} for "
+                            f"{len(values)} values")
 
 
 def printed_log(module: ModuleType, result: dict[str, Any]) -> list[str]:

@@ -133,6 +133,7 @@ class FigureSpec(TypedDict, total=False):
     point_labels: ArrayLike
     cmap: str
     class_names: dict[int, str]
+    point_area: float  # points² a marker (default POINT_AREA)
 
 
 def _rc(salt: str) -> dict[RcKeyType, Any]:
@@ -670,7 +671,8 @@ def _draw_points(ax: Axes, spec: FigureSpec) -> None:
     for label in sorted(set(labels.tolist())):
         style = POINT_STYLES[label % len(POINT_STYLES)]
         chosen = points[labels == label]
-        ax.scatter(chosen[:, 0], chosen[:, 1], s=POINT_AREA, linewidths=1.0,
+        ax.scatter(chosen[:, 0], chosen[:, 1], s=spec.get("point_area", POINT_AREA),
+                   linewidths=1.0,
                    marker=style["marker"], c=style["facecolor"],
                    edgecolors=style["edgecolor"],
                    label=names.get(label, f"class {label}"))

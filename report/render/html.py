@@ -87,6 +87,7 @@ def make_environment(user_dirs: Iterable[str | Path] = (), *,
     env.filters.update(n=fmt, measured=measured, nbsp=nbsp, series=series,
                        math=make_math_filter(typeset))
     env.globals["pygments_css"] = Markup(pygments_css())
+    env.globals["no_such_claim"] = _no_such_claim
     return env
 
 
@@ -122,6 +123,11 @@ def render_html(template_name: str, context: Mapping[str, Any], *,
             raise  # not the template's doing: a bug, with its traceback
         where = _where(*frame) if frame else template_name
         raise TemplateError(f"{where}: {_describe(e, context)}") from None
+
+
+def _no_such_claim(claim_id: object) -> NoReturn:
+    """m.say of an id that no claim has: an error, never a sentence left out."""
+    raise jinja2.UndefinedError(f"m.say({claim_id!r}): no claim has the id {claim_id!r}")
 
 
 class TemplateError(UserError, LookupError):

@@ -36,6 +36,10 @@ def test_a_new_experiment_builds_checks_and_passes_its_tests_as_it_is(project):
     built = labreport(project, "build", name, "-q")
     assert f"wrote outputs/{name}/" in built.stdout
     assert built.stderr == ""  # its figure has alternative text: no library complains
+    page = (project / "outputs" / name / "report.html").read_text(encoding="utf-8")
+    for section in ("aim", "algorithm", "program", "output", "observations", "conclusion"):
+        assert f'<section id="{section}">' in page
+    assert "Epoch  200 | loss=" in page and 'id="fig-loss"' in page  # the log, the figure
     assert "identical to a fresh build" in labreport(project, "check", name, "-q").stdout
     # Its own tests, and those over every experiment (contract, listing, build).
     shutil.copy(Path(__file__).with_name("test_contract.py"), project / "tests")

@@ -193,7 +193,8 @@ def run_command(experiment: str, assignments: tuple[str, ...], as_json: bool, qu
     result: dict[str, Any] = module.run(config, progress)  # the experiment's own data
     progress.finish()
     if as_json:
-        click.echo(serialize.json_bytes(module.summary(result)).decode("utf-8"), nl=False)
+        click.echo(serialize.json_bytes(contract.run_summary(module, result)).decode("utf-8"),
+                   nl=False)
     else:
         click.echo("\n".join(contract.printed_log(module, result)))
 

@@ -6,6 +6,7 @@ These tests work in a temporary copy of the project, run as its own
 make their experiments under a name the copy does not have yet."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -40,6 +41,9 @@ def test_a_new_experiment_builds_checks_and_passes_its_tests_as_it_is(project):
     for section in ("aim", "algorithm", "program", "output", "observations", "conclusion"):
         assert f'<section id="{section}">' in page
     assert "Epoch  200 | loss=" in page and 'id="fig-loss"' in page  # the log, the figure
+    # No summary(): run --json prints the record's metrics.
+    summary = json.loads(labreport(project, "run", name, "--json", "-q").stdout)
+    assert set(summary) == {"final_loss", "w", "b"} and summary["final_loss"] < 0.1
     assert "identical to a fresh build" in labreport(project, "check", name, "-q").stdout
     # Its own tests, and those over every experiment (contract, listing, build).
     shutil.copy(Path(__file__).with_name("test_contract.py"), project / "tests")

@@ -12,10 +12,11 @@ provides:
                     plain data (numbers, strings, lists, numpy arrays); it is
                     cached, so nothing else.  Its "log", a list of str, is
                     what the program printed (``labreport run`` prints it)
-``summary``         ``summary(result) -> dict``: the result as JSON-ready data
-                    (``labreport run --json``, and metrics.json)
 ``report``          ``report(result, studies) -> dict``: the template's
                     context (CONTEXT below)
+``summary``         optional: ``summary(result) -> dict``: the result as
+                    JSON-ready data for ``labreport run --json``, when not the
+                    record's metrics (``report(result, None)["metrics"]``)
 ``log_lines``       optional: ``log_lines(result) -> list[str]``: the run as
                     ``labreport run`` prints it, when not ``result["log"]``
 ``studies``         optional: ``studies(config, progress=None, run_all=None)
@@ -34,8 +35,9 @@ provides:
 The context ``report`` returns is a ``Context`` (below: the typed record,
 with ``Claim``, ``Measured``, ``Figure`` and ``Table``): it holds CONTEXT's
 keys, and any more that its template uses (a template renders with ``StrictUndefined``, so a name it
-misses is an error too).  The build adds ``date``, ``provenance``,
-``experiment``, ``claim_by_id`` and ``failed_claims``, and turns
+misses is an error too).  The build adds ``settings``, ``date``,
+``provenance``, ``experiment``, ``claim_by_id``, ``held`` and
+``failed_claims``, and turns
 ``figures`` into {id: {number, caption, svg}} and ``program`` into a listing.
 """
 from __future__ import annotations
@@ -105,8 +107,9 @@ class Context(_ContextRequired, total=False):
     program: str   # the source of the program that ran, listed whole
 
 REQUIRED = {"TITLE": "a str", "Config": "a dataclass", "run": "a function",
-            "summary": "a function", "report": "a function"}
-OPTIONAL = ("log_lines", "studies", "cache_inputs", "estimate")  # functions; QUICK is a tuple
+            "report": "a function"}
+# Functions; QUICK is a tuple.
+OPTIONAL = ("summary", "log_lines", "studies", "cache_inputs", "estimate")
 
 # Context's keys, checked at build time: key -> (the types it may have,
 # whether it is required, what it is, for the error).
@@ -210,6 +213,14 @@ def _check_measured(where: str, measured: dict[str, Any]) -> None:
     if pattern.count("{}") != len(values):
         raise ContractError(f"{where}: {pattern.count('{}')} {{}} in {pattern!r} for "
                             f"{len(values)} values")
+
+
+def run_summary(module: ModuleType, result: dict[str, Any]) -> Any:
+    """The run as ``labreport run --json`` prints it: ``module.summary(result)``,
+    or the metrics of its record without the studies."""
+    if hasattr(module, "summary"):
+        return module.summary(result)
+    return check_context(module, module.report(result, None))["metrics"]
 
 
 def printed_log(module: ModuleType, result: dict[str, Any]) -> list[str]:

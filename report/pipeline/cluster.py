@@ -293,7 +293,10 @@ def _require_scheduler(address: str) -> None:
             return await scheduler.identity()
 
     async def answer() -> Any:  # a server that accepts and then says nothing (HTTP, say)
-        return await asyncio.wait_for(identity(), CONNECT_TIMEOUT)
+        # CONNECT_TIMEOUT to connect (nothing there: OSError, unreachable),
+        # then as long again for the answer (TimeoutError): one budget for
+        # both would make the two outcomes race where nothing listens.
+        return await asyncio.wait_for(identity(), 2 * CONNECT_TIMEOUT)
 
     try:
         found = asyncio.run(answer())

@@ -7,6 +7,13 @@ import sys
 from dataclasses import field
 
 
+class DeclarationError(TypeError):
+    """An experiment whose settings are declared wrongly: a mistake in its
+    code, which the generator reports in one line (``one_line``) naming it."""
+
+    one_line = True
+
+
 class ConfigError(ValueError):
     """A configuration value that is out of range; the message names the key,
     the value and what is accepted."""
@@ -117,10 +124,10 @@ def config_from_program(program, *, checks, types=(), more=()):
     for constant, value, description in settings_block(program):
         name = constant.lower()
         if name not in checks:  # --set would take anything, and the program fail on it
-            raise TypeError(f"{program.__name__}: the setting {constant} has no check: say "
-                            f"what it accepts in checks={{{name!r}: ...}} (lab.config has "
-                            "SEED, COUNT, POSITIVE, at_least(n), one_of(...), optional(check) "
-                            "and Check(test, words))")
+            raise DeclarationError(
+                f"{program.__name__}: the setting {constant} has no check: say what it "
+                f"accepts in checks={{{name!r}: ...}} (lab.config has SEED, COUNT, POSITIVE, "
+                "at_least(n), one_of(...), optional(check) and Check(test, words))")
         value = tuple(value) if isinstance(value, list) else value
         accepted = getattr(checks.get(name), "accepted", None)
         doc = description + (f" ({accepted})" if accepted else "")

@@ -94,6 +94,17 @@ def test_another_experiment_leaves_exp6_checked_and_cached(project):
     assert differs.stdout.splitlines()[1].startswith(f"outputs/{name}: differs")
 
 
+def test_a_setting_declared_without_its_check_is_one_line_naming_it(project):
+    name = free_name(project)
+    labreport(project, "new", name, "Linear fit")
+    experiment = project / "lab" / name / "__init__.py"
+    experiment.write_text(experiment.read_text().replace('"samples": at_least(2), ', ""))
+    built = labreport(project, "build", name, "-q", check=False)
+    assert built.returncode == 2 and built.stderr.count("\n") == 1, built.stderr
+    assert built.stderr.startswith(f"Error: lab.{name}.program: the setting SAMPLES has no "
+                                   "check")
+
+
 def test_out_and_against_name_the_same_folder(tmp_path):
     env = {"LABREPORT_CACHE": str(tmp_path / "cache")}
     assert invoke("build", "exp6", "--out", str(tmp_path / "mine"), "-q", *QUICK,

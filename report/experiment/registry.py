@@ -14,7 +14,7 @@ import re
 from types import ModuleType
 
 from report.experiment import package
-from report.experiment.contract import check_experiment
+from report.experiment.contract import ContractError, check_experiment
 from report.errors import UserError
 
 NAME = re.compile(r"exp[0-9]{1,6}")  # ASCII digits: \d would take "exp７"
@@ -39,4 +39,12 @@ def load(name: str) -> ModuleType:
     imported, so a name cannot reach outside the experiments package."""
     if name not in names():
         raise UnknownExperiment(name)
-    return check_experiment(importlib.import_module(f"{package.name()}.{name}"))
+    try:
+        module = importlib.import_module(f"{package.name()}.{name}")
+    except TypeError as e:
+        # A declaration the kit refused (lab.config.DeclarationError, known by
+        # its shape): one line; any other error in the code keeps its traceback.
+        if getattr(e, "one_line", False):
+            raise ContractError(str(e)) from None
+        raise
+    return check_experiment(module)

@@ -15,6 +15,15 @@ def invoke(*args, env=None):
     return CliRunner().invoke(cli, list(args), prog_name="labreport", env=env)
 
 
+def quick_record(out):
+    """Build exp6 with --quick into ``out``/exp6 (its cache beside it), as a
+    student's record is made; the folder of the record."""
+    result = invoke("build", "exp6", "--out", str(out), "-q", "--quick",
+                    env={"LABREPORT_CACHE": str(out / ".cache")})
+    assert result.exit_code == 0, result.stderr
+    return out / "exp6"
+
+
 @pytest.fixture
 def labreport():
     return invoke

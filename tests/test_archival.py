@@ -7,16 +7,12 @@ from __future__ import annotations
 import pytest
 from pypdf import PdfReader
 
-from conftest import invoke
+from conftest import quick_record
 
 
 @pytest.fixture(scope="module")
 def pdf(tmp_path_factory):
-    out = tmp_path_factory.mktemp("archival")
-    result = invoke("build", "exp6", "--out", str(out), "-q", "--quick",
-                    env={"LABREPORT_CACHE": str(out / ".cache")})
-    assert result.exit_code == 0, result.stderr
-    return PdfReader(out / "exp6" / "report.pdf")
+    return PdfReader(quick_record(tmp_path_factory.mktemp("archival")) / "report.pdf")
 
 
 def test_it_declares_pdf_a_3b_in_its_xmp_metadata(pdf):

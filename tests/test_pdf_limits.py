@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import pdfedit
-from conftest import invoke
+from conftest import quick_record
 from report.compare import pdfread, pdfscan, raster
 from report.compare.documents import compare_pdf
 from report.compare.tolerance import Tolerance
@@ -156,11 +156,7 @@ def test_a_filter_whose_output_cannot_be_bounded_is_refused():
 
 @pytest.fixture(scope="module")
 def submitted(tmp_path_factory):
-    out = tmp_path_factory.mktemp("student")
-    result = invoke("build", "exp6", "--out", str(out), "-q", "--quick",
-                    env={"LABREPORT_CACHE": str(out / ".cache")})
-    assert result.exit_code == 0, result.stderr
-    return (out / "exp6" / "report.pdf").read_bytes()
+    return (quick_record(tmp_path_factory.mktemp("student")) / "report.pdf").read_bytes()
 
 
 MEASURED = """

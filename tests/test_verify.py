@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from conftest import invoke
+from conftest import invoke, quick_record
 from report.render.pdf import html_to_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,11 +24,7 @@ QUICK = ["--quick"]
 @pytest.fixture(scope="module")
 def submitted(tmp_path_factory):
     """A record as a student submits it: a quick build's PDF."""
-    out = tmp_path_factory.mktemp("student")
-    result = invoke("build", "exp6", "--out", str(out), "-q", *QUICK,
-                    env={"LABREPORT_CACHE": str(out / ".cache")})
-    assert result.exit_code == 0, result.stderr
-    return out / "exp6" / "report.pdf"
+    return quick_record(tmp_path_factory.mktemp("student")) / "report.pdf"
 
 
 def verify(*args):

@@ -546,19 +546,7 @@ def _outline(doc: Document, root: PdfValue) -> list[tuple[int, dict[str, PdfValu
 
 def _embedded(doc: Document) -> dict[str, PdfValue]:
     """{file name: its file specification, as the name tree holds it}."""
-    names = doc.get(doc.get(doc.catalog(), "/Names"), "/EmbeddedFiles")
-    found: dict[str, PdfValue] = {}
-    stack, seen = [names], set[int]()
-    while stack:
-        node = stack.pop()
-        if not isinstance(node, dict) or id(node) in seen:
-            continue
-        seen.add(id(node))
-        pairs = doc.get(node, "/Names", [])
-        for name, spec in zip(pairs[::2], pairs[1::2]):
-            found[pdfread.text(doc.resolve(name))] = spec
-        stack.extend(doc.resolve(kid) for kid in doc.get(node, "/Kids", []))
-    return found
+    return {pdfread.text(name): spec for name, spec, _ in pdfread.embedded_files(doc)}
 
 
 def _flate_only(doc: Document, stream: Stream) -> bool:

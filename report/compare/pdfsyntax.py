@@ -161,40 +161,59 @@ def _literal(data: bytes, pos: int, end: int) -> tuple[bytes, int]:
     raise Unreadable("a string that does not end")
 
 
+class _Nesting:
+    """The arrays and dictionaries being read: the values of the innermost
+    in ``top``, those around it on ``stack``, at most ``depth`` deep."""
+
+    def __init__(self, depth: int) -> None:
+        self.depth = depth
+        self.stack: list[tuple[str, list[PdfValue]]] = []
+        self.top: list[PdfValue] = []
+
+    def open(self, opener: str) -> None:
+        if len(self.stack) >= self.depth:
+            raise TooLarge(f"values nested more than {self.depth} deep")
+        self.stack.append((opener, self.top))
+        self.top = []
+
+    def close(self, closer: str) -> PdfValue:
+        """The array or dictionary that ``closer`` ends (``top`` is then the
+        one around it again, for the caller to append it to)."""
+        if not self.stack:
+            raise Unreadable(f"an unmatched {closer!r}")
+        opener, outer = self.stack.pop()
+        value = pairs(self.top) if opener == "<<" else self.top
+        self.top = outer
+        return value
+
+
 def parse_values(data: bytes, pos: int, end: int, *, limits: Limits, stop: tuple[str, ...] = (),
                  count: list[int] | None = None) -> tuple[list[PdfValue], int]:
     """The values from ``pos`` up to the first Operator in ``stop`` (or
     ``end``), with ``N G R`` made Refs; and the position after that operator.
     ``count``: a one-item list counting values, against ``limits.values``."""
-    stack: list[tuple[str, list[PdfValue]]] = []
-    top: list[PdfValue] = []
+    nest = _Nesting(limits.depth)
     for kind, value, pos in tokens(data, pos, end):
         if kind == "open":
-            if len(stack) >= limits.depth:
-                raise TooLarge(f"values nested more than {limits.depth} deep")
-            stack.append((value, top))
-            top = []
+            nest.open(value)
             continue
         if kind == "close":
-            if not stack:
-                raise Unreadable(f"an unmatched {value!r}")
-            opener, outer = stack.pop()
-            value = pairs(top) if opener == "<<" else top
-            top = outer
+            value = nest.close(value)
         elif kind == "word":
+            top = nest.top
             if value == "R" and len(top) >= 2 and type(top[-1]) is int and type(top[-2]) is int:
                 generation, number = top.pop(), top.pop()
                 value = Ref(number, generation)
-            elif not stack and value in stop:
+            elif not nest.stack and value in stop:
                 return top, pos
         if count is not None:
             count[0] += 1
             if count[0] > limits.values:
                 raise TooLarge(f"more than {limits.values:,} values")
-        top.append(value)
-    if stack:
+        nest.top.append(value)
+    if nest.stack:
         raise Unreadable("an array or dictionary that does not end")
-    return top, pos
+    return nest.top, pos
 
 
 def pairs(items: list[PdfValue]) -> dict[str, PdfValue]:
@@ -210,39 +229,32 @@ def operations(data: bytes, depth: int = 64) -> Iterator[tuple[Operator, list[Pd
     ``data``, arrays and dictionaries nested at most ``depth`` deep; the data
     of an inline image is the one operand of its ID."""
     pos, end = 0, len(data)
-    stack: list[tuple[str, list[PdfValue]]] = []
-    top: list[PdfValue] = []
+    nest = _Nesting(depth)
     while pos < end:
         resume: int | None = None
         for kind, value, pos in tokens(data, pos, end):
             if kind == "open":
-                if len(stack) >= depth:
-                    raise TooLarge(f"values nested more than {depth} deep")
-                stack.append((value, top))
-                top = []
+                nest.open(value)
                 continue
             if kind == "close":
-                if not stack:
-                    raise Unreadable(f"an unmatched {value!r}")
-                opener, outer = stack.pop()
-                value, top = (pairs(top) if opener == "<<" else top), outer
-            elif kind == "word" and not stack:
+                value = nest.close(value)
+            elif kind == "word" and not nest.stack:
                 if value == "ID":
                     m = _INLINE_END.search(data, pos + 1)
-                    top.append(data[pos + 1:m.start() if m else end])
-                    yield value, top
-                    top, resume = [], (m.end() if m else end)
+                    nest.top.append(data[pos + 1:m.start() if m else end])
+                    yield value, nest.top
+                    nest.top, resume = [], (m.end() if m else end)
                     break
-                yield value, top
-                top = []
+                yield value, nest.top
+                nest.top = []
                 continue
-            top.append(value)
+            nest.top.append(value)
         if resume is None:  # the tokens ran out, no ID among them
             break
         pos = resume
         yield Operator("EI"), []
-    if top or stack:
-        yield Operator(""), top
+    if nest.top or nest.stack:
+        yield Operator(""), nest.top
 
 
 # --- decoding -----------------------------------------------------------------------------

@@ -281,7 +281,7 @@ USE = re.compile(r'[ \t]*<use ((?:[\w:-]+="[^"]*"\s*)*)/>\n?')
 DEF_PATH = re.compile(r'[ \t]*<path ((?:[\w:-]+="[^"]*"\s*)*)/>\n?')
 ATTRIBUTE = re.compile(r'([\w:-]+)="([^"]*)"')
 PATH_DATA = re.compile(r"[MLCQZz]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
-PATH_PART = re.compile(r"[MLCQZz]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[\s,]+")
+PATH_PART = re.compile(PATH_DATA.pattern + r"|[\s,]+")  # the data and what separates it
 TRANSLUCENT = re.compile(r"opacity")
 
 
@@ -334,8 +334,7 @@ def _painted(use: dict[str, str], shape: dict[str, str]) -> dict[str, str]:
 def _plain_path_data(data: str) -> bool:
     """Whether path ``data`` is absolute moves, lines and curves only (all
     matplotlib writes), so that it can be translated number pair by pair."""
-    return "".join(PATH_PART.findall(data)) == data and not any(
-        c in data for c in "HVSTAhvlmcqsta")
+    return "".join(PATH_PART.findall(data)) == data  # any other command is left over
 
 
 def _translated(data: str, dx: float, dy: float) -> str:
